@@ -1,0 +1,19 @@
+//! The accelerator, one unit per file, built with the [`crate::hw`] layer and configured by
+//! one [`Config`] threaded through every generator.
+
+pub mod config;
+pub mod matrix_engine;
+pub mod pe;
+pub mod result_fifo;
+pub mod skew;
+pub mod systolic_array;
+
+pub use config::{Config, ConfigError, MatrixConfig};
+pub use matrix_engine::{matrix_engine, EngineShape};
+
+use crate::hw::{Design, HdlError};
+
+/// The complete design for `cfg`. Today the chip top is the matrix engine.
+pub fn generate(cfg: &Config) -> Result<Design, HdlError> {
+    Design::new(matrix_engine(&cfg.matrix)?)
+}

@@ -1,0 +1,104 @@
+//! Processing element of the weight-stationary systolic array.
+//!
+//! ```text
+//!                 weight_in / weight_in_valid      psum_in
+//!                          |                          |
+//!                 +--------v--------+                 |
+//!   act_in   ---->| shadow -> active|---- act * active + psum_in ---> psum_out (registered)
+//!   commit_in --->|  (double buffer)|
+//!                 +--------+--------+
+//!   act_out, commit_out: act_in and commit_in one cycle later (to the right)
+//!   weight_out, weight_out_valid: the weight stream one cycle later (downwards)
+//! ```
+//!
+//! Double-buffered weights: the next tile's weight arrives in `shadow` while `active` feeds
+//! the multiplier. Weights flow down the column; each one settles in the first PE whose
+//! shadow is empty (`shadow_full` low) and passes the full ones, so feeding rows 0, 1, ...
+//! R-1 of a tile fills the column top to bottom with no row counter in the PE.
+//!
+//! `commit` travels with the first activation of each tile (systolically, one register per
+//! PE) and copies `shadow` into `active` just before that activation is multiplied. Every
+//! control signal is therefore local: no net fans out across the array, which is what keeps
+//! large arrays fast (see the synthesis notes in the README).
+//!
+//! The partial sum is `psum_bits` wide, chosen by the array so that the column total can
+//! never overflow (16 + ceil(log2(rows)) bits).
+
+use crate::hw::*;
+
+/// Port and register names, shared with the array that wires PEs together.
+pub mod port {
+    pub const ACT_IN: &str = "act_in";
+    pub const COMMIT_IN: &str = "commit_in";
+    pub const WEIGHT_IN: &str = "weight_in";
+    pub const WEIGHT_IN_VALID: &str = "weight_in_valid";
+    pub const PSUM_IN: &str = "psum_in";
+    pub const ACT_OUT: &str = "act_out";
+    pub const COMMIT_OUT: &str = "commit_out";
+    pub const WEIGHT_OUT: &str = "weight_out";
+    pub const WEIGHT_OUT_VALID: &str = "weight_out_valid";
+    pub const PSUM_OUT: &str = "psum_out";
+}
+
+/// int8 operands.
+pub const OPERAND: Ty = sint(8);
+
+/// Build the PE for a `psum_bits`-wide partial-sum chain. Named `pe_p<psum_bits>`.
+pub fn pe(psum_bits: u32) -> Result<ModuleRef, ModuleError> {
+    let psum_ty = sint(psum_bits);
+    let mut m = ModuleBuilder::new(format!("pe_p{psum_bits}"));
+    m.doc(&format!(
+        "Weight-stationary PE: int8 x int8 multiply, {psum_bits}-bit partial-sum chain.\n\
+         Weights double-buffered (shadow/active); commit travels with the activations."
+    ));
+
+    let act_in = m.input(port::ACT_IN, OPERAND);
+    let commit_in = m.input(port::COMMIT_IN, bit());
+    let weight_in = m.input(port::WEIGHT_IN, OPERAND);
+    let weight_in_valid = m.input(port::WEIGHT_IN_VALID, bit());
+    let psum_in = m.input(port::PSUM_IN, psum_ty);
+    let act_out = m.output(port::ACT_OUT, OPERAND);
+    let commit_out = m.output(port::COMMIT_OUT, bit());
+    let weight_out = m.output(port::WEIGHT_OUT, OPERAND);
+    let weight_out_valid = m.output(port::WEIGHT_OUT_VALID, bit());
+    let psum_out = m.output(port::PSUM_OUT, psum_ty);
+    m.comment(
+        commit_in,
+        "first activation of a new tile: shadow -> active",
+    );
+    m.comment(psum_in, "partial sum from the PE above (0 at the top row)");
+
+    // Activation and its commit tag, forwarded to the right.
+    let act_q = m.data_reg("act_q", OPERAND);
+    let commit_q = m.reg("commit_q", bit(), 0);
+    m.next(act_q, act_in);
+    m.next(commit_q, commit_in);
+
+    // Weight double buffer.
+    let shadow = m.data_reg("shadow", OPERAND);
+    let shadow_full = m.reg("shadow_full", bit(), 0);
+    let active = m.data_reg("active", OPERAND);
+    m.comment(shadow_full, "shadow holds the next tile's weight");
+    let deposit = m.wire_of("deposit", weight_in_valid & !shadow_full);
+    m.next_en(shadow, deposit, weight_in);
+    m.next(shadow_full, !commit_in & (shadow_full | weight_in_valid));
+    m.next_en(active, commit_in, shadow);
+
+    // Weights this PE passes on (it is already full) continue down one cycle later.
+    let weight_q = m.data_reg("weight_q", OPERAND);
+    let weight_q_valid = m.reg("weight_q_valid", bit(), 0);
+    m.next(weight_q, weight_in);
+    m.next(weight_q_valid, weight_in_valid & shadow_full);
+
+    // Multiply-accumulate: 8x8 -> 16-bit product, sign-extended into the partial sum.
+    let product = m.wire_of("product", act_q.mul(active));
+    let psum_q = m.data_reg("psum_q", psum_ty);
+    m.next(psum_q, psum_in.add_wrap(product.ext(psum_bits)));
+
+    m.assign(act_out, act_q);
+    m.assign(commit_out, commit_q);
+    m.assign(weight_out, weight_q);
+    m.assign(weight_out_valid, weight_q_valid);
+    m.assign(psum_out, psum_q);
+    m.finish()
+}

@@ -1,0 +1,435 @@
+//! Modules: declared with a [`ModuleBuilder`], checked and frozen by
+//! [`ModuleBuilder::finish`] into a shareable [`ModuleRef`].
+//!
+//! Every module has one implicit clock `clk` and one implicit synchronous, active-high reset
+//! `rst`. They become ports only when the module (or a sub-module) has registers that need
+//! them, so that a purely combinational module has no unused clock input.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use super::bits::Bits;
+use super::check;
+use super::error::{ModuleError, Problem};
+use super::expr::Expr;
+use super::signal::{bit, Sig, SigDecl, SigKind, Ty};
+use super::stmt::{Block, Stmt};
+
+/// A finished, checked module, shared by every instance of it.
+pub type ModuleRef = Arc<Module>;
+
+static NEXT_OWNER: AtomicU32 = AtomicU32::new(1);
+
+pub(crate) const CLK: u32 = 0;
+pub(crate) const RST: u32 = 1;
+
+/// How a group of signals is driven.
+#[derive(Clone, Debug)]
+pub(crate) enum Item {
+    /// `assign target = value;`
+    Assign { target: Sig, value: Expr },
+    /// `always @(*)` with conditional assignments to wires.
+    Comb { stmts: Vec<Stmt> },
+    /// `always @(posedge clk)` with conditional assignments to registers.
+    Seq { stmts: Vec<Stmt> },
+}
+
+/// One end of an instance port.
+#[derive(Clone, Debug)]
+pub(crate) enum Conn {
+    In(Expr),
+    Out(Sig),
+    Open,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Instance {
+    pub name: String,
+    pub module: ModuleRef,
+    pub conns: Vec<(String, Conn)>,
+}
+
+/// A memory macro boundary: behavioural body by default, replaceable by a hard macro.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SramSpec {
+    pub depth: u32,
+    pub width: u32,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Body {
+    Logic,
+    Sram(SramSpec),
+}
+
+/// Direction of a port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    Input,
+    Output,
+}
+
+/// A port as seen from outside.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Port {
+    pub name: String,
+    pub dir: Dir,
+    pub ty: Ty,
+}
+
+/// A checked module.
+#[derive(Debug)]
+pub struct Module {
+    pub(crate) name: String,
+    pub(crate) doc: Vec<String>,
+    pub(crate) signals: Vec<SigDecl>,
+    pub(crate) items: Vec<Item>,
+    pub(crate) instances: Vec<Instance>,
+    pub(crate) body: Body,
+    pub(crate) uses_clk: bool,
+    pub(crate) uses_rst: bool,
+    /// For each output port, the input ports it depends on combinationally.
+    pub(crate) comb_paths: HashMap<String, Vec<String>>,
+}
+
+impl Module {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Ports in declaration order (`clk`, `rst` first when present).
+    pub fn ports(&self) -> Vec<Port> {
+        self.port_decls()
+            .map(|d| Port {
+                name: d.name.clone(),
+                dir: if matches!(d.kind, SigKind::Output) {
+                    Dir::Output
+                } else {
+                    Dir::Input
+                },
+                ty: d.ty,
+            })
+            .collect()
+    }
+
+    pub fn port(&self, name: &str) -> Option<Port> {
+        self.ports().into_iter().find(|p| p.name == name)
+    }
+
+    pub(crate) fn port_decls(&self) -> impl Iterator<Item = &SigDecl> {
+        self.signals.iter().enumerate().filter_map(|(i, d)| {
+            let shown = match d.kind {
+                SigKind::Implicit => {
+                    (i as u32 == CLK && self.uses_clk) || (i as u32 == RST && self.uses_rst)
+                }
+                SigKind::Input | SigKind::Output => true,
+                _ => false,
+            };
+            shown.then_some(d)
+        })
+    }
+
+    /// Number of instances of each sub-module, directly in this module.
+    pub fn instance_counts(&self) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for i in &self.instances {
+            match out.iter_mut().find(|(n, _)| *n == i.module.name) {
+                Some((_, c)) => *c += 1,
+                None => out.push((i.module.name.clone(), 1)),
+            }
+        }
+        out
+    }
+
+    /// The distinct sub-modules, in first-instantiation order.
+    pub fn submodules(&self) -> Vec<ModuleRef> {
+        let mut out: Vec<ModuleRef> = Vec::new();
+        for i in &self.instances {
+            if !out.iter().any(|m| Arc::ptr_eq(m, &i.module)) {
+                out.push(i.module.clone());
+            }
+        }
+        out
+    }
+
+    pub fn sram(&self) -> Option<&SramSpec> {
+        match &self.body {
+            Body::Sram(s) => Some(s),
+            Body::Logic => None,
+        }
+    }
+
+    pub(crate) fn sig_name(&self, s: Sig) -> &str {
+        &self.signals[s.index as usize].name
+    }
+}
+
+/// Builds one module. Declare ports and signals, drive them, instantiate sub-modules, then
+/// call [`finish`](Self::finish) to check everything.
+pub struct ModuleBuilder {
+    pub(crate) owner: u32,
+    pub(crate) name: String,
+    pub(crate) doc: Vec<String>,
+    pub(crate) signals: Vec<SigDecl>,
+    pub(crate) names: HashMap<String, u32>,
+    pub(crate) items: Vec<Item>,
+    pub(crate) instances: Vec<Instance>,
+    pub(crate) problems: Vec<Problem>,
+}
+
+impl ModuleBuilder {
+    pub fn new(name: impl Into<String>) -> ModuleBuilder {
+        let name = name.into();
+        let mut m = ModuleBuilder {
+            owner: NEXT_OWNER.fetch_add(1, Ordering::Relaxed),
+            name: name.clone(),
+            doc: Vec::new(),
+            signals: Vec::new(),
+            names: HashMap::new(),
+            items: Vec::new(),
+            instances: Vec::new(),
+            problems: Vec::new(),
+        };
+        if let Some(reason) = check::name_problem(&name) {
+            m.problems.push(Problem::BadName { name, reason });
+        }
+        m.declare_raw("clk", bit(), SigKind::Implicit);
+        m.declare_raw("rst", bit(), SigKind::Implicit);
+        m
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A comment written above the module; say what it is for and why it is built so.
+    pub fn doc(&mut self, text: &str) {
+        self.doc.extend(text.lines().map(str::to_string));
+    }
+
+    /// A one-line comment written beside a signal's declaration.
+    pub fn comment(&mut self, sig: Sig, text: &str) {
+        if sig.owner == self.owner {
+            self.signals[sig.index as usize].doc = Some(text.to_string());
+        }
+    }
+
+    pub fn input(&mut self, name: &str, ty: Ty) -> Sig {
+        self.declare(name, ty, SigKind::Input)
+    }
+
+    pub fn output(&mut self, name: &str, ty: Ty) -> Sig {
+        self.declare(name, ty, SigKind::Output)
+    }
+
+    pub fn wire(&mut self, name: &str, ty: Ty) -> Sig {
+        self.declare(name, ty, SigKind::Wire)
+    }
+
+    /// A wire of the expression's type, driven by it.
+    pub fn wire_of(&mut self, name: &str, value: impl Into<Expr>) -> Sig {
+        let value = value.into();
+        let ty = Ty {
+            width: value.width().max(1),
+            signed: value.is_signed(),
+        };
+        let w = self.wire(name, ty);
+        self.assign(w, value);
+        w
+    }
+
+    /// A control register with a synchronous reset to `reset` (two's complement if negative).
+    pub fn reg(&mut self, name: &str, ty: Ty, reset: i64) -> Sig {
+        let value = match (ty.signed, reset < 0) {
+            (true, _) => Bits::from_i64(ty.width, reset),
+            (false, false) => Bits::from_u64(ty.width, reset as u64),
+            (false, true) => Err(super::bits::BitsError {
+                value: reset.to_string(),
+                width: ty.width,
+                kind: "unsigned",
+            }),
+        };
+        let value = value.unwrap_or_else(|e| {
+            self.problems.push(Problem::BadReset {
+                signal: name.to_string(),
+                reason: e.to_string(),
+            });
+            Bits::zero(ty.width)
+        });
+        self.declare(name, ty, SigKind::Reg { reset: Some(value) })
+    }
+
+    /// A datapath register without reset. Use only where the value is never observed before
+    /// it is first written (random-initial-value simulation checks this).
+    pub fn data_reg(&mut self, name: &str, ty: Ty) -> Sig {
+        self.declare(name, ty, SigKind::Reg { reset: None })
+    }
+
+    /// `assign target = value;`
+    pub fn assign(&mut self, target: Sig, value: impl Into<Expr>) {
+        self.items.push(Item::Assign {
+            target,
+            value: value.into(),
+        });
+    }
+
+    /// The register takes `value` at every clock edge.
+    pub fn next(&mut self, reg: Sig, value: impl Into<Expr>) {
+        self.items.push(Item::Seq {
+            stmts: vec![Stmt::Assign(reg, value.into())],
+        });
+    }
+
+    /// The register takes `value` at clock edges where `enable` is high, else holds.
+    pub fn next_en(&mut self, reg: Sig, enable: impl Into<Expr>, value: impl Into<Expr>) {
+        self.items.push(Item::Seq {
+            stmts: vec![Stmt::When {
+                cond: enable.into(),
+                then: vec![Stmt::Assign(reg, value.into())],
+                otherwise: Vec::new(),
+            }],
+        });
+    }
+
+    /// A combinational block (`always @(*)`): every target must be assigned on every path.
+    pub fn comb(&mut self, body: impl FnOnce(&mut Block)) {
+        let mut b = Block::default();
+        body(&mut b);
+        self.items.push(Item::Comb { stmts: b.stmts });
+    }
+
+    /// A clocked block: registers not assigned on a path hold their value.
+    pub fn seq(&mut self, body: impl FnOnce(&mut Block)) {
+        let mut b = Block::default();
+        body(&mut b);
+        self.items.push(Item::Seq { stmts: b.stmts });
+    }
+
+    /// Instantiate `module` as `name`; connect its ports on the returned builder. The clock
+    /// and reset are connected automatically.
+    pub fn instance(&mut self, name: &str, module: &ModuleRef) -> InstanceBuilder<'_> {
+        if let Some(reason) = check::name_problem(name) {
+            self.problems.push(Problem::BadName {
+                name: name.to_string(),
+                reason,
+            });
+        }
+        if self.names.contains_key(name) || self.instances.iter().any(|i| i.name == name) {
+            self.problems.push(Problem::DuplicateName {
+                name: name.to_string(),
+            });
+        }
+        self.instances.push(Instance {
+            name: name.to_string(),
+            module: module.clone(),
+            conns: Vec::new(),
+        });
+        let index = self.instances.len() - 1;
+        InstanceBuilder { m: self, index }
+    }
+
+    /// Check the module and freeze it.
+    pub fn finish(self) -> Result<ModuleRef, ModuleError> {
+        check::finish(self, Body::Logic).map(Arc::new)
+    }
+
+    pub(crate) fn finish_sram(self, spec: SramSpec) -> Result<ModuleRef, ModuleError> {
+        check::finish(self, Body::Sram(spec)).map(Arc::new)
+    }
+
+    fn declare(&mut self, name: &str, ty: Ty, kind: SigKind) -> Sig {
+        if let Some(reason) = check::name_problem(name) {
+            self.problems.push(Problem::BadName {
+                name: name.to_string(),
+                reason,
+            });
+        } else if name == "clk" || name == "rst" {
+            self.problems.push(Problem::BadName {
+                name: name.to_string(),
+                reason: "is reserved for the implicit clock and reset".into(),
+            });
+        }
+        if ty.width == 0 {
+            self.problems.push(Problem::BadName {
+                name: name.to_string(),
+                reason: "has zero width".into(),
+            });
+        }
+        if self.names.contains_key(name) || self.instances.iter().any(|i| i.name == name) {
+            self.problems.push(Problem::DuplicateName {
+                name: name.to_string(),
+            });
+        }
+        self.declare_raw(name, ty, kind)
+    }
+
+    pub(crate) fn declare_raw(&mut self, name: &str, ty: Ty, kind: SigKind) -> Sig {
+        let index = self.signals.len() as u32;
+        self.signals.push(SigDecl {
+            name: name.to_string(),
+            ty,
+            kind,
+            doc: None,
+        });
+        self.names.entry(name.to_string()).or_insert(index);
+        Sig {
+            owner: self.owner,
+            index,
+            ty,
+        }
+    }
+
+    /// A name not yet used in this module, starting from `base`.
+    pub(crate) fn fresh_name(&self, base: &str) -> String {
+        let taken =
+            |n: &str| self.names.contains_key(n) || self.instances.iter().any(|i| i.name == n);
+        if !taken(base) {
+            return base.to_string();
+        }
+        (1..)
+            .map(|k| format!("{base}_{k}"))
+            .find(|n| !taken(n))
+            .expect("an unused name exists")
+    }
+}
+
+/// Connects the ports of one instance.
+pub struct InstanceBuilder<'a> {
+    m: &'a mut ModuleBuilder,
+    index: usize,
+}
+
+impl InstanceBuilder<'_> {
+    /// Connect port `port`: an input to any expression of its width, an output to a signal
+    /// of this module of its width.
+    pub fn con(self, port: &str, value: impl Into<Expr>) -> Self {
+        let value = value.into();
+        let inst = &self.m.instances[self.index];
+        let conn = match inst.module.port(port) {
+            Some(p) if p.dir == Dir::Output => match value.as_sig() {
+                Some(s) => Conn::Out(s),
+                None => {
+                    self.m.problems.push(Problem::OutputNotSignal {
+                        instance: inst.name.clone(),
+                        port: port.to_string(),
+                    });
+                    return self;
+                }
+            },
+            _ => Conn::In(value),
+        };
+        self.m.instances[self.index]
+            .conns
+            .push((port.to_string(), conn));
+        self
+    }
+
+    /// Leave output `port` unconnected on purpose (edge cells of an array, for instance).
+    pub fn open(self, port: &str) -> Self {
+        self.m.instances[self.index]
+            .conns
+            .push((port.to_string(), Conn::Open));
+        self
+    }
+}

@@ -1,0 +1,26 @@
+//! One module per subcommand.
+
+pub mod generate;
+
+use anyhow::Result;
+use seedchip_hdl::chip::Config;
+
+use crate::ConfigArg;
+
+impl ConfigArg {
+    /// The configuration named on the command line, or the built-in default.
+    pub fn load(&self) -> Result<Config> {
+        Ok(match &self.config {
+            Some(path) => Config::load(path)?,
+            None => Config::default(),
+        })
+    }
+
+    /// How to name this configuration in messages.
+    pub fn describe(&self) -> String {
+        match &self.config {
+            Some(p) => p.display().to_string(),
+            None => "built-in default configuration".to_string(),
+        }
+    }
+}
