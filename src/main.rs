@@ -40,12 +40,21 @@ relative to DIR (use `verilator -F DIR/files.f`, or run tools inside DIR). Regen
 configuration gives byte-identical files."
     )]
     Generate(cmd::generate::GenerateArgs),
+    /// Prove the RTL equal to the reference model on random cases (Verilator).
+    #[command(
+        after_help = "Each case is a whole GEMM with random shape (M, K, N), int8 values (extremes weighted), handshake stall patterns and random initial register state. A failure is shrunk to a minimal case, printed, and saved for --replay. The last line is `N passed, M failed`; the exit status is non-zero on any failure."
+    )]
+    Verify(cmd::verify::VerifyArgs),
+    /// Print performance figures: generation time, Verilator cycles/s, model and verification throughput.
+    Bench(cmd::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Generate(a) => cmd::generate::run(a),
+        Command::Verify(a) => cmd::verify::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
     };
     match result {
         Ok(code) => code,

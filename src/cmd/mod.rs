@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod generate;
+pub mod verify;
 
 use anyhow::Result;
 use seedchip_hdl::chip::Config;

@@ -72,10 +72,10 @@ impl EngineShape {
             cols,
             psum_bits: psum_bits(rows),
             latency,
-            // A credit is held from acceptance until the result leaves the FIFO head:
-            // latency + 2 cycles (FIFO write, SRAM read), so latency + 2 credits keep one row
-            // per cycle flowing when the output is always ready.
-            fifo_depth: latency + 2,
+            // A row accepted in cycle t holds its credit through cycle t + latency + 2 (FIFO
+            // write at t + latency, SRAM read, then taken from the head): latency + 2 rows are
+            // in flight at full rate, and one more credit lets the next row in that same cycle.
+            fifo_depth: latency + 3,
             // Top-row PE(0, c) commits c + 1 cycles after the commit row is accepted; the next
             // tile's row 0 reaches it (through weight_q) one cycle after acceptance.
             preload_guard: cols - 1,

@@ -1,0 +1,141 @@
+//! `seedchip bench`: performance figures of the generator, the simulator and the model.
+//! Figures are measured on this machine each run; nothing here is asserted.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use seedchip_hdl::chip::{generate, Config, EngineShape};
+use seedchip_verif::equiv::{self, CaseSpace, ModelCache};
+use seedchip_verif::harness::{EngineHarness, StallPattern};
+use seedchip_verif::model::{gemm, Matrix};
+use seedchip_verif::verilator::{sources_of, BuildOptions, Model, XInit};
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Engine sizes to simulate (RxC), comma-separated.
+    #[arg(long, default_value = "4x4,16x16", value_delimiter = ',')]
+    pub engines: Vec<String>,
+    /// Randomized verification cases for the cases/s figure (4x4 engine).
+    #[arg(long, default_value_t = 200)]
+    pub cases: u64,
+}
+
+fn parse_shape(s: &str) -> Result<(u32, u32)> {
+    let (r, c) = s
+        .split_once('x')
+        .with_context(|| format!("`{s}` is not an engine size like 16x16"))?;
+    let cfg = Config::with_matrix(r.trim().parse()?, c.trim().parse()?)?;
+    Ok((cfg.matrix.rows, cfg.matrix.cols))
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t = Instant::now();
+    let v = f();
+    (v, t.elapsed().as_secs_f64())
+}
+
+pub fn run(args: BenchArgs) -> Result<ExitCode> {
+    let shapes: Vec<(u32, u32)> = args
+        .engines
+        .iter()
+        .map(|s| parse_shape(s))
+        .collect::<Result<_>>()?;
+    println!("seedchip bench (figures from this machine, this run)\n");
+
+    println!("generation (Rust -> Verilog text, not written):");
+    for (r, c) in [(16, 16), (128, 128)] {
+        let cfg = Config::with_matrix(r, c)?;
+        let (design, secs) = timed(|| generate(&cfg));
+        let bytes: usize = design?.files().iter().map(|f| f.text.len()).sum();
+        println!(
+            "  {r:>3}x{c:<3} {:>8.3} s  {:>6.1} MB of Verilog",
+            secs,
+            bytes as f64 / 1e6
+        );
+    }
+
+    println!("\nVerilator simulation of the matrix engine:");
+    for &(r, c) in &shapes {
+        let cfg = Config::with_matrix(r, c)?;
+        let design = generate(&cfg)?;
+        let (model, build) = timed(|| {
+            Model::build(
+                &sources_of(&design),
+                design.top().name(),
+                &BuildOptions::default(),
+            )
+        });
+        let model = model?;
+        // Raw clocking: step() with inputs held.
+        let mut sim = model.sim(XInit::Zeros)?;
+        sim.reset(2);
+        let steps = 200_000 / (r as u64 * c as u64 / 16).max(1);
+        let (_, secs) = timed(|| sim.steps(steps));
+        let raw = steps as f64 / secs;
+        // Through the harness: a long GEMM with full handshaking and per-row checking.
+        let shape = EngineShape::new(&cfg.matrix);
+        let (m, k, n) = (512, 2 * r as usize, c as usize);
+        let a = Matrix::from_vec(
+            m,
+            k,
+            (0..m * k).map(|i| (i * 31 % 256) as u8 as i8).collect(),
+        );
+        let w = Matrix::from_vec(
+            k,
+            n,
+            (0..k * n).map(|i| (i * 17 % 256) as u8 as i8).collect(),
+        );
+        let mut h = EngineHarness::new(&model, shape, XInit::Zeros)?;
+        let (run, secs) = timed(|| h.gemm(&a, &w, &StallPattern::default()));
+        let run = run?;
+        println!(
+            "  {r:>3}x{c:<3} build {build:>6.2} s (0 when cached) | step(): {:>10.0} cycles/s | harness GEMM: {:>9.0} cycles/s, {:>7.1} M simulated MACs/s, {} cycles for {} rows",
+            raw,
+            run.cycles as f64 / secs,
+            run.macs as f64 / secs / 1e6,
+            run.cycles,
+            run.act_rows
+        );
+    }
+
+    println!("\nreference model:");
+    let n = 256;
+    let a = Matrix::from_vec(
+        n,
+        n,
+        (0..n * n).map(|i| (i * 13 % 256) as u8 as i8).collect(),
+    );
+    let w = Matrix::from_vec(
+        n,
+        n,
+        (0..n * n).map(|i| (i * 7 % 256) as u8 as i8).collect(),
+    );
+    let (_, secs) = timed(|| gemm(&a, &w));
+    println!(
+        "  int8 GEMM {n}x{n}x{n}: {:.3} s, {:.0} M MACs/s",
+        secs,
+        (n * n * n) as f64 / secs / 1e6
+    );
+
+    println!("\nrandomized verification (4x4 engine, random shapes, data, stalls, initial state):");
+    let mut models = ModelCache::default();
+    models.model(4, 4)?;
+    let space = CaseSpace {
+        shape: Some((4, 4)),
+        ..CaseSpace::default()
+    };
+    let (report, secs) = timed(|| equiv::run(&mut models, &space, args.cases, 1, |_, _| {}));
+    let report = report?;
+    println!(
+        "  {} cases in {:.2} s: {:.0} cases/s, {:.0} simulated cycles/s ({} passed, {} failed)",
+        args.cases,
+        secs,
+        args.cases as f64 / secs,
+        report.cycles as f64 / secs,
+        report.passed,
+        report.failed
+    );
+    Ok(ExitCode::SUCCESS)
+}

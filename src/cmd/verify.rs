@@ -1,0 +1,166 @@
+//! `seedchip verify`: randomized equivalence of the matrix engine RTL against the model.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use seedchip_verif::equiv::{self, Case, CaseSpace, ModelCache};
+
+use crate::ConfigArg;
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Number of random cases.
+    #[arg(long, default_value_t = 200)]
+    pub cases: u64,
+    /// Seed of the run (random and printed when omitted).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Draw the engine shape per case (rows and cols in 1..=8) instead of the configuration's.
+    #[arg(long)]
+    pub random_shapes: bool,
+    /// Run only the case with this case seed (as printed for a failure).
+    #[arg(long, value_name = "SEED", conflicts_with_all = ["replay", "cases"])]
+    pub case_seed: Option<String>,
+    /// Run the case saved in this JSON file (written on failure).
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// With --replay or --case-seed: write a VCD waveform of the run.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Where to save the minimal failing case.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "seedchip-verify-failure.json"
+    )]
+    pub failure_out: PathBuf,
+}
+
+fn parse_seed(s: &str) -> Result<u64> {
+    let s = s.trim();
+    let v = match s.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => s.parse(),
+    };
+    v.with_context(|| format!("`{s}` is not a seed (a decimal or 0x-prefixed hexadecimal u64)"))
+}
+
+pub fn run(args: VerifyArgs) -> Result<ExitCode> {
+    if args.trace.is_some() && args.replay.is_none() && args.case_seed.is_none() {
+        anyhow::bail!("--trace needs --replay or --case-seed (one run to trace)");
+    }
+    let cfg = args.config.load()?;
+    let space = CaseSpace {
+        shape: (!args.random_shapes).then_some((cfg.matrix.rows, cfg.matrix.cols)),
+        ..CaseSpace::default()
+    };
+    let mut models = ModelCache::default();
+
+    let single: Option<Case> = if let Some(path) = &args.replay {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        let case: Case = serde_json::from_str(&text)
+            .with_context(|| format!("`{}` is not a saved verify case", path.display()))?;
+        case.validate()
+            .map_err(|e| anyhow::anyhow!("`{}` is not a valid verify case: {e}", path.display()))?;
+        Some(case)
+    } else if let Some(s) = &args.case_seed {
+        Some(equiv::generate_case(&space, parse_seed(s)?).0)
+    } else {
+        None
+    };
+    if let Some(case) = single {
+        println!("seedchip verify: one case\n{case}");
+        let result = match &args.trace {
+            Some(vcd) => equiv::check_case_traced(&case, vcd),
+            None => equiv::check_case(&mut models, &case),
+        };
+        if let Some(vcd) = &args.trace {
+            println!("waveform: {}", vcd.display());
+        }
+        return Ok(match result {
+            Ok(run) => {
+                println!("matches the model ({} cycles)", run.cycles);
+                println!("1 passed, 0 failed");
+                ExitCode::SUCCESS
+            }
+            Err(seedchip_verif::harness::HarnessError::Bridge(e)) => return Err(e.into()),
+            Err(e) => {
+                println!("MISMATCH: {e}");
+                println!("0 passed, 1 failed");
+                ExitCode::FAILURE
+            }
+        });
+    }
+
+    let seed = match args.seed {
+        Some(s) => s,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1),
+    };
+    let shape = match space.shape {
+        Some((r, c)) => format!("{r}x{c} matrix engine ({})", args.config.describe()),
+        None => "random matrix engine shapes (1..=8 x 1..=8)".into(),
+    };
+    println!(
+        "seedchip verify: {shape}, {} cases, seed {seed}",
+        args.cases
+    );
+    if let Some((r, c)) = space.shape {
+        // Build first, so a toolchain problem is reported before any case runs.
+        eprintln!("building the {r}x{c} model with Verilator (cached after the first build)...");
+        models
+            .model(r, c)
+            .context("building the simulation model")?;
+    }
+    let bar = ProgressBar::new(args.cases).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} cases  {msg}").expect("valid template"),
+    );
+    let started = std::time::Instant::now();
+    let report = equiv::run(&mut models, &space, args.cases, seed, |_, r| {
+        bar.inc(1);
+        bar.set_message(format!("{} failed", r.failed));
+    })
+    .context("building a simulation model")?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    if let Some(f) = &report.first_failure {
+        println!("{f}");
+        let json = serde_json::to_string_pretty(&f.minimal).expect("cases serialise");
+        match std::fs::write(&args.failure_out, json) {
+            Ok(()) => println!(
+                "saved the minimal case to {0}; rerun it with `seedchip verify --replay {0}` (add --trace wave.vcd for a waveform)",
+                args.failure_out.display()
+            ),
+            Err(e) => println!("could not save the minimal case to {}: {e}", args.failure_out.display()),
+        }
+        println!(
+            "regenerate the original case with `seedchip verify --case-seed {:#x}{}`",
+            f.case_seed,
+            args.config
+                .config
+                .as_ref()
+                .map(|p| format!(" --config {}", p.display()))
+                .unwrap_or_default()
+        );
+    }
+    println!(
+        "{:.1} s, {:.1} cases/s, {} simulated cycles",
+        secs,
+        report.passed.saturating_add(report.failed) as f64 / secs.max(1e-9),
+        report.cycles
+    );
+    println!("{} passed, {} failed", report.passed, report.failed);
+    Ok(if report.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
