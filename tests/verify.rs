@@ -46,7 +46,7 @@ fn single_cases_replay_and_trace() {
     let case = dir.path().join("case.json");
     std::fs::write(
         &case,
-        r#"{"rows":2,"cols":2,"a":{"rows":1,"cols":3,"data":[-128,127,5]},
+        r#"{"engine":{"rows":2,"cols":2},"a":{"rows":1,"cols":3,"data":[-128,127,5]},
             "w":{"rows":3,"cols":1,"data":[-128,-128,1]},
             "stalls":{"weight":[true,false],"act":[],"out":[false,true]},"x_seed":9}"#,
     )
@@ -78,7 +78,7 @@ fn bad_input_is_refused_without_a_panic() {
     std::fs::write(&junk, "{\"rows\": 2}").unwrap();
     let case = |a: &str, w: &str| {
         format!(
-            r#"{{"rows":2,"cols":2,"a":{a},"w":{w},"stalls":{{"weight":[],"act":[],"out":[]}},"x_seed":1}}"#
+            r#"{{"engine":{{"rows":2,"cols":2,"mac_pipeline":false}},"a":{a},"w":{w},"stalls":{{"weight":[],"act":[],"out":[]}},"x_seed":1}}"#
         )
     };
     let bad = dir.path().join("bad.json");

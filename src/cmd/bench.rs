@@ -121,9 +121,10 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
 
     println!("\nrandomized verification (4x4 engine, random shapes, data, stalls, initial state):");
     let mut models = ModelCache::default();
-    models.model(4, 4)?;
+    let engine = Config::with_matrix(4, 4)?.matrix;
+    models.model(&engine)?;
     let space = CaseSpace {
-        shape: Some((4, 4)),
+        engine: Some(engine),
         ..CaseSpace::default()
     };
     let (report, secs) = timed(|| equiv::run(&mut models, &space, args.cases, 1, |_, _| {}));

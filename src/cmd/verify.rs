@@ -20,7 +20,8 @@ pub struct VerifyArgs {
     /// Seed of the run (random and printed when omitted).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Draw the engine shape per case (rows and cols in 1..=8) instead of the configuration's.
+    /// Draw the engine per case (rows and cols in 1..=8, PE pipelining on or off) instead of
+    /// using the configuration's.
     #[arg(long)]
     pub random_shapes: bool,
     /// Run only the case with this case seed (as printed for a failure).
@@ -56,7 +57,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     }
     let cfg = args.config.load()?;
     let space = CaseSpace {
-        shape: (!args.random_shapes).then_some((cfg.matrix.rows, cfg.matrix.cols)),
+        engine: (!args.random_shapes).then(|| cfg.matrix.clone()),
         ..CaseSpace::default()
     };
     let mut models = ModelCache::default();
@@ -105,20 +106,26 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(1),
     };
-    let shape = match space.shape {
-        Some((r, c)) => format!("{r}x{c} matrix engine ({})", args.config.describe()),
-        None => "random matrix engine shapes (1..=8 x 1..=8)".into(),
+    let shape = match &space.engine {
+        Some(e) => format!(
+            "{}x{} matrix engine ({})",
+            e.rows,
+            e.cols,
+            args.config.describe()
+        ),
+        None => "random matrix engine shapes (1..=8 x 1..=8, both PE variants)".into(),
     };
     println!(
         "seedchip verify: {shape}, {} cases, seed {seed}",
         args.cases
     );
-    if let Some((r, c)) = space.shape {
+    if let Some(e) = &space.engine {
         // Build first, so a toolchain problem is reported before any case runs.
-        eprintln!("building the {r}x{c} model with Verilator (cached after the first build)...");
-        models
-            .model(r, c)
-            .context("building the simulation model")?;
+        eprintln!(
+            "building the {}x{} model with Verilator (cached after the first build)...",
+            e.rows, e.cols
+        );
+        models.model(e).context("building the simulation model")?;
     }
     let bar = ProgressBar::new(args.cases).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} cases  {msg}").expect("valid template"),

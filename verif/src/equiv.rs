@@ -27,8 +27,8 @@ use crate::verilator::{sources_of, BridgeError, BuildOptions, Model, XInit};
 /// One equivalence case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Case {
-    pub rows: u32,
-    pub cols: u32,
+    /// The engine configuration (shape and PE pipelining).
+    pub engine: MatrixConfig,
     pub a: Matrix<i8>,
     pub w: Matrix<i8>,
     pub stalls: StallPattern,
@@ -39,13 +39,10 @@ pub struct Case {
 impl Case {
     /// Check a case read from a file: shape in range and matrices consistent.
     pub fn validate(&self) -> Result<(), String> {
-        let max = seedchip_hdl::chip::config::MAX_DIM;
-        if !(1..=max).contains(&self.rows) || !(1..=max).contains(&self.cols) {
-            return Err(format!(
-                "engine shape {}x{} is outside 1..={max}",
-                self.rows, self.cols
-            ));
-        }
+        let cfg = Config {
+            matrix: self.engine.clone(),
+        };
+        cfg.validate("case").map_err(|e| e.to_string())?;
         for (name, m) in [("a", &self.a), ("w", &self.w)] {
             if m.rows == 0 || m.cols == 0 {
                 return Err(format!(
@@ -87,8 +84,19 @@ impl fmt::Display for Case {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "engine {}x{}, A {}x{}, W {}x{}, initial-state seed {}",
-            self.rows, self.cols, self.a.rows, self.a.cols, self.w.rows, self.w.cols, self.x_seed
+            "engine {}x{}{}, A {}x{}, W {}x{}, initial-state seed {}",
+            self.engine.rows,
+            self.engine.cols,
+            if self.engine.mac_pipeline {
+                ""
+            } else {
+                " (unpipelined PEs)"
+            },
+            self.a.rows,
+            self.a.cols,
+            self.w.rows,
+            self.w.cols,
+            self.x_seed
         )?;
         let show = |f: &mut fmt::Formatter<'_>, name: &str, m: &Matrix<i8>| -> fmt::Result {
             writeln!(f, "  {name} =")?;
@@ -120,8 +128,8 @@ impl fmt::Display for Case {
 /// Limits of generated cases.
 #[derive(Clone, Debug)]
 pub struct CaseSpace {
-    /// Engine shape: fixed, or drawn with rows and cols in 1..=max_dim.
-    pub shape: Option<(u32, u32)>,
+    /// Engine: fixed, or drawn with rows and cols in 1..=max_dim and either PE variant.
+    pub engine: Option<MatrixConfig>,
     pub max_dim: u32,
     /// Largest M.
     pub max_m: usize,
@@ -133,7 +141,7 @@ pub struct CaseSpace {
 impl Default for CaseSpace {
     fn default() -> Self {
         CaseSpace {
-            shape: None,
+            engine: None,
             max_dim: 8,
             max_m: 12,
             max_k_tiles: 3,
@@ -164,29 +172,34 @@ fn stall_pattern() -> impl Strategy<Value = Vec<bool>> {
 
 /// The proptest strategy for cases in `space`.
 pub fn case_strategy(space: &CaseSpace) -> BoxedStrategy<Case> {
-    let shape: BoxedStrategy<(u32, u32)> = match space.shape {
-        Some(s) => Just(s).boxed(),
-        None => (1..=space.max_dim, 1..=space.max_dim).boxed(),
+    let engine: BoxedStrategy<MatrixConfig> = match &space.engine {
+        Some(e) => Just(e.clone()).boxed(),
+        None => (1..=space.max_dim, 1..=space.max_dim, any::<bool>())
+            .prop_map(|(rows, cols, mac_pipeline)| MatrixConfig {
+                rows,
+                cols,
+                mac_pipeline,
+            })
+            .boxed(),
     };
     let (max_m, kt, nt) = (space.max_m, space.max_k_tiles, space.max_n_tiles);
-    shape
-        .prop_flat_map(move |(rows, cols)| {
-            let k_max = kt * rows as usize;
-            let n_max = nt * cols as usize + 1;
-            (Just((rows, cols)), 1..=max_m, 1..=k_max, 1..=n_max)
+    engine
+        .prop_flat_map(move |engine| {
+            let k_max = kt * engine.rows as usize;
+            let n_max = nt * engine.cols as usize + 1;
+            (Just(engine), 1..=max_m, 1..=k_max, 1..=n_max)
         })
-        .prop_flat_map(|((rows, cols), m, k, n)| {
+        .prop_flat_map(|(engine, m, k, n)| {
             (
-                Just((rows, cols)),
+                Just(engine),
                 prop::collection::vec(int8(), m * k).prop_map(move |d| Matrix::from_vec(m, k, d)),
                 prop::collection::vec(int8(), k * n).prop_map(move |d| Matrix::from_vec(k, n, d)),
                 (stall_pattern(), stall_pattern(), stall_pattern()),
                 any::<u32>(),
             )
         })
-        .prop_map(|((rows, cols), a, w, (sw, sa, so), x_seed)| Case {
-            rows,
-            cols,
+        .prop_map(|(engine, a, w, (sw, sa, so), x_seed)| Case {
+            engine,
             a,
             w,
             stalls: StallPattern {
@@ -205,7 +218,7 @@ pub type Mutation = Arc<dyn Fn(&str, &str) -> String + Send + Sync>;
 /// Builds (and keeps) one Verilated model per engine shape.
 #[derive(Default)]
 pub struct ModelCache {
-    models: HashMap<(u32, u32), Arc<Model>>,
+    models: HashMap<(u32, u32, bool), Arc<Model>>,
     mutate: Option<Mutation>,
 }
 
@@ -219,19 +232,12 @@ impl ModelCache {
         }
     }
 
-    pub fn model(&mut self, rows: u32, cols: u32) -> Result<Arc<Model>, BridgeError> {
-        if let Some(m) = self.models.get(&(rows, cols)) {
+    pub fn model(&mut self, engine: &MatrixConfig) -> Result<Arc<Model>, BridgeError> {
+        let key = (engine.rows, engine.cols, engine.mac_pipeline);
+        if let Some(m) = self.models.get(&key) {
             return Ok(m.clone());
         }
-        let cfg = Config {
-            matrix: MatrixConfig { rows, cols },
-        };
-        let design = generate(&cfg).map_err(|e| BridgeError::BuildFailed {
-            stage: "generating Verilog".into(),
-            top: format!("{rows}x{cols}"),
-            log: "-".into(),
-            tail: e.to_string(),
-        })?;
+        let design = engine_design(engine)?;
         let mut sources = sources_of(&design);
         if let Some(f) = &self.mutate {
             for s in &mut sources {
@@ -241,18 +247,27 @@ impl ModelCache {
             }
         }
         let m = Model::build(&sources, design.top().name(), &BuildOptions::default())?;
-        self.models.insert((rows, cols), m.clone());
+        self.models.insert(key, m.clone());
         Ok(m)
     }
 }
 
+fn engine_design(engine: &MatrixConfig) -> Result<seedchip_hdl::hw::Design, BridgeError> {
+    let cfg = Config {
+        matrix: engine.clone(),
+    };
+    generate(&cfg).map_err(|e| BridgeError::BuildFailed {
+        stage: "generating Verilog".into(),
+        top: EngineShape::new(engine).module_name(),
+        log: "-".into(),
+        tail: e.to_string(),
+    })
+}
+
 /// Run one case on the RTL and compare the whole result with the model.
 pub fn check_case(models: &mut ModelCache, case: &Case) -> Result<GemmRun, HarnessError> {
-    let model = models.model(case.rows, case.cols)?;
-    let shape = EngineShape::new(&MatrixConfig {
-        rows: case.rows,
-        cols: case.cols,
-    });
+    let model = models.model(&case.engine)?;
+    let shape = EngineShape::new(&case.engine);
     let mut h = EngineHarness::new(&model, shape, XInit::Random(case.x_seed))?;
     let run = h.gemm(&case.a, &case.w, &case.stalls)?;
     let expect = gemm(&case.a, &case.w);
@@ -271,18 +286,7 @@ pub fn check_case(models: &mut ModelCache, case: &Case) -> Result<GemmRun, Harne
 
 /// Run one case with a VCD waveform of the whole run written to `vcd`.
 pub fn check_case_traced(case: &Case, vcd: &std::path::Path) -> Result<GemmRun, HarnessError> {
-    let cfg = Config {
-        matrix: MatrixConfig {
-            rows: case.rows,
-            cols: case.cols,
-        },
-    };
-    let design = generate(&cfg).map_err(|e| BridgeError::BuildFailed {
-        stage: "generating Verilog".into(),
-        top: format!("{}x{}", case.rows, case.cols),
-        log: "-".into(),
-        tail: e.to_string(),
-    })?;
+    let design = engine_design(&case.engine)?;
     let opts = BuildOptions {
         trace: Some(crate::verilator::TraceKind::Vcd),
         ..Default::default()
@@ -292,7 +296,7 @@ pub fn check_case_traced(case: &Case, vcd: &std::path::Path) -> Result<GemmRun, 
     sim.trace_to(vcd)?;
     let mut h = EngineHarness::from_sim(
         sim,
-        EngineShape::new(&cfg.matrix),
+        EngineShape::new(&case.engine),
         XInit::Random(case.x_seed),
     )?;
     let result = h.gemm(&case.a, &case.w, &case.stalls);

@@ -19,7 +19,7 @@ fn recorded_run(rows: u32, cols: u32) -> (Vec<Source>, String, Recording) {
     let mut h =
         EngineHarness::from_sim(sim, EngineShape::new(&cfg.matrix), XInit::Random(5)).unwrap();
     let space = CaseSpace {
-        shape: Some((rows, cols)),
+        engine: Some(cfg.matrix.clone()),
         ..CaseSpace::default()
     };
     for i in 0..8 {

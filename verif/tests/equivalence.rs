@@ -6,6 +6,14 @@
 use std::sync::Arc;
 
 use seedchip_hdl::chip::{EngineShape, MatrixConfig};
+
+fn engine(rows: u32, cols: u32, mac_pipeline: bool) -> MatrixConfig {
+    MatrixConfig {
+        rows,
+        cols,
+        mac_pipeline,
+    }
+}
 use seedchip_verif::equiv::{self, CaseSpace, ModelCache};
 use seedchip_verif::harness::{EngineHarness, StallPattern};
 use seedchip_verif::model::{gemm, Matrix};
@@ -34,24 +42,29 @@ fn assert_all_pass(report: &equiv::Report, what: &str) {
 
 #[test]
 fn random_shapes_match_the_model() {
-    // Shapes drawn from the seed (rows and cols 1..=8, square and not), each with random
-    // data, stalls and initial state. A handful of shapes keeps Verilator builds affordable.
+    // Engines drawn from the seed (rows and cols 1..=8, square and not, both PE variants),
+    // each with random data, stalls and initial state. A handful of engines keeps Verilator
+    // builds affordable.
     let seed = test_seed();
     let mut models = ModelCache::default();
-    let mut shapes = vec![(1, 1), (3, 5)];
+    let mut engines = vec![engine(1, 1, false), engine(3, 5, true)];
     let mut x = seed | 1;
-    while shapes.len() < 6 {
+    while engines.len() < 6 {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        let s = ((x % 8) as u32 + 1, ((x >> 8) % 8) as u32 + 1);
-        if !shapes.contains(&s) {
-            shapes.push(s);
+        let e = engine(
+            (x % 8) as u32 + 1,
+            ((x >> 8) % 8) as u32 + 1,
+            (x >> 16) & 1 == 1,
+        );
+        if !engines.iter().any(|f| (f.rows, f.cols) == (e.rows, e.cols)) {
+            engines.push(e);
         }
     }
-    for (i, &shape) in shapes.iter().enumerate() {
+    for (i, e) in engines.iter().enumerate() {
         let space = CaseSpace {
-            shape: Some(shape),
+            engine: Some(e.clone()),
             ..CaseSpace::default()
         };
         let report = equiv::run(
@@ -62,10 +75,7 @@ fn random_shapes_match_the_model() {
             |_, _| {},
         )
         .unwrap();
-        assert_all_pass(
-            &report,
-            &format!("shape {}x{} (seed {})", shape.0, shape.1, seed + i as u64),
-        );
+        assert_all_pass(&report, &format!("engine {e:?} (seed {})", seed + i as u64));
         assert_eq!(report.passed, cases_per_shape());
     }
 }
@@ -75,12 +85,12 @@ fn results_do_not_depend_on_initial_state() {
     // The same cases under two random initial states (and all-ones) give identical results
     // and identical cycle counts.
     let space = CaseSpace {
-        shape: Some((4, 3)),
+        engine: Some(engine(4, 3, true)),
         ..CaseSpace::default()
     };
     let mut models = ModelCache::default();
-    let model = models.model(4, 3).unwrap();
-    let shape = EngineShape::new(&MatrixConfig { rows: 4, cols: 3 });
+    let model = models.model(&engine(4, 3, true)).unwrap();
+    let shape = EngineShape::new(&engine(4, 3, true));
     for i in 0..30 {
         let (case, _) = equiv::generate_case(&space, equiv::case_seed(test_seed(), i));
         let runs: Vec<_> = [XInit::Random(1), XInit::Random(0xdead_beef), XInit::Ones]
@@ -102,8 +112,8 @@ fn full_rate_streaming_and_preload_overlap() {
     // Cycle-exact properties of the pipeline (not timings): with no stalls the engine takes one
     // activation row per cycle, and the next tile preloads while a long group streams.
     let mut models = ModelCache::default();
-    let model = models.model(4, 4).unwrap();
-    let shape = EngineShape::new(&MatrixConfig { rows: 4, cols: 4 });
+    let model = models.model(&engine(4, 4, true)).unwrap();
+    let shape = EngineShape::new(&engine(4, 4, true));
     let (r, lat) = (shape.rows as u64, shape.latency as u64);
     let a = Matrix::from_vec(40, 12, (0..480).map(|i| (i % 251) as u8 as i8).collect());
     let w = Matrix::from_vec(12, 4, (0..48).map(|i| (i * 7 % 256) as u8 as i8).collect());
@@ -120,8 +130,8 @@ fn full_rate_streaming_and_preload_overlap() {
 #[test]
 fn extremes_and_many_tiles() {
     let mut models = ModelCache::default();
-    let model = models.model(4, 4).unwrap();
-    let shape = EngineShape::new(&MatrixConfig { rows: 4, cols: 4 });
+    let model = models.model(&engine(4, 4, false)).unwrap();
+    let shape = EngineShape::new(&engine(4, 4, false));
     // -128 x -128 everywhere, 50 K tiles: every column sum sits at its positive extreme.
     let a = Matrix::from_vec(3, 200, vec![-128i8; 600]);
     let w = Matrix::from_vec(200, 5, vec![-128i8; 1000]);
@@ -150,8 +160,8 @@ fn int32_accumulation_wraps_like_the_model_across_thousands_of_tiles() {
     // 140_000 products of -128 x -128 exceed i32::MAX; the accumulated result wraps exactly
     // as the model's int32 accumulation does (17_500 K tiles through an 8x1 engine).
     let mut models = ModelCache::default();
-    let model = models.model(8, 1).unwrap();
-    let shape = EngineShape::new(&MatrixConfig { rows: 8, cols: 1 });
+    let model = models.model(&engine(8, 1, true)).unwrap();
+    let shape = EngineShape::new(&engine(8, 1, true));
     let k = 140_000;
     let a = Matrix::from_vec(1, k, vec![-128i8; k]);
     let w = Matrix::from_vec(k, 1, vec![-128i8; k]);
@@ -162,14 +172,14 @@ fn int32_accumulation_wraps_like_the_model_across_thousands_of_tiles() {
     assert!(expect.data[0] < 0, "the int32 sum wrapped");
 }
 
-fn mutant(file_part: &'static str, from: &'static str, to: &'static str) -> ModelCache {
+fn mutant(file_part: &'static str, from: String, to: String) -> ModelCache {
     ModelCache::with_mutation(Arc::new(move |name: &str, text: &str| {
         if name.contains(file_part) {
             assert!(
-                text.contains(from),
+                text.contains(&from),
                 "mutation target `{from}` not found in {name}"
             );
-            text.replacen(from, to, 1)
+            text.replacen(&from, &to, 1)
         } else {
             text.to_string()
         }
@@ -178,7 +188,7 @@ fn mutant(file_part: &'static str, from: &'static str, to: &'static str) -> Mode
 
 fn assert_caught(mut models: ModelCache, what: &str) -> equiv::Failure {
     let space = CaseSpace {
-        shape: Some((3, 2)),
+        engine: Some(engine(3, 2, true)),
         ..CaseSpace::default()
     };
     let report = equiv::run(&mut models, &space, 60, test_seed(), |_, _| {}).unwrap();
@@ -197,7 +207,11 @@ fn assert_caught(mut models: ModelCache, what: &str) -> equiv::Failure {
 #[test]
 fn a_wrong_pe_operator_is_caught_and_shrunk() {
     let f = assert_caught(
-        mutant("pe_p", "psum_q <= psum_in + ", "psum_q <= psum_in - "),
+        mutant(
+            "pe_p",
+            "psum_q <= psum_in + ".into(),
+            "psum_q <= psum_in - ".into(),
+        ),
         "psum subtract",
     );
     // Any single non-zero product shows the bug: the minimal case is one row, one column.
@@ -223,11 +237,12 @@ fn swapped_pe_inputs_are_caught() {
 #[test]
 fn a_result_pipeline_off_by_one_is_caught() {
     // The FIFO writes one cycle early: results are taken before the de-skew finishes.
+    let last = EngineShape::new(&engine(3, 2, true)).latency - 1;
     assert_caught(
         mutant(
             "matrix_engine",
-            ".in_valid  (row_valid[5])",
-            ".in_valid  (row_valid[4])",
+            format!(".in_valid  (row_valid[{last}])"),
+            format!(".in_valid  (row_valid[{}])", last - 1),
         ),
         "latency - 1",
     );

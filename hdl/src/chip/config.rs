@@ -26,11 +26,19 @@ pub struct MatrixConfig {
     pub rows: u32,
     /// PE columns: output lanes (N) of one weight tile. 1..=256.
     pub cols: u32,
+    /// Register the 8x8 product inside each PE before the accumulate. Costs one cycle of
+    /// latency and ~8% PE area; without it the multiply and the add share one cycle, which
+    /// limits sky130 hd to ~155 MHz (see README, "Synthesis").
+    pub mac_pipeline: bool,
 }
 
 impl Default for MatrixConfig {
     fn default() -> Self {
-        MatrixConfig { rows: 16, cols: 16 }
+        MatrixConfig {
+            rows: 16,
+            cols: 16,
+            mac_pipeline: true,
+        }
     }
 }
 
@@ -143,7 +151,11 @@ impl Config {
     /// A matrix-only configuration, validated.
     pub fn with_matrix(rows: u32, cols: u32) -> Result<Config, ConfigError> {
         let cfg = Config {
-            matrix: MatrixConfig { rows, cols },
+            matrix: MatrixConfig {
+                rows,
+                cols,
+                ..MatrixConfig::default()
+            },
         };
         cfg.validate("built-in")?;
         Ok(cfg)
@@ -179,6 +191,8 @@ mod tests {
         assert_eq!(e.field(), Some("matrix.rows"), "{e}");
         let e = Config::from_toml("[matrix]\nrowz = 4\n", "c.toml").unwrap_err();
         assert!(e.to_string().contains("rowz"), "{e}");
+        let e = Config::from_toml("[matrix]\nmac_pipeline = 1\n", "c.toml").unwrap_err();
+        assert_eq!(e.field(), Some("matrix.mac_pipeline"), "{e}");
         let e = Config::from_toml("[matrix\nrows = 4\n", "c.toml").unwrap_err();
         assert!(e.to_string().starts_with("c.toml: "), "{e}");
         let e = Config::from_json(r#"{"matrix": {"rows": -1}}"#, "c.json").unwrap_err();

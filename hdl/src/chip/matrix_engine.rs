@@ -51,6 +51,8 @@ pub const OUT_LANE_BITS: u32 = 32;
 pub struct EngineShape {
     pub rows: u32,
     pub cols: u32,
+    /// PEs register the product before the accumulate.
+    pub mac_pipeline: bool,
     /// Width of the column sums inside the array.
     pub psum_bits: u32,
     /// Cycles from accepting an activation row to writing its result into the FIFO.
@@ -65,11 +67,13 @@ impl EngineShape {
     pub fn new(cfg: &MatrixConfig) -> EngineShape {
         let (rows, cols) = (cfg.rows, cfg.cols);
         // act_q (1) + skew (r) + one register per PE across (c) and down (r) + de-skew:
-        // every row ends up rows + cols + 1 cycles after acceptance.
-        let latency = rows + cols + 1;
+        // every row ends up rows + cols + 1 cycles after acceptance, one more with the
+        // product register.
+        let latency = rows + cols + 1 + cfg.mac_pipeline as u32;
         EngineShape {
             rows,
             cols,
+            mac_pipeline: cfg.mac_pipeline,
             psum_bits: psum_bits(rows),
             latency,
             // A row accepted in cycle t holds its credit through cycle t + latency + 2 (FIFO
@@ -84,15 +88,17 @@ impl EngineShape {
 
     /// Module name of the engine.
     pub fn module_name(&self) -> String {
-        format!("matrix_engine_{}x{}", self.rows, self.cols)
+        let suffix = if self.mac_pipeline { "" } else { "_s1" };
+        format!("matrix_engine_{}x{}{suffix}", self.rows, self.cols)
     }
 }
 
-/// Build the matrix engine for `cfg`. Named `matrix_engine_<rows>x<cols>`.
+/// Build the matrix engine for `cfg`. Named `matrix_engine_<rows>x<cols>` (`..._s1` without
+/// the PE product register).
 pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     let s = EngineShape::new(cfg);
     let (rows, cols, p) = (s.rows, s.cols, s.psum_bits);
-    let array = systolic_array(rows, cols)?;
+    let array = systolic_array(rows, cols, s.mac_pipeline)?;
     let act_skew = skew(rows, 8)?;
     let out_deskew = deskew(cols, p)?;
     let fifo = result_fifo(s.fifo_depth, cols * p + 1)?;

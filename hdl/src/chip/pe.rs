@@ -43,13 +43,27 @@ pub mod port {
 /// int8 operands.
 pub const OPERAND: Ty = sint(8);
 
-/// Build the PE for a `psum_bits`-wide partial-sum chain. Named `pe_p<psum_bits>`.
-pub fn pe(psum_bits: u32) -> Result<ModuleRef, ModuleError> {
+/// Build the PE for a `psum_bits`-wide partial-sum chain, with the product registered before
+/// the accumulate when `pipelined`. Named `pe_p<psum_bits>` (`pe_p<psum_bits>_s1` unpipelined).
+///
+/// The extra stage is the same in every PE, so partial sums still meet the activations one
+/// row down one cycle later: the skew is unchanged and only the latency grows by one.
+pub fn pe(psum_bits: u32, pipelined: bool) -> Result<ModuleRef, ModuleError> {
     let psum_ty = sint(psum_bits);
-    let mut m = ModuleBuilder::new(format!("pe_p{psum_bits}"));
+    let name = if pipelined {
+        format!("pe_p{psum_bits}")
+    } else {
+        format!("pe_p{psum_bits}_s1")
+    };
+    let mut m = ModuleBuilder::new(name);
     m.doc(&format!(
-        "Weight-stationary PE: int8 x int8 multiply, {psum_bits}-bit partial-sum chain.\n\
-         Weights double-buffered (shadow/active); commit travels with the activations."
+        "Weight-stationary PE: int8 x int8 multiply, {psum_bits}-bit partial-sum chain{}.\n\
+         Weights double-buffered (shadow/active); commit travels with the activations.",
+        if pipelined {
+            ", product registered"
+        } else {
+            ""
+        }
     ));
 
     let act_in = m.input(port::ACT_IN, OPERAND);
@@ -90,10 +104,18 @@ pub fn pe(psum_bits: u32) -> Result<ModuleRef, ModuleError> {
     m.next(weight_q, weight_in);
     m.next(weight_q_valid, weight_in_valid & shadow_full);
 
-    // Multiply-accumulate: 8x8 -> 16-bit product, sign-extended into the partial sum.
+    // Multiply-accumulate: 8x8 -> 16-bit product (never a wider multiplier), sign-extended
+    // into the partial sum.
     let product = m.wire_of("product", act_q.mul(active));
+    let addend = if pipelined {
+        let product_q = m.data_reg("product_q", sint(16));
+        m.next(product_q, product);
+        product_q
+    } else {
+        product
+    };
     let psum_q = m.data_reg("psum_q", psum_ty);
-    m.next(psum_q, psum_in.add_wrap(product.ext(psum_bits)));
+    m.next(psum_q, psum_in.add_wrap(addend.ext(psum_bits)));
 
     m.assign(act_out, act_q);
     m.assign(commit_out, commit_q);

@@ -23,11 +23,13 @@ pub fn psum_bits(rows: u32) -> u32 {
     16 + clog2(rows as u64)
 }
 
-/// Build the `rows` x `cols` array. Named `systolic_array_<rows>x<cols>`.
-pub fn systolic_array(rows: u32, cols: u32) -> Result<ModuleRef, ModuleError> {
+/// Build the `rows` x `cols` array. Named `systolic_array_<rows>x<cols>` (`..._s1` with
+/// unpipelined PEs).
+pub fn systolic_array(rows: u32, cols: u32, pipelined: bool) -> Result<ModuleRef, ModuleError> {
     let p = psum_bits(rows);
-    let cell = pe::pe(p)?;
-    let mut m = ModuleBuilder::new(format!("systolic_array_{rows}x{cols}"));
+    let cell = pe::pe(p, pipelined)?;
+    let suffix = if pipelined { "" } else { "_s1" };
+    let mut m = ModuleBuilder::new(format!("systolic_array_{rows}x{cols}{suffix}"));
     m.doc(&format!(
         "{rows} x {cols} weight-stationary systolic array of int8 PEs ({p}-bit column sums).\n\
          Row r of act_in is lane r (bits 8r+7:8r); column c of weight_in and psum_out likewise."
