@@ -1,5 +1,5 @@
 # seedchip: the two commands of the README.
-#   make demo   generate, lint and verify the built-in default chip (16x16)
+#   make demo   generate, lint, verify and synthesise (sky130) the built-in default chip
 #   make test   the whole test suite
 CARGO ?= cargo
 SEEDCHIP := target/release/seedchip
@@ -17,6 +17,7 @@ demo: build
 	verilator --lint-only -Wall -F out/default/files.f --top-module $$(tail -n 1 out/default/files.f | sed 's/\.v$$//')
 	@echo "demo: Verilog in out/default is lint-clean (verilator -Wall)"
 	$(SEEDCHIP) verify --cases 100 --seed 1
+	$(SEEDCHIP) synth --target sky130 --out out/default-sky130
 
 test: setup
 	$(CARGO) test --release --locked --workspace

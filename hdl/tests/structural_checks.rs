@@ -480,3 +480,61 @@ fn slices_of_expressions_get_named_wires() {
     );
     assert!(text.contains("assign y = y_t[7:4];"), "{text}");
 }
+
+#[test]
+fn reset_can_be_forwarded_and_overridden_but_not_read_otherwise() {
+    // A child with a reset register.
+    let mut c = ModuleBuilder::new("counter");
+    let q = c.output("q", uint(4));
+    let n = c.reg("n", uint(4), 0);
+    c.next(n, n.inc());
+    c.assign(q, n);
+    let counter = c.finish().unwrap();
+
+    let mut m = ModuleBuilder::new("chain");
+    let y0 = m.output("y0", uint(4));
+    let y1 = m.output("y1", uint(4));
+    let rst_q = m.forward_reset("rst_q");
+    m.instance("first", &counter).con("q", y0);
+    m.instance("second", &counter).reset(rst_q).con("q", y1);
+    let d = Design::new(m.finish().unwrap()).unwrap();
+    let text = &d.files()[1].text;
+    assert!(text.contains("rst_q <= rst;"), "{text}");
+    assert!(text.contains(".rst (rst_q)"), "{text}");
+    assert!(text.contains(".rst (rst)"), "{text}");
+
+    // Reading rst anywhere else is still refused.
+    let mut m = ModuleBuilder::new("peek");
+    let y = m.output("y", bit());
+    let r = m.data_reg("r", bit());
+    let rst_q = m.forward_reset("rst_q");
+    m.next(r, rst_q);
+    m.assign(y, r);
+    m.finish()
+        .expect("a register fed by the forwarded reset is ordinary data");
+
+    // Overriding the reset of a module without one, or with a wide signal, is an error.
+    let child = passthrough();
+    let mut m = ModuleBuilder::new("bad_override");
+    let a = m.input("a", uint(4));
+    let y = m.output("y", uint(4));
+    let z = m.output("z", uint(4));
+    m.instance("u", &child)
+        .reset(a.bit(0))
+        .con("i", a)
+        .con("o", y)
+        .con("q", z);
+    m.instance("v", &counter).reset(a).open("q");
+    let (_, ps) = problems(m);
+    assert!(ps.contains(&Problem::UnknownPort {
+        instance: "u".into(),
+        module: "passthrough".into(),
+        port: "rst".into()
+    }));
+    assert!(ps.contains(&Problem::PortWidthMismatch {
+        instance: "v".into(),
+        port: "rst".into(),
+        expected: 1,
+        found: 4
+    }));
+}

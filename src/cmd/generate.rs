@@ -16,6 +16,13 @@ pub struct GenerateArgs {
     /// Output directory (created if missing; existing files of the same names are replaced).
     #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
+    /// Also write OpenLane/LibreLane files beside the Verilog: config.json, constraints.sdc
+    /// and macros.json (the SRAMs, as hard-macro candidates).
+    #[arg(long)]
+    pub openlane: bool,
+    /// Clock period for --openlane, in ns.
+    #[arg(long, value_name = "T", default_value_t = 5.0, requires = "openlane")]
+    pub clock_ns: f64,
 }
 
 pub fn run(args: GenerateArgs) -> Result<ExitCode> {
@@ -47,6 +54,16 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
     }
     if let Some(list) = written.last() {
         println!("  wrote {}", list.display());
+    }
+    if args.openlane {
+        if !(args.clock_ns.is_finite() && args.clock_ns > 0.0) {
+            anyhow::bail!("--clock-ns {} is not a clock period", args.clock_ns);
+        }
+        for (name, text) in seedchip::flow::openlane_files(&design, args.clock_ns, "") {
+            let p = args.out.join(&name);
+            std::fs::write(&p, text).with_context(|| format!("cannot write `{}`", p.display()))?;
+            println!("  wrote {}", p.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

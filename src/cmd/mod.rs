@@ -2,6 +2,8 @@
 
 pub mod bench;
 pub mod generate;
+pub mod ppa;
+pub mod synth;
 pub mod verify;
 
 use anyhow::Result;

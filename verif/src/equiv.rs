@@ -232,6 +232,12 @@ impl ModelCache {
         }
     }
 
+    /// Use `model` (for example a synthesized netlist of the engine) for cases of `engine`.
+    pub fn insert(&mut self, engine: &MatrixConfig, model: Arc<Model>) {
+        self.models
+            .insert((engine.rows, engine.cols, engine.mac_pipeline), model);
+    }
+
     pub fn model(&mut self, engine: &MatrixConfig) -> Result<Arc<Model>, BridgeError> {
         let key = (engine.rows, engine.cols, engine.mac_pipeline);
         if let Some(m) = self.models.get(&key) {

@@ -68,7 +68,7 @@ pub enum HarnessError {
     },
     #[error("protocol violation at cycle {cycle}: {what}")]
     Protocol { cycle: u64, what: String },
-    #[error("no progress: {got} of {expected} result rows after {cycles} cycles (engine hung)")]
+    #[error("no progress: {got} of {expected} result rows after {cycles} cycles (engine hung, or never ready after reset)")]
     Hang {
         got: usize,
         expected: usize,
@@ -132,6 +132,19 @@ impl EngineHarness {
             sim.set_u64(id, 0)?;
         }
         sim.reset(2);
+        // The engine holds its handshakes off while its reset travels through the array.
+        let mut waited = 0;
+        while !sim.get_bool(p.weight_ready) {
+            if waited > shape.reset_cycles + 4 {
+                return Err(HarnessError::Hang {
+                    got: 0,
+                    expected: 0,
+                    cycles: waited as u64,
+                });
+            }
+            sim.step();
+            waited += 1;
+        }
         let noise = match init {
             XInit::Random(s) => s as u64 | 1,
             _ => 0x9e37_79b9_7f4a_7c15,

@@ -247,3 +247,19 @@ fn a_result_pipeline_off_by_one_is_caught() {
         "latency - 1",
     );
 }
+
+#[test]
+fn skipping_the_reset_wave_is_caught() {
+    // Transfers start before the reset has reached every PE: random initial state left in a
+    // PE's weight buffer flags must then corrupt results.
+    let s = EngineShape::new(&engine(3, 2, true));
+    let width = seedchip_hdl::hw::clog2(s.reset_cycles as u64 + 1);
+    assert_caught(
+        mutant(
+            "matrix_engine",
+            format!("reset_wait <= {width}'d{};", s.reset_cycles),
+            format!("reset_wait <= {width}'d0;"),
+        ),
+        "no reset wait",
+    );
+}

@@ -61,6 +61,9 @@ pub struct EngineShape {
     pub fifo_depth: u32,
     /// Cycles after a tile commit before the next tile's first weight row may enter.
     pub preload_guard: u32,
+    /// Cycles after `rst` falls before the engine accepts transfers: the reset wave must have
+    /// crossed the array (it travels PE to PE).
+    pub reset_cycles: u32,
 }
 
 impl EngineShape {
@@ -83,6 +86,8 @@ impl EngineShape {
             // Top-row PE(0, c) commits c + 1 cycles after the commit row is accepted; the next
             // tile's row 0 reaches it (through weight_q) one cycle after acceptance.
             preload_guard: cols - 1,
+            // array_rst (1) + the last PE's hop count; weights reach PE(r, c) no earlier.
+            reset_cycles: 1 + super::systolic_array::reset_delay(rows - 1, cols - 1) + 1,
         }
     }
 
@@ -134,6 +139,14 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     m.comment(in_group, "streaming a group; its tile is active");
     m.comment(credits_used, "rows accepted whose results have not left");
 
+    // After reset, hold the handshakes off until every PE has been reset (the reset travels
+    // through the array one PE per cycle).
+    let rw = clog2(s.reset_cycles as u64 + 1);
+    let reset_wait = m.reg("reset_wait", uint(rw), s.reset_cycles as i64);
+    m.comment(reset_wait, "cycles until the array's reset wave has passed");
+    m.next_en(reset_wait, reset_wait.ne_lit(0), reset_wait.dec());
+    let running = m.wire_of("running", reset_wait.eq_lit(0));
+
     let weight_fire = m.wire_of("weight_fire", weight_valid & weight_ready);
     let act_fire = m.wire_of("act_fire", act_valid & act_ready);
     let out_fire = m.wire_of("out_fire", out_valid & out_ready);
@@ -170,11 +183,11 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     } else {
         ulit(1, 1)
     };
-    m.assign(weight_ready, !tile_loaded & guard_clear);
+    m.assign(weight_ready, running & !tile_loaded & guard_clear);
 
     // Credits: one per row from acceptance until its result is taken.
     let has_credit = credits_used.ne_lit(s.fifo_depth as i64);
-    m.assign(act_ready, has_credit & (in_group | tile_loaded));
+    m.assign(act_ready, running & has_credit & (in_group | tile_loaded));
     m.next(
         credits_used,
         credits_used
@@ -189,9 +202,13 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     m.next(act_q, mux(act_fire, act_data, zero(uint(rows * 8))));
     m.next(commit_q, commit);
     let weight_q = m.data_reg("weight_q", uint(cols * 8));
-    let weight_q_valid = m.reg("weight_q_valid", bit(), 0);
+    let weight_q_valid = m.reg("weight_q_valid", uint(cols), 0);
+    m.comment(
+        weight_q_valid,
+        "one copy per column: no broadcast net across the top row",
+    );
     m.next(weight_q, weight_data);
-    m.next(weight_q_valid, weight_fire);
+    m.next(weight_q_valid, weight_fire.repeat(cols));
 
     // Row bookkeeping beside the array: valid and last travel latency - 1 stages after act_q.
     let stages = s.latency;
@@ -219,7 +236,10 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
         .con("data_out", skewed_act)
         .con("tag_out", skewed_commit);
     let column_sums = m.wire("column_sums", uint(cols * p));
+    // The array's reset is registered here and then travels PE to PE.
+    let array_rst = m.forward_reset("array_rst");
     m.instance("array", &array)
+        .reset(array_rst)
         .con("act_in", skewed_act)
         .con("commit_in", skewed_commit)
         .con("weight_in", weight_q)

@@ -2,6 +2,7 @@
 //! one [`Config`] threaded through every generator.
 
 pub mod config;
+pub mod fpga_shell;
 pub mod matrix_engine;
 pub mod pe;
 pub mod result_fifo;
@@ -16,4 +17,9 @@ use crate::hw::{Design, HdlError};
 /// The complete design for `cfg`. Today the chip top is the matrix engine.
 pub fn generate(cfg: &Config) -> Result<Design, HdlError> {
     Design::new(matrix_engine(&cfg.matrix)?)
+}
+
+/// The design for `cfg` inside the FPGA measurement shell ([`fpga_shell::fpga_shell`]).
+pub fn generate_fpga_shell(cfg: &Config) -> Result<Design, HdlError> {
+    Design::new(fpga_shell::fpga_shell(&matrix_engine(&cfg.matrix)?)?)
 }

@@ -19,7 +19,8 @@
 //! `commit` travels with the first activation of each tile (systolically, one register per
 //! PE) and copies `shadow` into `active` just before that activation is multiplied. Every
 //! control signal is therefore local: no net fans out across the array, which is what keeps
-//! large arrays fast (see the synthesis notes in the README).
+//! large arrays fast (see the synthesis notes in the README). Reset is local too: each PE
+//! hands its reset, one cycle later, to its neighbour (`rst_out`).
 //!
 //! The partial sum is `psum_bits` wide, chosen by the array so that the column total can
 //! never overflow (16 + ceil(log2(rows)) bits).
@@ -38,6 +39,7 @@ pub mod port {
     pub const WEIGHT_OUT: &str = "weight_out";
     pub const WEIGHT_OUT_VALID: &str = "weight_out_valid";
     pub const PSUM_OUT: &str = "psum_out";
+    pub const RST_OUT: &str = "rst_out";
 }
 
 /// int8 operands.
@@ -76,6 +78,7 @@ pub fn pe(psum_bits: u32, pipelined: bool) -> Result<ModuleRef, ModuleError> {
     let weight_out = m.output(port::WEIGHT_OUT, OPERAND);
     let weight_out_valid = m.output(port::WEIGHT_OUT_VALID, bit());
     let psum_out = m.output(port::PSUM_OUT, psum_ty);
+    let rst_out = m.output(port::RST_OUT, bit());
     m.comment(
         commit_in,
         "first activation of a new tile: shadow -> active",
@@ -122,5 +125,9 @@ pub fn pe(psum_bits: u32, pipelined: bool) -> Result<ModuleRef, ModuleError> {
     m.assign(weight_out, weight_q);
     m.assign(weight_out_valid, weight_q_valid);
     m.assign(psum_out, psum_q);
+
+    // Reset travels PE to PE, one register per hop, so no reset net spans the array.
+    let rst_q = m.forward_reset("rst_q");
+    m.assign(rst_out, rst_q);
     m.finish()
 }

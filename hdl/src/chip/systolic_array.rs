@@ -13,6 +13,9 @@
 //! Inputs must already be skewed (row r delayed by r cycles) and outputs are skewed (column c
 //! c cycles late); [`skew`](super::skew) handles both. Edge PEs leave their forwarding outputs
 //! open (the `*_unused` wires); synthesis removes those flip-flops.
+//!
+//! Reset enters at PE(0,0) and is forwarded down column 0 and along every row, one register
+//! per hop: PE(r, c) is reset [`reset_delay`]`(r, c)` cycles after the array's `rst`.
 
 use super::pe::{self, port, OPERAND};
 use crate::hw::*;
@@ -21,6 +24,11 @@ use crate::hw::*;
 /// (each in -16256..=16384) needs 16 + ceil(log2(rows)) bits, so it never overflows.
 pub fn psum_bits(rows: u32) -> u32 {
     16 + clog2(rows as u64)
+}
+
+/// Cycles from the array's `rst` to the reset of PE(r, c).
+pub fn reset_delay(r: u32, c: u32) -> u32 {
+    r + c
 }
 
 /// Build the `rows` x `cols` array. Named `systolic_array_<rows>x<cols>` (`..._s1` with
@@ -37,7 +45,11 @@ pub fn systolic_array(rows: u32, cols: u32, pipelined: bool) -> Result<ModuleRef
     let act_in = m.input("act_in", uint(rows * 8));
     let commit_in = m.input("commit_in", uint(rows));
     let weight_in = m.input("weight_in", uint(cols * 8));
-    let weight_in_valid = m.input("weight_in_valid", bit());
+    let weight_in_valid = m.input("weight_in_valid", uint(cols));
+    m.comment(
+        weight_in_valid,
+        "one copy per column (registered apart: no broadcast net)",
+    );
     let psum_out = m.output("psum_out", uint(cols * p));
 
     // Nets between neighbours: what PE(r, c) passes right and down.
@@ -46,6 +58,7 @@ pub fn systolic_array(rows: u32, cols: u32, pipelined: bool) -> Result<ModuleRef
     let mut weight = act.clone();
     let mut weight_valid = act.clone();
     let mut psum = act.clone();
+    let mut reset = act.clone();
     for r in 0..rows as usize {
         for c in 0..cols as usize {
             if c + 1 < cols as usize {
@@ -57,6 +70,9 @@ pub fn systolic_array(rows: u32, cols: u32, pipelined: bool) -> Result<ModuleRef
                 weight_valid[r][c] = Some(m.wire(&format!("weight_valid_r{r}_c{c}"), bit()));
             }
             psum[r][c] = Some(m.wire(&format!("psum_r{r}_c{c}"), sint(p)));
+            if c + 1 < cols as usize || (c == 0 && r + 1 < rows as usize) {
+                reset[r][c] = Some(m.wire(&format!("rst_r{r}_c{c}"), bit()));
+            }
         }
     }
     let net = |grid: &Vec<Vec<Option<Sig>>>, r: usize, c: usize| -> Sig {
@@ -77,7 +93,7 @@ pub fn systolic_array(rows: u32, cols: u32, pipelined: bool) -> Result<ModuleRef
                 net(&commit, r, c - 1).into()
             };
             let (w, wv): (Expr, Expr) = if r == 0 {
-                (weight_in.slice(8 * ci + 7, 8 * ci), weight_in_valid.into())
+                (weight_in.slice(8 * ci + 7, 8 * ci), weight_in_valid.bit(ci))
             } else {
                 (
                     net(&weight, r - 1, c).into(),
@@ -89,8 +105,17 @@ pub fn systolic_array(rows: u32, cols: u32, pipelined: bool) -> Result<ModuleRef
             } else {
                 net(&psum, r - 1, c).into()
             };
-            let mut inst = m
-                .instance(&format!("pe_r{r}_c{c}"), &cell)
+            let mut inst = m.instance(&format!("pe_r{r}_c{c}"), &cell);
+            inst = match (r, c) {
+                (0, 0) => inst,
+                (_, 0) => inst.reset(net(&reset, r - 1, 0)),
+                _ => inst.reset(net(&reset, r, c - 1)),
+            };
+            inst = match reset[r][c] {
+                Some(w) => inst.con(port::RST_OUT, w),
+                None => inst.open(port::RST_OUT),
+            };
+            let mut inst = inst
                 .con(port::ACT_IN, a)
                 .con(port::COMMIT_IN, k)
                 .con(port::WEIGHT_IN, w)

@@ -282,7 +282,10 @@ pub(crate) fn finish(mut b: ModuleBuilder, body: Body) -> Result<Module, ModuleE
         .signals
         .iter()
         .any(|s| matches!(s.kind, SigKind::Reg { reset: Some(_) }))
-        || b.instances.iter().any(|i| i.module.uses_rst);
+        || !b.reset_readers.is_empty()
+        || b.instances
+            .iter()
+            .any(|i| i.module.uses_rst && i.reset.is_none());
     Ok(Module {
         name: b.name,
         doc: b.doc,
@@ -351,6 +354,9 @@ fn for_each_expr<'a>(b: &'a ModuleBuilder, f: &mut impl FnMut(String, Option<Sig
                 f(format!("{}.{}", inst.name, port), None, e);
             }
         }
+        if let Some(e) = &inst.reset {
+            f(format!("{}.rst", inst.name), None, e);
+        }
     }
 }
 
@@ -368,7 +374,9 @@ fn check_expressions(b: &ModuleBuilder, problems: &mut Vec<Problem>) {
                 problems.push(Problem::ForeignSignal {
                     context: context.clone(),
                 });
-            } else if s.index == CLK || s.index == RST {
+            } else if s.index == CLK
+                || (s.index == RST && !target.is_some_and(|t| b.reset_readers.contains(&t.index)))
+            {
                 problems.push(Problem::ImplicitAsData {
                     signal: name_of(b, s),
                     context: context.clone(),
@@ -395,6 +403,22 @@ fn check_expressions(b: &ModuleBuilder, problems: &mut Vec<Problem>) {
 
 fn check_instances(b: &ModuleBuilder, problems: &mut Vec<Problem>) {
     for inst in &b.instances {
+        if let Some(e) = &inst.reset {
+            if !inst.module.uses_rst {
+                problems.push(Problem::UnknownPort {
+                    instance: inst.name.clone(),
+                    module: inst.module.name.clone(),
+                    port: "rst".into(),
+                });
+            } else if e.problem().is_none() && e.width() != 1 {
+                problems.push(Problem::PortWidthMismatch {
+                    instance: inst.name.clone(),
+                    port: "rst".into(),
+                    expected: 1,
+                    found: e.width(),
+                });
+            }
+        }
         let ports: Vec<_> = inst
             .module
             .ports()
@@ -766,6 +790,10 @@ fn lower(b: &mut ModuleBuilder) {
         lowered.push(item);
     }
     for i in 0..b.instances.len() {
+        if let Some(e) = b.instances[i].reset.clone() {
+            let base = format!("{}_rst", b.instances[i].name);
+            b.instances[i].reset = Some(lower_expr(b, &e, &base, &mut extra));
+        }
         for c in 0..b.instances[i].conns.len() {
             if let Conn::In(e) = b.instances[i].conns[c].1.clone() {
                 let base = format!("{}_{}", b.instances[i].name, b.instances[i].conns[c].0);

@@ -289,7 +289,10 @@ fn instances(m: &Module, out: &mut String) {
         let child = &inst.module;
         let mut rows: Vec<(String, String)> = Vec::new();
         for p in child.ports() {
-            let value = if p.name == "clk" || p.name == "rst" {
+            let reset_override = inst.reset.as_ref().filter(|_| p.name == "rst");
+            let value = if let Some(r) = reset_override {
+                top(&expr(m, r))
+            } else if p.name == "clk" || p.name == "rst" {
                 p.name.clone()
             } else {
                 match inst

@@ -48,6 +48,8 @@ pub(crate) struct Instance {
     pub name: String,
     pub module: ModuleRef,
     pub conns: Vec<(String, Conn)>,
+    /// Drives the child's `rst` instead of this module's reset (reset distribution).
+    pub reset: Option<Expr>,
 }
 
 /// A memory macro boundary: behavioural body by default, replaceable by a hard macro.
@@ -142,6 +144,14 @@ impl Module {
         out
     }
 
+    /// Instances in this module: (instance name, module).
+    pub fn instances(&self) -> Vec<(&str, &ModuleRef)> {
+        self.instances
+            .iter()
+            .map(|i| (i.name.as_str(), &i.module))
+            .collect()
+    }
+
     /// The distinct sub-modules, in first-instantiation order.
     pub fn submodules(&self) -> Vec<ModuleRef> {
         let mut out: Vec<ModuleRef> = Vec::new();
@@ -176,6 +186,8 @@ pub struct ModuleBuilder {
     pub(crate) items: Vec<Item>,
     pub(crate) instances: Vec<Instance>,
     pub(crate) problems: Vec<Problem>,
+    /// Registers made by [`ModuleBuilder::forward_reset`]: the only readers of `rst` as data.
+    pub(crate) reset_readers: Vec<u32>,
 }
 
 impl ModuleBuilder {
@@ -190,6 +202,7 @@ impl ModuleBuilder {
             items: Vec::new(),
             instances: Vec::new(),
             problems: Vec::new(),
+            reset_readers: Vec::new(),
         };
         if let Some(reason) = check::name_problem(&name) {
             m.problems.push(Problem::BadName { name, reason });
@@ -266,6 +279,22 @@ impl ModuleBuilder {
         self.declare(name, ty, SigKind::Reg { reset: None })
     }
 
+    /// A flip-flop holding this module's reset one cycle later, to hand on to neighbouring
+    /// instances (see [`InstanceBuilder::reset`]): reset then travels register to register
+    /// like data instead of as one net of huge fanout. It has no reset itself; it is valid once
+    /// `rst` has been high for a cycle.
+    pub fn forward_reset(&mut self, name: &str) -> Sig {
+        let q = self.data_reg(name, bit());
+        self.reset_readers.push(q.index);
+        let rst = Sig {
+            owner: self.owner,
+            index: RST,
+            ty: bit(),
+        };
+        self.next(q, rst);
+        q
+    }
+
     /// `assign target = value;`
     pub fn assign(&mut self, target: Sig, value: impl Into<Expr>) {
         self.items.push(Item::Assign {
@@ -324,6 +353,7 @@ impl ModuleBuilder {
             name: name.to_string(),
             module: module.clone(),
             conns: Vec::new(),
+            reset: None,
         });
         let index = self.instances.len() - 1;
         InstanceBuilder { m: self, index }
@@ -422,6 +452,12 @@ impl InstanceBuilder<'_> {
         self.m.instances[self.index]
             .conns
             .push((port.to_string(), conn));
+        self
+    }
+
+    /// Drive the child's reset from `value` (one bit) instead of this module's `rst`.
+    pub fn reset(self, value: impl Into<Expr>) -> Self {
+        self.m.instances[self.index].reset = Some(value.into());
         self
     }
 

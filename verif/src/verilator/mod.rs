@@ -318,17 +318,22 @@ pub fn find_toolchain_with(verilator: &str) -> Result<Toolchain> {
     })
 }
 
-/// Where built models live: `$SEEDCHIP_CACHE_DIR`, else `$XDG_CACHE_HOME/seedchip/verilator`,
-/// else `~/.cache/seedchip/verilator`.
-pub fn cache_root() -> PathBuf {
+/// seedchip's cache: `$SEEDCHIP_CACHE_DIR`, else `$XDG_CACHE_HOME/seedchip`, else
+/// `~/.cache/seedchip`.
+pub fn cache_base() -> PathBuf {
     if let Ok(d) = std::env::var("SEEDCHIP_CACHE_DIR") {
-        return PathBuf::from(d).join("verilator");
+        return PathBuf::from(d);
     }
-    let base = std::env::var("XDG_CACHE_HOME")
+    std::env::var("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|_| std::env::var("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(|_| std::env::temp_dir());
-    base.join("seedchip").join("verilator")
+        .unwrap_or_else(|_| std::env::temp_dir())
+        .join("seedchip")
+}
+
+/// Where built models live: `verilator/` in [`cache_base`].
+pub fn cache_root() -> PathBuf {
+    cache_base().join("verilator")
 }
 
 fn cache_key(tc: &Toolchain, texts: &[(String, String)], top: &str, opts: &BuildOptions) -> String {

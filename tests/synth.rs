@@ -1,0 +1,233 @@
+//! `seedchip synth`: sky130 area and timing, FPGA place and route, reports, clear failures.
+
+mod common;
+use common::*;
+
+use seedchip::flow::{self, Report, SynthOptions, Target};
+use seedchip_hdl::chip::{generate, Config};
+
+fn synth(cfg: &Config, target: Target, device: Option<&str>) -> (tempfile::TempDir, Report) {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = SynthOptions {
+        target,
+        out: dir.path().to_path_buf(),
+        clock_ns: None,
+        liberty: None,
+        device: device.map(str::to_string),
+    };
+    let r = flow::synth(cfg, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let json = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
+    assert_eq!(
+        json,
+        serde_json::to_string_pretty(&r).unwrap(),
+        "report.json holds the report"
+    );
+    assert!(dir.path().join("summary.txt").is_file());
+    (dir, r)
+}
+
+#[test]
+fn sky130_16x16_meets_200_mhz() {
+    // Timing closure target of the default configuration (issue: >= 200 MHz at tt, ideal clock).
+    let (dir, r) = synth(&Config::default(), Target::Sky130, None);
+    let fmax = r.fmax_mhz.unwrap();
+    let t = r.timing.as_ref().unwrap();
+    assert!(
+        fmax >= 200.0,
+        "16x16 Fmax {fmax:.1} MHz; critical path {:?}",
+        t.critical_path
+    );
+    assert!(t.wns_ns >= 0.0 && t.critical_path.slack_ns >= 0.0);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert!(
+        json["area_um2"].as_f64().unwrap() > 0.0 && json["fmax_mhz"].as_f64().unwrap() >= 200.0
+    );
+}
+
+#[test]
+fn sky130_reports_area_per_unit_and_writes_openlane_files() {
+    let cfg = Config::with_matrix(3, 2).unwrap();
+    let (dir, r) = synth(&cfg, Target::Sky130, None);
+    let area = r.area_um2.unwrap();
+    let units: f64 = r.units.iter().map(|u| u.area_um2).sum();
+    assert!(
+        (units - area).abs() < 1e-6 * area,
+        "units add up to the total"
+    );
+    for unit in [
+        "SRAM (flip-flops; macro candidate)",
+        "matrix engine: PE array",
+    ] {
+        assert!(
+            r.units.iter().any(|u| u.unit == unit && u.area_um2 > 0.0),
+            "{unit} reported"
+        );
+    }
+    let pe = r
+        .modules
+        .iter()
+        .find(|m| m.module.starts_with("pe_"))
+        .unwrap();
+    assert_eq!(pe.instances, 6);
+    assert!((r.area_per_mac_um2.unwrap() - area / 6.0).abs() < 1e-6);
+    let t = r.timing.unwrap();
+    assert!(t.reg_to_reg.is_some() && !t.critical_path.startpoint.is_empty());
+    assert!(r.liberty.unwrap().contains("dont-use cells removed"));
+    // The netlist uses only allowed, mapped cells.
+    let netlist = std::fs::read_to_string(dir.path().join("netlist.v")).unwrap();
+    let cells = flow::used_cells(&netlist);
+    assert!(
+        !cells.is_empty()
+            && cells
+                .iter()
+                .all(|c| !c.contains("lpflow") && !c.contains("probe")),
+        "{cells:?}"
+    );
+    for f in [
+        "openlane/config.json",
+        "openlane/constraints.sdc",
+        "openlane/macros.json",
+        "cell_models.v",
+        "sta.log",
+    ] {
+        assert!(dir.path().join(f).is_file(), "{f} written");
+    }
+    let cfg_json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("openlane/config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(cfg_json["DESIGN_NAME"], r.top.as_str());
+    assert_eq!(cfg_json["CLOCK_PERIOD"], 5.0);
+}
+
+#[test]
+fn committed_openlane_files_match_the_generator() {
+    let design = generate(&Config::default()).unwrap();
+    for (name, text) in flow::openlane_files(&design, 5.0, "") {
+        let committed = std::fs::read_to_string(format!("synth/openlane/default/{name}")).unwrap();
+        assert_eq!(committed, text, "synth/openlane/default/{name} is stale: rerun `seedchip generate --openlane --out synth/openlane/default`");
+    }
+}
+
+#[test]
+fn generic_counts_cells_per_module() {
+    let (_d, r) = synth(&Config::with_matrix(2, 2).unwrap(), Target::Generic, None);
+    assert!(r.cells > 0 && r.area_um2.is_none());
+    let pe = r
+        .modules
+        .iter()
+        .find(|m| m.module.starts_with("pe_"))
+        .unwrap();
+    assert!(pe.cells_each > 50 && pe.instances == 4);
+    assert!(r.cell_types.keys().any(|k| k.starts_with("$_DFF")));
+}
+
+#[test]
+fn ice40_2x2_places_and_routes() {
+    let (_d, r) = synth(&Config::with_matrix(2, 2).unwrap(), Target::Ice40, None);
+    let f = r.fpga.unwrap();
+    assert!(f.fmax_mhz.unwrap() > 10.0);
+    assert!(f.utilization["ICESTORM_LC"].0 > 100);
+    assert_eq!(f.shell, "fpga_shell_matrix_engine_2x2");
+}
+
+#[test]
+fn ecp5_4x4_places_and_routes() {
+    let (_d, r) = synth(&Config::with_matrix(4, 4).unwrap(), Target::Ecp5, None);
+    let f = r.fpga.unwrap();
+    assert!(f.fmax_mhz.unwrap() > 10.0);
+    assert_eq!(
+        f.utilization["MULT18X18D"].0, 16,
+        "one DSP per PE multiplier"
+    );
+}
+
+#[test]
+fn a_design_too_big_for_the_device_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[matrix]\nrows = 4\ncols = 4\n").unwrap();
+    let o = seedchip()
+        .args(["synth", "--target", "ice40", "--device", "up5k", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(
+        t.contains("does not fit") && t.contains("up5k") && t.contains("DSPs, the device has 8"),
+        "{t}"
+    );
+}
+
+#[test]
+fn without_a_liberty_file_sky130_says_where_it_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = seedchip()
+        .args(["synth", "--target", "sky130", "--out", "out"])
+        .current_dir(dir.path())
+        .env_remove("SEEDCHIP_LIBERTY")
+        .env_remove("PDK_ROOT")
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    for place in [
+        "$SEEDCHIP_LIBERTY",
+        "$PDK_ROOT",
+        "shared/pdk/sky130_fd_sc_hd",
+        "--liberty",
+    ] {
+        assert!(t.contains(place), "message lacks `{place}`: {t}");
+    }
+    let o = seedchip()
+        .args([
+            "synth",
+            "--target",
+            "sky130",
+            "--out",
+            "out",
+            "--liberty",
+            "/nonexistent.lib",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!o.status.success() && text(&o).contains("/nonexistent.lib"));
+}
+
+#[test]
+fn bad_options_are_refused() {
+    for (args, expect) in [
+        (
+            vec![
+                "synth", "--target", "ice40", "--device", "xc7", "--out", "o",
+            ],
+            "unknown device `xc7`",
+        ),
+        (
+            vec!["synth", "--target", "sky130", "--clock-ns=-1", "--out", "o"],
+            "not a clock period",
+        ),
+        (
+            vec!["synth", "--target", "asic", "--out", "o"],
+            "invalid value 'asic'",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let o = seedchip()
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let t = text(&o);
+        assert!(
+            !o.status.success() && t.contains(expect) && !t.contains("panicked"),
+            "{args:?}: {t}"
+        );
+    }
+}
