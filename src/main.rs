@@ -50,6 +50,11 @@ configuration gives byte-identical files."
         after_help = "sky130 reports area per module and unit (the SRAM apart), the critical path and Fmax from OpenSTA, and writes OpenLane files; FPGA targets place and route the engine inside a pin-light shell and report utilisation and Fmax. Every target writes report.json and summary.txt."
     )]
     Synth(cmd::synth::SynthArgs),
+    /// Compare two designs: randomized simulation with shrinking and waveforms, or --formal.
+    #[command(
+        after_help = "Both designs start from the same state, get the same reset and the same constrained-random inputs; every output is compared every cycle after reset. A run is one random stimulus of --cycles cycles (run i uses seed + i); the last line is `N passed, M failed` counting runs. On a difference: the cycle, port and both values, a shrunk minimal stimulus (saved for --replay) and VCDs of both designs. --formal exits 0 proven, 1 counterexample, 3 inconclusive."
+    )]
+    Equiv(cmd::equiv::EquivArgs),
     /// Write the PPA table (sky130 area and Fmax, FPGA utilisation and Fmax) to docs/ppa.md.
     Ppa(cmd::ppa::PpaArgs),
     /// Print performance figures: generation time, Verilator cycles/s, model and verification throughput.
@@ -64,6 +69,7 @@ fn main() -> ExitCode {
         Command::Bench(a) => cmd::bench::run(a),
         Command::Synth(a) => cmd::synth::run(a),
         Command::Ppa(a) => cmd::ppa::run(a),
+        Command::Equiv(a) => cmd::equiv::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod equiv;
 pub mod generate;
 pub mod ppa;
 pub mod synth;

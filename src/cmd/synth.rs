@@ -28,15 +28,28 @@ pub struct SynthArgs {
     /// FPGA device: up5k or hx8k (ice40); 25k, 45k or 85k (ecp5). Default: the first that fits.
     #[arg(long)]
     pub device: Option<String>,
+    /// Then prove the netlist equal to the RTL by randomized simulation (`seedchip equiv`,
+    /// the engine's handshake rules as constraints). generic and sky130 only.
+    #[arg(long)]
+    pub check_equiv: bool,
+    /// --check-equiv: runs and cycles per run.
+    #[arg(long, default_value_t = 4, requires = "check_equiv")]
+    pub equiv_runs: u64,
+    #[arg(long, default_value_t = 2000, requires = "check_equiv")]
+    pub equiv_cycles: usize,
 }
 
 pub fn run(args: SynthArgs) -> Result<ExitCode> {
+    if args.check_equiv && !matches!(args.target, Target::Generic | Target::Sky130) {
+        anyhow::bail!("--check-equiv works on the generic and sky130 netlists; the FPGA netlists wrap the engine in a measurement shell");
+    }
     if let Some(t) = args.clock_ns {
         if !(t.is_finite() && t > 0.0 && t <= 1e6) {
             anyhow::bail!("--clock-ns {t} is not a clock period; give a positive number of ns");
         }
     }
     let cfg = args.config.load()?;
+    let opts_liberty = args.liberty.clone();
     let opts = SynthOptions {
         target: args.target,
         out: args.out.clone(),
@@ -48,5 +61,33 @@ pub fn run(args: SynthArgs) -> Result<ExitCode> {
         flow::synth(&cfg, &opts).with_context(|| format!("{} flow", args.target.name()))?;
     print!("{}", flow::summary(&report));
     println!("  report: {}", args.out.join("report.json").display());
-    Ok(ExitCode::SUCCESS)
+    if !args.check_equiv {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rtl = args.out.join("rtl");
+    let list = std::fs::read_to_string(rtl.join("files.f")).context("reading the RTL file list")?;
+    let gold: Vec<PathBuf> = list.lines().map(|f| rtl.join(f)).collect();
+    let mut opts =
+        seedchip::equiv::EquivOptions::new(gold, vec![args.out.join("netlist.v")], &report.top);
+    opts.runs = args.equiv_runs;
+    opts.cycles = args.equiv_cycles;
+    opts.liberty = opts_liberty;
+    opts.constraints_value = Some(seedchip::equiv::matrix_engine_constraints());
+    opts.out = args.out.join("equiv");
+    println!(
+        "check-equiv: netlist vs RTL, {} runs x {} cycles (seed 1, engine handshake constraints)",
+        opts.runs, opts.cycles
+    );
+    let r = seedchip::equiv::simulate(&opts, &mut |m| println!("  {m}"))?;
+    if let Some(f) = &r.first_failure {
+        println!("  first difference: {}", f.mismatch);
+        print!("{}", f.description);
+        println!("  details in {}", opts.out.display());
+    }
+    println!("{} passed, {} failed", r.passed, r.failed);
+    Ok(if r.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

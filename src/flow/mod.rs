@@ -395,18 +395,7 @@ fn sky130(
     // Simulation models of the cells used, for gate-level simulation of netlist.v.
     let netlist = std::fs::read_to_string(out.join("netlist.v"))
         .map_err(io_err("reading", &out.join("netlist.v")))?;
-    let used = used_cells(&netlist);
-    let lib_text = std::fs::read_to_string(&lib.path).map_err(io_err("reading", &lib.path))?;
-    let (cells_lib, _) = liberty::filter_cells(&lib_text, |n| used.iter().any(|u| u == n));
-    write(out, "cells.lib", &cells_lib)?;
-    write(out, "cell_models.ys", templates::CELL_MODELS_YS)?;
-    run(
-        &yosys(),
-        "yosys (cell models)",
-        &["-q".into(), "-s".into(), "cell_models.ys".into()],
-        out,
-        "cell_models.log",
-    )?;
+    cell_models(&lib.path, &[netlist], out)?;
 
     openlane(design, out, report)?;
     for (k, v) in [
@@ -421,6 +410,28 @@ fn sky130(
         report.files.insert(k.into(), v.into());
     }
     Ok(())
+}
+
+/// Simulation models (`dir/cell_models.v`) of the Liberty cells that `netlists` instantiate,
+/// derived by Yosys from the cells' Liberty functions (`dir/cells.lib` holds just those cells).
+pub fn cell_models(liberty: &Path, netlists: &[String], dir: &Path) -> Result<PathBuf, FlowError> {
+    let instantiated: std::collections::HashSet<&str> = netlists
+        .iter()
+        .flat_map(|n| n.lines())
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let lib_text = std::fs::read_to_string(liberty).map_err(io_err("reading", liberty))?;
+    let (cells_lib, _) = liberty::filter_cells(&lib_text, |n| instantiated.contains(n));
+    write(dir, "cells.lib", &cells_lib)?;
+    write(dir, "cell_models.ys", templates::CELL_MODELS_YS)?;
+    run(
+        &yosys(),
+        "yosys (cell models)",
+        &["-q".into(), "-s".into(), "cell_models.ys".into()],
+        dir,
+        "cell_models.log",
+    )?;
+    Ok(dir.join("cell_models.v"))
 }
 
 /// Liberty cell types instantiated in a netlist.

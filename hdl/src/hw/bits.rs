@@ -242,6 +242,55 @@ impl fmt::Display for Bits {
     }
 }
 
+impl std::str::FromStr for Bits {
+    type Err = BitsError;
+
+    /// Parse `W'hHEX` (the [`Display`](fmt::Display) form), e.g. `8'h5a`.
+    fn from_str(text: &str) -> Result<Bits, BitsError> {
+        let bad = || BitsError {
+            value: text.to_string(),
+            width: 0,
+            kind: "W'hHEX-formatted",
+        };
+        let (w, hex) = text.trim().split_once("'h").ok_or_else(bad)?;
+        let width: u32 = w.parse().map_err(|_| bad())?;
+        if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        let mut b = Bits::zero(width);
+        for (i, c) in hex.chars().rev().enumerate() {
+            let nibble = c.to_digit(16).expect("checked hex digit");
+            for k in 0..4 {
+                if nibble >> k & 1 == 1 {
+                    let bit = i as u32 * 4 + k;
+                    if bit >= width {
+                        return Err(BitsError {
+                            value: text.to_string(),
+                            width,
+                            kind: "unsigned",
+                        });
+                    }
+                    b.set_bit(bit, true);
+                }
+            }
+        }
+        Ok(b)
+    }
+}
+
+impl serde::Serialize for Bits {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Bits {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Bits, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +319,16 @@ mod tests {
         let neg = Bits::from_i64_wrapping(100, -1);
         assert_eq!(neg.to_hex(), "fffffffffffffffffffffffff");
         assert_eq!(neg.to_i64_wrapping(), -1);
+    }
+
+    #[test]
+    fn text_form_round_trips_and_checks_width() {
+        let b = Bits::from_i64_wrapping(70, -3);
+        assert_eq!(b.to_string().parse::<Bits>().unwrap(), b);
+        assert_eq!("8'h5a".parse::<Bits>().unwrap().to_u64(), Some(0x5a));
+        assert!("4'h1f".parse::<Bits>().is_err());
+        assert!("8'hxz".parse::<Bits>().is_err());
+        assert!("12".parse::<Bits>().is_err());
     }
 
     #[test]

@@ -394,6 +394,18 @@ impl Sim {
         self.cycle += 1;
     }
 
+    /// For designs without a clock: settle the inputs and record one time step (in the
+    /// recording and the waveform), as `step` does for clocked designs.
+    pub fn sample(&mut self) {
+        self.settle();
+        if self.recording.is_some() {
+            self.record_cycle();
+        }
+        self.dump(self.time);
+        self.time += 10;
+        self.cycle += 1;
+    }
+
     /// `n` clock cycles.
     pub fn steps(&mut self, n: u64) {
         for _ in 0..n {

@@ -1,0 +1,188 @@
+//! `seedchip equiv`: are two designs equivalent? Randomized simulation, or --formal.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use seedchip::equiv::{self, EquivOptions, EquivReport, Verdict};
+use seedchip_verif::verilator::XInit;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Init {
+    Zeros,
+    Ones,
+    Random,
+}
+
+#[derive(Args)]
+pub struct EquivArgs {
+    /// Reference design: Verilog files, comma-separated.
+    #[arg(
+        long,
+        required = true,
+        value_delimiter = ',',
+        value_name = "A.v[,more.v]"
+    )]
+    pub gold: Vec<PathBuf>,
+    /// Design under comparison (RTL or a netlist; Liberty cells get models), comma-separated.
+    #[arg(
+        long,
+        required = true,
+        value_delimiter = ',',
+        value_name = "B.v[,more.v]"
+    )]
+    pub gate: Vec<PathBuf>,
+    /// Top module of the gold design (and of the gate design unless --gate-top).
+    #[arg(long)]
+    pub top: String,
+    #[arg(long, value_name = "NAME")]
+    pub gate_top: Option<String>,
+    /// Cycles per run (after reset).
+    #[arg(long, default_value_t = 1000)]
+    pub cycles: usize,
+    /// Random runs; run i uses seed + i. The final line counts runs.
+    #[arg(long, default_value_t = 8)]
+    pub runs: u64,
+    /// Seed of the first run (random and printed when omitted).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Reset input (default: `rst` when the designs have it).
+    #[arg(long, value_name = "NAME")]
+    pub reset: Option<String>,
+    /// Do not apply a reset.
+    #[arg(long, conflicts_with = "reset")]
+    pub no_reset: bool,
+    /// The reset is active low.
+    #[arg(long)]
+    pub reset_active_low: bool,
+    /// Cycles the reset is held at the start of each run.
+    #[arg(long, default_value_t = 2)]
+    pub reset_cycles: u32,
+    /// Clock input; designs without it are compared combinationally.
+    #[arg(long, default_value = "clk", value_name = "NAME")]
+    pub clock: String,
+    /// Liberty file for a netlist of standard cells (default lookup as `seedchip synth`).
+    #[arg(long, value_name = "LIB")]
+    pub liberty: Option<PathBuf>,
+    /// Input constraints (TOML: fixed values, ranges, valid/ready producers, qualified outputs).
+    #[arg(long, value_name = "FILE")]
+    pub constraints: Option<PathBuf>,
+    /// Initial value of every register in both designs.
+    #[arg(long, value_enum, default_value = "zeros")]
+    pub x_init: Init,
+    /// Directory for waveforms, the minimal failing stimulus and logs.
+    #[arg(long, default_value = "equiv-out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Run a saved stimulus (minimal.json of an earlier failure) instead of random runs.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["formal", "runs"])]
+    pub replay: Option<PathBuf>,
+    /// Prove equivalence with Yosys (miter + SAT temporal induction) instead of simulating.
+    #[arg(long)]
+    pub formal: bool,
+    /// --formal: induction and bounded-check depth, in clock cycles.
+    #[arg(long, default_value_t = 20, requires = "formal")]
+    pub depth: u32,
+}
+
+pub fn run(a: EquivArgs) -> Result<ExitCode> {
+    let seed = a.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64 % 1_000_000_000)
+            .unwrap_or(1)
+    });
+    let mut opts = EquivOptions::new(a.gold.clone(), a.gate.clone(), &a.top);
+    opts.gate_top = a.gate_top.clone();
+    opts.cycles = a.cycles;
+    opts.runs = a.runs;
+    opts.seed = seed;
+    opts.reset = a.reset.clone();
+    opts.no_reset = a.no_reset;
+    opts.reset_active_low = a.reset_active_low;
+    opts.reset_cycles = a.reset_cycles;
+    opts.clock = a.clock.clone();
+    opts.liberty = a.liberty.clone();
+    opts.constraints = a.constraints.clone();
+    opts.x_init = match a.x_init {
+        Init::Zeros => XInit::Zeros,
+        Init::Ones => XInit::Ones,
+        Init::Random => XInit::Random(seed as u32),
+    };
+    opts.out = a.out.clone();
+    opts.replay = a.replay.clone();
+    let files = |v: &[PathBuf]| {
+        v.iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    println!(
+        "seedchip equiv: gold `{}` ({}) vs gate `{}` ({})",
+        a.top,
+        files(&a.gold),
+        a.gate_top.as_deref().unwrap_or(&a.top),
+        files(&a.gate)
+    );
+    if a.formal {
+        return Ok(match equiv::formal(&opts, a.depth)? {
+            Verdict::Proven => {
+                println!(
+                    "formal: proven equivalent (SAT temporal induction; log {})",
+                    a.out.join("formal.log").display()
+                );
+                ExitCode::SUCCESS
+            }
+            Verdict::Counterexample(inputs) => {
+                println!(
+                    "formal: counterexample (inputs per step; log {}):",
+                    a.out.join("formal.log").display()
+                );
+                for (step, port, value) in inputs {
+                    println!("  step {step}: {port} = {value}");
+                }
+                ExitCode::FAILURE
+            }
+            Verdict::Inconclusive { depth } => {
+                println!(
+                    "formal: inconclusive at depth {depth}: no counterexample within {depth} cycles of reset, but induction did not close (raise --depth, or simulate)"
+                );
+                ExitCode::from(3)
+            }
+        });
+    }
+    if a.replay.is_none() {
+        println!("  {} runs x {} cycles from seed {seed}", a.runs, a.cycles);
+    }
+    let report = equiv::simulate(&opts, &mut |m| println!("  {m}"))?;
+    print_report(&report, &a);
+    Ok(if report.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn print_report(r: &EquivReport, a: &EquivArgs) {
+    if let Some(f) = &r.first_failure {
+        println!("first difference: {}", f.mismatch);
+        println!(
+            "minimal stimulus ({} cycles after reset, {} shrinking runs) shows: {}",
+            f.minimal.cycles.len(),
+            f.shrink_runs,
+            f.minimal_mismatch
+        );
+        print!("{}", f.description);
+        if let Some((g, t)) = &f.waveforms {
+            println!("waveforms: {} and {}", g.display(), t.display());
+        }
+        println!(
+            "saved: {} (rerun with --replay {}); the original run is --seed {} --runs 1 --cycles {}",
+            f.saved.display(),
+            f.saved.display(),
+            f.run_seed,
+            a.cycles
+        );
+    }
+    println!("{} passed, {} failed", r.passed, r.failed);
+}

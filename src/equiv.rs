@@ -1,0 +1,460 @@
+//! `seedchip equiv`: equivalence of any two Verilog designs, by randomized simulation
+//! (Verilator, with shrinking and waveforms) or formally (Yosys miter + SAT induction).
+//!
+//! Simulation semantics are those of [`seedchip_verif::compare`]: both designs start from the
+//! same initial state (zeros by default), get the same reset and the same constrained-random
+//! inputs, and every output is compared every cycle after reset. The unit of
+//! `N passed, M failed` is a *run*: one random stimulus of `cycles` cycles; run `i` uses seed
+//! `seed + i`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use seedchip_verif::compare::{self, Constraints, Mismatch, Reset, Saved, Setup, Stimulus};
+use seedchip_verif::verilator::{BuildOptions, Model, Source, TraceKind, XInit};
+
+use crate::flow::{self, liberty, tools, FlowError};
+
+/// What to compare and how.
+#[derive(Clone, Debug)]
+pub struct EquivOptions {
+    pub gold: Vec<PathBuf>,
+    pub gate: Vec<PathBuf>,
+    pub top: String,
+    pub gate_top: Option<String>,
+    pub cycles: usize,
+    pub runs: u64,
+    pub seed: u64,
+    /// Reset port; `None` picks `rst` when both designs have it.
+    pub reset: Option<String>,
+    pub no_reset: bool,
+    pub reset_active_low: bool,
+    pub reset_cycles: u32,
+    /// Clock port; a design without it is compared combinationally.
+    pub clock: String,
+    pub liberty: Option<PathBuf>,
+    pub constraints: Option<PathBuf>,
+    /// Given constraints (takes precedence over the file), for built-in uses.
+    pub constraints_value: Option<Constraints>,
+    pub x_init: XInit,
+    pub out: PathBuf,
+    pub replay: Option<PathBuf>,
+    /// Runs allowed for shrinking a failure.
+    pub shrink_budget: usize,
+}
+
+impl EquivOptions {
+    /// Defaults for comparing `gold` with `gate` (top `top`).
+    pub fn new(gold: Vec<PathBuf>, gate: Vec<PathBuf>, top: &str) -> EquivOptions {
+        EquivOptions {
+            gold,
+            gate,
+            top: top.to_string(),
+            gate_top: None,
+            cycles: 1000,
+            runs: 8,
+            seed: 1,
+            reset: None,
+            no_reset: false,
+            reset_active_low: false,
+            reset_cycles: 2,
+            clock: "clk".into(),
+            liberty: None,
+            constraints: None,
+            constraints_value: None,
+            x_init: XInit::Zeros,
+            out: PathBuf::from("equiv-out"),
+            replay: None,
+            shrink_budget: 400,
+        }
+    }
+}
+
+/// Constraints for the matrix engine's ports: both input streams follow valid/ready, and
+/// results matter only while `out_valid` is high.
+pub fn matrix_engine_constraints() -> Constraints {
+    use seedchip_hdl::chip::matrix_engine::port;
+    let handshake = |valid: &str, ready: &str, data: &[&str]| compare::Handshake {
+        valid: valid.into(),
+        ready: ready.into(),
+        data: data.iter().map(|d| d.to_string()).collect(),
+        offer: None,
+    };
+    let when = |w: &str| compare::OutputRule { when: w.into() };
+    Constraints {
+        inputs: Default::default(),
+        handshake: vec![
+            handshake(port::WEIGHT_VALID, port::WEIGHT_READY, &[port::WEIGHT_DATA]),
+            handshake(
+                port::ACT_VALID,
+                port::ACT_READY,
+                &[port::ACT_DATA, port::ACT_LAST],
+            ),
+        ],
+        outputs: [
+            (port::OUT_DATA, when(port::OUT_VALID)),
+            (port::OUT_LAST, when(port::OUT_VALID)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+    }
+}
+
+/// Errors of `equiv` (before any run).
+#[derive(Debug, thiserror::Error)]
+pub enum EquivError {
+    #[error("the designs' ports differ:\n{}", .0.iter().map(|l| format!("  - {l}")).collect::<Vec<_>>().join("\n"))]
+    Ports(Vec<String>),
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Flow(#[from] FlowError),
+    #[error(transparent)]
+    Bridge(#[from] seedchip_verif::verilator::BridgeError),
+    #[error(transparent)]
+    Constraints(#[from] compare::ConstraintError),
+}
+
+/// The first failing run, shrunk.
+#[derive(Debug)]
+pub struct Failure {
+    pub run_seed: u64,
+    pub mismatch: Mismatch,
+    pub minimal: Stimulus,
+    pub minimal_mismatch: Mismatch,
+    pub shrink_runs: usize,
+    pub description: String,
+    pub saved: PathBuf,
+    pub waveforms: Option<(PathBuf, PathBuf)>,
+}
+
+/// Result of a simulation comparison.
+#[derive(Debug)]
+pub struct EquivReport {
+    pub ports: usize,
+    pub passed: u64,
+    pub failed: u64,
+    pub first_failure: Option<Failure>,
+}
+
+fn read_sources(files: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, EquivError> {
+    if files.is_empty() {
+        return Err(EquivError::Usage("no Verilog files given".into()));
+    }
+    files
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(f)
+                .map(|t| (f.clone(), t))
+                .map_err(|e| EquivError::Usage(format!("cannot read `{}`: {e}", f.display())))
+        })
+        .collect()
+}
+
+/// Sources of one side; a netlist of Liberty cells gets cell models derived from the Liberty.
+fn side_sources(
+    files: &[PathBuf],
+    opts: &EquivOptions,
+    side: &str,
+) -> Result<Vec<Source>, EquivError> {
+    let texts = read_sources(files)?;
+    let mut sources: Vec<Source> = files.iter().map(|f| Source::File(f.clone())).collect();
+    let mapped = texts.iter().any(|(_, t)| t.contains("sky130_fd_sc_"));
+    if opts.liberty.is_some() || mapped {
+        let lib = liberty::prepare(opts.liberty.as_deref())?;
+        let dir = opts.out.join(format!("{side}_cells"));
+        std::fs::create_dir_all(&dir).map_err(tools::io_err("creating", &dir))?;
+        let all: Vec<String> = texts.into_iter().map(|(_, t)| t).collect();
+        sources.push(Source::File(flow::cell_models(&lib.path, &all, &dir)?));
+    }
+    Ok(sources)
+}
+
+fn build(sources: &[Source], top: &str, trace: bool) -> Result<Arc<Model>, EquivError> {
+    let opts = BuildOptions {
+        trace: trace.then_some(TraceKind::Vcd),
+        ..Default::default()
+    };
+    Ok(Model::build(sources, top, &opts)?)
+}
+
+/// Build both designs, check their ports, and assemble the comparison setup.
+pub fn setup(opts: &EquivOptions) -> Result<(Setup, Vec<Source>, Vec<Source>), EquivError> {
+    std::fs::create_dir_all(&opts.out).map_err(tools::io_err("creating", &opts.out))?;
+    let gold_src = side_sources(&opts.gold, opts, "gold")?;
+    let gate_src = side_sources(&opts.gate, opts, "gate")?;
+    let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
+    let gold = build(&gold_src, &opts.top, false)?;
+    let gate = build(&gate_src, &gate_top, false)?;
+    let diffs = compare::port_differences(gold.ports(), gate.ports());
+    if !diffs.is_empty() {
+        return Err(EquivError::Ports(diffs));
+    }
+    let has = |name: &str| {
+        gold.port_info(name)
+            .is_some_and(|p| p.input && p.width == 1)
+    };
+    let clock = has(&opts.clock).then(|| opts.clock.clone());
+    let reset_name = match (&opts.reset, opts.no_reset) {
+        (_, true) => None,
+        (Some(r), false) => {
+            if !has(r) {
+                return Err(EquivError::Usage(format!(
+                    "--reset `{r}` is not a 1-bit input of `{}`",
+                    opts.top
+                )));
+            }
+            Some(r.clone())
+        }
+        (None, false) => has("rst").then(|| "rst".to_string()),
+    };
+    if reset_name.is_some() && clock.is_none() {
+        return Err(EquivError::Usage(format!(
+            "the designs have a reset but no clock `{}`; name it with --clock",
+            opts.clock
+        )));
+    }
+    let constraints = match (&opts.constraints_value, &opts.constraints) {
+        (Some(c), _) => c.clone(),
+        (None, Some(p)) => {
+            let text = std::fs::read_to_string(p).map_err(|e| {
+                EquivError::Usage(format!("cannot read constraints `{}`: {e}", p.display()))
+            })?;
+            Constraints::from_toml(&text, &p.display().to_string())?
+        }
+        (None, None) => Constraints::default(),
+    };
+    let origin = opts
+        .constraints
+        .as_ref()
+        .map_or("constraints".to_string(), |p| p.display().to_string());
+    constraints.validate(gold.ports(), &origin)?;
+    if clock.is_none() && !constraints.handshake.is_empty() {
+        return Err(EquivError::Usage("handshakes need a clock".into()));
+    }
+    let setup = Setup {
+        gold,
+        gate,
+        clock,
+        reset: reset_name.map(|port| Reset {
+            port,
+            active_low: opts.reset_active_low,
+            cycles: opts.reset_cycles.max(1),
+        }),
+        constraints,
+        x_init: opts.x_init,
+    };
+    Ok((setup, gold_src, gate_src))
+}
+
+/// Randomized comparison (or a replay of a saved stimulus).
+pub fn simulate(
+    opts: &EquivOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<EquivReport, EquivError> {
+    let (mut setup, gold_src, gate_src) = setup(opts)?;
+    let ports = setup.gold.ports().len();
+    progress(&format!("ports match ({ports} ports)"));
+    let mut report = EquivReport {
+        ports,
+        passed: 0,
+        failed: 0,
+        first_failure: None,
+    };
+    let runs: Vec<(u64, Stimulus)> = match &opts.replay {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| EquivError::Usage(format!("cannot read `{}`: {e}", p.display())))?;
+            let saved: Saved = serde_json::from_str(&text).map_err(|e| {
+                EquivError::Usage(format!(
+                    "`{}` is not a saved equiv stimulus: {e}",
+                    p.display()
+                ))
+            })?;
+            let names: Vec<String> = setup.driven_inputs().into_iter().map(|p| p.name).collect();
+            if saved.stimulus.inputs != names
+                || saved.stimulus.cycles.iter().any(|c| c.len() != names.len())
+            {
+                return Err(EquivError::Usage(format!(
+                    "`{}` drives inputs {:?}, these designs have {:?}",
+                    p.display(),
+                    saved.stimulus.inputs,
+                    names
+                )));
+            }
+            setup.reset = saved.reset;
+            setup.clock = saved.clock;
+            setup.constraints = saved.constraints;
+            vec![(saved.seed, saved.stimulus)]
+        }
+        None => (0..opts.runs)
+            .map(|i| {
+                let seed = opts.seed.wrapping_add(i);
+                (seed, setup.random_stimulus(seed, opts.cycles))
+            })
+            .collect(),
+    };
+    for (seed, stim) in runs {
+        match compare::run(&setup, &stim, None)? {
+            None => report.passed += 1,
+            Some(m) => {
+                report.failed += 1;
+                progress(&format!("run with seed {seed}: MISMATCH at {m}"));
+                if report.first_failure.is_none() {
+                    progress("shrinking...");
+                    report.first_failure =
+                        Some(failure(opts, &setup, &gold_src, &gate_src, seed, &stim, m)?);
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn failure(
+    opts: &EquivOptions,
+    setup: &Setup,
+    gold_src: &[Source],
+    gate_src: &[Source],
+    seed: u64,
+    stim: &Stimulus,
+    m: Mismatch,
+) -> Result<Failure, EquivError> {
+    let shrunk = compare::shrink(setup, stim, m.clone(), opts.shrink_budget)?;
+    let saved = opts.out.join("minimal.json");
+    let record = Saved {
+        seed,
+        reset: setup.reset.clone(),
+        clock: setup.clock.clone(),
+        constraints: setup.constraints.clone(),
+        stimulus: shrunk.stimulus.clone(),
+    };
+    std::fs::write(
+        &saved,
+        serde_json::to_string_pretty(&record).expect("serialises"),
+    )
+    .map_err(tools::io_err("writing", &saved))?;
+    // Waveforms of the minimal stimulus on both designs.
+    let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
+    let traced = Setup {
+        gold: build(gold_src, &opts.top, true)?,
+        gate: build(gate_src, &gate_top, true)?,
+        ..setup.clone()
+    };
+    let (gv, tv) = (opts.out.join("gold.vcd"), opts.out.join("gate.vcd"));
+    compare::run(
+        &traced,
+        &shrunk.stimulus,
+        Some(compare::Traces {
+            gold: &gv,
+            gate: &tv,
+        }),
+    )?;
+    Ok(Failure {
+        run_seed: seed,
+        mismatch: m,
+        description: compare::describe(setup, &shrunk.stimulus),
+        minimal: shrunk.stimulus,
+        minimal_mismatch: shrunk.mismatch,
+        shrink_runs: shrunk.runs,
+        saved,
+        waveforms: Some((gv, tv)),
+    })
+}
+
+/// Verdict of the formal check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Proven,
+    /// Inputs per step of the counterexample: (step, port, value).
+    Counterexample(Vec<(u32, String, String)>),
+    /// No counterexample within `depth` steps of reset, but induction did not close.
+    Inconclusive {
+        depth: u32,
+    },
+}
+
+/// Formal equivalence with Yosys: flatten both designs, build an equivalence miter and prove
+/// its assertion by SAT-based temporal induction from the zero state (reset applied for the
+/// first cycles when the designs have one), up to `depth` steps.
+pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
+    // The simulation setup checks the ports and finds the reset; its sources (with cell
+    // models for mapped netlists) serve Yosys too.
+    let (setup, gold_src, gate_src) = setup(opts)?;
+    let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
+    let files = |s: &[Source]| -> String {
+        s.iter()
+            .filter_map(|x| match x {
+                Source::File(p) => std::fs::canonicalize(p)
+                    .ok()
+                    .map(|p| p.display().to_string()),
+                Source::Text { .. } => None,
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut set_at = String::new();
+    if let Some(r) = &setup.reset {
+        for step in 1..=r.cycles {
+            set_at.push_str(&format!(
+                " -set-at {step} in_{} {}",
+                r.port,
+                u8::from(!r.active_low)
+            ));
+        }
+    }
+    let script = format!(
+        "# seedchip equiv --formal: equivalence miter proven by SAT temporal induction.\n\
+         read_verilog {gold}\nhierarchy -check -top {top}\nprep -top {top}\nflatten\nrename {top} seedchip_gold\ndesign -stash gold\n\
+         read_verilog {gate}\nhierarchy -check -top {gate_top}\nprep -top {gate_top}\nflatten\nrename {gate_top} seedchip_gate\ndesign -stash gate\n\
+         design -copy-from gold -as seedchip_gold seedchip_gold\ndesign -copy-from gate -as seedchip_gate seedchip_gate\n\
+         miter -equiv -flatten -make_assert seedchip_gold seedchip_gate seedchip_miter\nhierarchy -top seedchip_miter\n\
+         sat -prove-asserts -set-init-zero -tempinduct -maxsteps {depth} -show-inputs{set_at} seedchip_miter\n",
+        gold = files(&gold_src),
+        gate = files(&gate_src),
+        top = opts.top,
+    );
+    let path = opts.out.join("formal.ys");
+    std::fs::write(&path, script).map_err(tools::io_err("writing", &path))?;
+    let log = tools::run(
+        Path::new("yosys"),
+        "yosys (formal)",
+        &["-s".into(), "formal.ys".into()],
+        &opts.out,
+        "formal.log",
+    )?;
+    parse_verdict(&log, depth).ok_or_else(|| {
+        EquivError::Flow(FlowError::Parse {
+            what: format!(
+                "no verdict in the Yosys SAT log `{}`",
+                opts.out.join("formal.log").display()
+            ),
+        })
+    })
+}
+
+/// Read the verdict of `sat -tempinduct` from a Yosys log.
+pub fn parse_verdict(log: &str, depth: u32) -> Option<Verdict> {
+    if log.contains("Induction step proven: SUCCESS!") || log.contains("no model found: SUCCESS!") {
+        return Some(Verdict::Proven);
+    }
+    if log.contains("model found for base case: FAIL!") || log.contains("model found: FAIL!") {
+        let mut inputs = Vec::new();
+        for line in log.lines() {
+            let t: Vec<&str> = line.split_whitespace().collect();
+            if t.len() >= 3 && t[1].starts_with("\\in_") {
+                if let Ok(step) = t[0].parse::<u32>() {
+                    inputs.push((
+                        step,
+                        t[1].trim_start_matches("\\in_").to_string(),
+                        t[2].to_string(),
+                    ));
+                }
+            }
+        }
+        return Some(Verdict::Counterexample(inputs));
+    }
+    log.contains("Reached maximum number of time steps")
+        .then_some(Verdict::Inconclusive { depth })
+}

@@ -1,0 +1,434 @@
+//! `seedchip equiv` on hand-written designs and on seedchip's own RTL and netlists.
+
+mod common;
+use common::*;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn designs(name: &str) -> String {
+    format!("{}/tests/designs/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn equiv(args: &[&str], out: &Path) -> Output {
+    seedchip()
+        .arg("equiv")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+fn last_line(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn equivalent_adders_pass_in_simulation_and_formally() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gold, gate) = (designs("adder.v"), designs("adder_ripple.v"));
+    let o = equiv(
+        &[
+            "--gold", &gold, "--gate", &gate, "--top", "adder", "--seed", "1", "--runs", "4",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(last_line(&o), "4 passed, 0 failed");
+    let o = equiv(
+        &[
+            "--gold", &gold, "--gate", &gate, "--top", "adder", "--formal",
+        ],
+        dir.path(),
+    );
+    assert!(
+        o.status.success() && text(&o).contains("proven equivalent"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn the_adder_corner_case_is_found_shrunk_and_replayable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gold, gate) = (designs("adder.v"), designs("adder_ripple_bug.v"));
+    let cons = designs("adder_corner.toml");
+    let o = equiv(
+        &[
+            "--gold",
+            &gold,
+            "--gate",
+            &gate,
+            "--top",
+            "adder",
+            "--seed",
+            "3",
+            "--runs",
+            "2",
+            "--cycles",
+            "300",
+            "--constraints",
+            &cons,
+        ],
+        dir.path(),
+    );
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert_eq!(last_line(&o), "0 passed, 2 failed", "{t}");
+    assert!(
+        t.contains("output `sum`: gold 510 (hex 1fe), gate 254 (hex fe)"),
+        "{t}"
+    );
+    // Shrunk to the one input pair that shows the bug.
+    assert!(
+        t.contains("minimal stimulus (1 cycles after reset") && t.contains("cycle 0: a=255 b=255"),
+        "{t}"
+    );
+    for f in ["gold.vcd", "gate.vcd", "minimal.json"] {
+        assert!(dir.path().join(f).is_file(), "{f} written");
+    }
+    let saved = dir.path().join("minimal.json");
+    let o = equiv(
+        &[
+            "--gold",
+            &gold,
+            "--gate",
+            &gate,
+            "--top",
+            "adder",
+            "--replay",
+            saved.to_str().unwrap(),
+        ],
+        &dir.path().join("again"),
+    );
+    assert!(
+        !o.status.success() && last_line(&o) == "0 passed, 1 failed",
+        "{}",
+        text(&o)
+    );
+    // The same pair against itself under replay passes.
+    let o = equiv(
+        &[
+            "--gold",
+            &gold,
+            "--gate",
+            &gold,
+            "--top",
+            "adder",
+            "--replay",
+            saved.to_str().unwrap(),
+        ],
+        &dir.path().join("self"),
+    );
+    assert!(
+        o.status.success() && last_line(&o) == "1 passed, 0 failed",
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn formal_finds_the_counterexample_and_says_when_it_is_inconclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = equiv(
+        &[
+            "--gold",
+            &designs("adder.v"),
+            "--gate",
+            &designs("adder_ripple_bug.v"),
+            "--top",
+            "adder",
+            "--formal",
+        ],
+        dir.path(),
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("counterexample") && t.contains("a = 255") && t.contains("b = 255"),
+        "{t}"
+    );
+    let o = equiv(
+        &[
+            "--gold",
+            &designs("counter.v"),
+            "--gate",
+            &designs("counter_twin.v"),
+            "--top",
+            "counter",
+            "--formal",
+            "--depth",
+            "2",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("inconclusive at depth 2"));
+    let o = equiv(
+        &[
+            "--gold",
+            &designs("counter.v"),
+            "--gate",
+            &designs("counter_twin.v"),
+            "--top",
+            "counter",
+            "--formal",
+            "--depth",
+            "20",
+        ],
+        dir.path(),
+    );
+    assert!(
+        o.status.success() && text(&o).contains("proven equivalent"),
+        "{}",
+        text(&o)
+    );
+    // Sequential simulation of the same pair (clock and reset found by name).
+    let o = equiv(
+        &[
+            "--gold",
+            &designs("counter.v"),
+            "--gate",
+            &designs("counter_twin.v"),
+            "--top",
+            "counter",
+            "--seed",
+            "5",
+        ],
+        dir.path(),
+    );
+    assert!(
+        o.status.success() && last_line(&o) == "8 passed, 0 failed",
+        "{}",
+        text(&o)
+    );
+}
+
+fn synth_generic(rows: u32, cols: u32, dir: &Path) -> (Vec<PathBuf>, PathBuf, String) {
+    let cfg = dir.join("c.toml");
+    std::fs::write(&cfg, format!("[matrix]\nrows = {rows}\ncols = {cols}\n")).unwrap();
+    let out = dir.join("syn");
+    let o = seedchip()
+        .args(["synth", "--target", "generic", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let rtl: Vec<PathBuf> = file_list(&out.join("rtl"))
+        .iter()
+        .map(|f| out.join("rtl").join(f))
+        .collect();
+    (
+        rtl,
+        out.join("netlist.v"),
+        format!("matrix_engine_{rows}x{cols}"),
+    )
+}
+
+fn joined(files: &[PathBuf]) -> String {
+    files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[test]
+fn engine_rtl_equals_its_generic_netlist_and_a_changed_operator_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rtl, netlist, top) = synth_generic(2, 2, dir.path());
+    let gold = joined(&rtl);
+    let o = equiv(
+        &[
+            "--gold",
+            &gold,
+            "--gate",
+            netlist.to_str().unwrap(),
+            "--top",
+            &top,
+            "--seed",
+            "7",
+        ],
+        &dir.path().join("eq"),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(last_line(&o), "8 passed, 0 failed");
+
+    // One operator changed in the netlist's PE: an XOR of the accumulate becomes an OR.
+    let text_n = std::fs::read_to_string(&netlist).unwrap();
+    let pe = text_n.find("module pe_").unwrap();
+    let at = pe + text_n[pe..].find(" ^ ").unwrap();
+    let bad = dir.path().join("netlist_bad.v");
+    std::fs::write(&bad, format!("{} | {}", &text_n[..at], &text_n[at + 3..])).unwrap();
+    let o = equiv(
+        &[
+            "--gold",
+            &gold,
+            "--gate",
+            bad.to_str().unwrap(),
+            "--top",
+            &top,
+            "--seed",
+            "7",
+        ],
+        &dir.path().join("eq2"),
+    );
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(
+        t.contains("first difference: cycle ") && t.contains("output `out_data`"),
+        "{t}"
+    );
+    assert!(dir.path().join("eq2/gate.vcd").is_file());
+}
+
+#[test]
+fn rtl_against_rtl_with_an_injected_difference_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rtl, _, top) = synth_generic(2, 2, dir.path());
+    let changed: Vec<PathBuf> = rtl
+        .iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            if !name.starts_with("pe_") {
+                return p.clone();
+            }
+            let t = std::fs::read_to_string(p).unwrap();
+            assert!(t.contains("psum_q <= psum_in + "));
+            let q = dir.path().join(&name);
+            std::fs::write(
+                &q,
+                t.replacen("psum_q <= psum_in + ", "psum_q <= psum_in - ", 1),
+            )
+            .unwrap();
+            q
+        })
+        .collect();
+    let o = equiv(
+        &[
+            "--gold",
+            &joined(&rtl),
+            "--gate",
+            &joined(&changed),
+            "--top",
+            &top,
+            "--seed",
+            "2",
+            "--runs",
+            "3",
+        ],
+        &dir.path().join("eq"),
+    );
+    assert!(!o.status.success(), "{}", text(&o));
+    assert_eq!(last_line(&o), "0 passed, 3 failed");
+}
+
+#[test]
+fn synth_check_equiv_passes_on_the_sky130_netlist() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[matrix]\nrows = 2\ncols = 2\n").unwrap();
+    let o = seedchip()
+        .args([
+            "synth",
+            "--target",
+            "sky130",
+            "--check-equiv",
+            "--equiv-runs",
+            "3",
+            "--config",
+        ])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(last_line(&o), "3 passed, 0 failed");
+}
+
+#[test]
+fn mismatched_ports_and_bad_constraints_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let narrow = dir.path().join("narrow.v");
+    std::fs::write(
+        &narrow,
+        "module adder(input wire [6:0] a, input wire [7:0] b, input wire c, output wire [8:0] sum);\n  assign sum = {2'd0, a} + {1'd0, b} + {8'd0, c};\nendmodule\n",
+    )
+    .unwrap();
+    let o = equiv(
+        &[
+            "--gold",
+            &designs("adder.v"),
+            "--gate",
+            narrow.to_str().unwrap(),
+            "--top",
+            "adder",
+        ],
+        dir.path(),
+    );
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(
+        t.contains("`a` is 8 bits in gold but 7 bits in gate")
+            && t.contains("`c` (input 1 bits) is missing from the gold design"),
+        "{t}"
+    );
+
+    let bad = dir.path().join("bad.toml");
+    for (toml, expect) in [
+        (
+            "[inputs]\nz = { value = 1 }\n",
+            "inputs.z: the design has no port `z`",
+        ),
+        (
+            "[inputs]\na = { value = 300 }\n",
+            "inputs.a: value 300 does not fit 8 bits",
+        ),
+        ("[inputs]\na = { min = 5 }\n", "give exactly one of"),
+        (
+            "[inputs]\nsum = { value = 1 }\n",
+            "`sum` is an output, expected an input",
+        ),
+        ("[inputs\n", "TOML parse error"),
+    ] {
+        std::fs::write(&bad, toml).unwrap();
+        let o = equiv(
+            &[
+                "--gold",
+                &designs("adder.v"),
+                "--gate",
+                &designs("adder.v"),
+                "--top",
+                "adder",
+                "--constraints",
+                bad.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        let t = text(&o);
+        assert!(
+            !o.status.success() && t.contains(expect) && !t.contains("panicked"),
+            "{toml}: {t}"
+        );
+    }
+    let o = equiv(
+        &[
+            "--gold",
+            "/nonexistent.v",
+            "--gate",
+            &designs("adder.v"),
+            "--top",
+            "adder",
+        ],
+        dir.path(),
+    );
+    assert!(!o.status.success() && text(&o).contains("cannot read `/nonexistent.v`"));
+}

@@ -1,0 +1,522 @@
+//! Randomized equivalence of any two designs (`seedchip equiv`).
+//!
+//! Both designs run in lockstep under Verilator: reset first, then one stimulus cycle at a
+//! time. Every output of both is compared every cycle after reset (before the clock edge, once
+//! the inputs have settled). A *run* is one random stimulus of N cycles from a seed; the unit
+//! of `N passed, M failed` is runs.
+//!
+//! The stimulus is a list of per-cycle intents (a value for every driven input). The driver
+//! applies them under the constraints' handshake rules: a producer's `valid`, once raised,
+//! stays high with its data unchanged until the gold design's `ready` accepts it. Because the
+//! rules live in the driver, any shortened or simplified stimulus still obeys them, which is
+//! what lets [`shrink`] search freely.
+
+mod constraints;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rand::prelude::*;
+use seedchip_hdl::hw::Bits;
+use serde::{Deserialize, Serialize};
+
+pub use constraints::{ConstraintError, Constraints, Handshake, InputRule, OutputRule};
+
+use crate::verilator::{BridgeError, Model, PortId, PortInfo, Sim, XInit};
+
+/// The reset input and how to apply it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reset {
+    pub port: String,
+    pub active_low: bool,
+    pub cycles: u32,
+}
+
+/// Two designs to compare, and how to drive them.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub gold: Arc<Model>,
+    pub gate: Arc<Model>,
+    /// Clock input; `None` compares combinationally (no clock edges).
+    pub clock: Option<String>,
+    pub reset: Option<Reset>,
+    pub constraints: Constraints,
+    pub x_init: XInit,
+}
+
+/// Ports that differ between the two designs, one line each.
+pub fn port_differences(gold: &[PortInfo], gate: &[PortInfo]) -> Vec<String> {
+    let dir = |p: &PortInfo| if p.input { "input" } else { "output" };
+    let mut out = Vec::new();
+    for g in gold {
+        match gate.iter().find(|x| x.name == g.name) {
+            None => out.push(format!(
+                "`{}` ({} {} bits) is missing from the gate design",
+                g.name,
+                dir(g),
+                g.width
+            )),
+            Some(x) if x.input != g.input => out.push(format!(
+                "`{}` is an {} in gold but an {} in gate",
+                g.name,
+                dir(g),
+                dir(x)
+            )),
+            Some(x) if x.width != g.width => out.push(format!(
+                "`{}` is {} bits in gold but {} bits in gate",
+                g.name, g.width, x.width
+            )),
+            Some(_) => {}
+        }
+    }
+    for x in gate {
+        if !gold.iter().any(|g| g.name == x.name) {
+            out.push(format!(
+                "`{}` ({} {} bits) is missing from the gold design",
+                x.name,
+                dir(x),
+                x.width
+            ));
+        }
+    }
+    out
+}
+
+/// Per-cycle values for the driven inputs (every input but clock and reset).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stimulus {
+    pub inputs: Vec<String>,
+    /// `cycles[t][i]` is the intent for `inputs[i]` in stimulus cycle `t`.
+    pub cycles: Vec<Vec<Bits>>,
+}
+
+/// A saved stimulus with what it needs to run again (`seedchip equiv --replay`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Saved {
+    pub seed: u64,
+    pub reset: Option<Reset>,
+    pub clock: Option<String>,
+    pub constraints: Constraints,
+    pub stimulus: Stimulus,
+}
+
+/// The first difference between the designs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Cycle counted from the first reset cycle.
+    pub cycle: u64,
+    pub port: String,
+    pub gold: Bits,
+    pub gate: Bits,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Decimal helps for narrow ports; wide ones (packed lanes) read better in hex.
+        let show = |b: &Bits| match b.to_u64() {
+            Some(v) if b.width() <= 32 => format!("{v} (hex {})", b.to_hex()),
+            _ => format!("hex {}", b.to_hex()),
+        };
+        write!(
+            f,
+            "cycle {}, output `{}`: gold {}, gate {}",
+            self.cycle,
+            self.port,
+            show(&self.gold),
+            show(&self.gate)
+        )
+    }
+}
+
+impl Setup {
+    /// Inputs the stimulus drives, in port order.
+    pub fn driven_inputs(&self) -> Vec<PortInfo> {
+        self.gold
+            .ports()
+            .iter()
+            .filter(|p| {
+                p.input
+                    && Some(&p.name) != self.clock.as_ref()
+                    && Some(&p.name) != self.reset.as_ref().map(|r| &r.port)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// A random stimulus of `cycles` cycles from `seed`, within the constraints.
+    pub fn random_stimulus(&self, seed: u64, cycles: usize) -> Stimulus {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let inputs = self.driven_inputs();
+        let offer_of = |name: &str| {
+            self.constraints
+                .handshake
+                .iter()
+                .find(|h| h.valid == name)
+                .map(|h| h.offer.unwrap_or(0.5))
+        };
+        let rows = (0..cycles)
+            .map(|_| {
+                inputs
+                    .iter()
+                    .map(|p| {
+                        if let Some(o) = offer_of(&p.name) {
+                            return Bits::from_u64_wrapping(1, rng.random_bool(o) as u64);
+                        }
+                        match self.constraints.inputs.get(&p.name) {
+                            Some(InputRule { value: Some(v), .. }) => {
+                                Bits::from_u64_wrapping(p.width, *v)
+                            }
+                            Some(InputRule {
+                                min: Some(lo),
+                                max: Some(hi),
+                                ..
+                            }) => Bits::from_u64_wrapping(p.width, rng.random_range(*lo..=*hi)),
+                            Some(InputRule { high: Some(h), .. }) => {
+                                Bits::from_u64_wrapping(1, rng.random_bool(*h) as u64)
+                            }
+                            _ => {
+                                let words: Vec<u32> =
+                                    (0..p.width.div_ceil(32)).map(|_| rng.next_u32()).collect();
+                                Bits::from_words_u32(p.width, &words)
+                            }
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Stimulus {
+            inputs: inputs.into_iter().map(|p| p.name).collect(),
+            cycles: rows,
+        }
+    }
+
+    /// The idle value of input `i` (used when shrinking): the constraint's minimum or fixed
+    /// value, else zero.
+    fn idle(&self, name: &str, width: u32) -> Bits {
+        match self.constraints.inputs.get(name) {
+            Some(InputRule { value: Some(v), .. }) | Some(InputRule { min: Some(v), .. }) => {
+                Bits::from_u64_wrapping(width, *v)
+            }
+            _ => Bits::zero(width),
+        }
+    }
+}
+
+struct Pair {
+    gold: Sim,
+    gate: Sim,
+}
+
+impl Pair {
+    fn new(setup: &Setup) -> Result<Pair, BridgeError> {
+        Ok(Pair {
+            gold: setup.gold.sim(setup.x_init)?,
+            gate: setup.gate.sim(setup.x_init)?,
+        })
+    }
+
+    fn set(&mut self, name: &str, v: &Bits) -> Result<(), BridgeError> {
+        let (a, b) = (self.gold.port(name)?, self.gate.port(name)?);
+        self.gold.set(a, v)?;
+        self.gate.set(b, v)
+    }
+
+    fn step(&mut self, clocked: bool) {
+        if clocked {
+            self.gold.step();
+            self.gate.step();
+        } else {
+            self.gold.sample();
+            self.gate.sample();
+        }
+    }
+}
+
+/// Waveform files for [`run`].
+pub struct Traces<'a> {
+    pub gold: &'a Path,
+    pub gate: &'a Path,
+}
+
+/// Run the stimulus on both designs; the first output difference, if any.
+pub fn run(
+    setup: &Setup,
+    stim: &Stimulus,
+    traces: Option<Traces<'_>>,
+) -> Result<Option<Mismatch>, BridgeError> {
+    let mut pair = Pair::new(setup)?;
+    // With waveforms, run a few cycles past the first difference so it shows in context.
+    let mut after = if traces.is_some() { 3 } else { 0 };
+    let mut found: Option<Mismatch> = None;
+    if let Some(t) = traces {
+        pair.gold.trace_to(t.gold)?;
+        pair.gate.trace_to(t.gate)?;
+    }
+    let clocked = setup.clock.is_some();
+    if let Some(c) = &setup.clock {
+        pair.gold = pair.gold.with_clock(c)?;
+        pair.gate = pair.gate.with_clock(c)?;
+    }
+    let inputs = setup.driven_inputs();
+    let outputs: Vec<PortInfo> = setup
+        .gold
+        .ports()
+        .iter()
+        .filter(|p| !p.input)
+        .cloned()
+        .collect();
+    let gold_out: Vec<PortId> = outputs
+        .iter()
+        .map(|p| pair.gold.port(&p.name))
+        .collect::<Result<_, _>>()?;
+    let gate_out: Vec<PortId> = outputs
+        .iter()
+        .map(|p| pair.gate.port(&p.name))
+        .collect::<Result<_, _>>()?;
+    let when: Vec<Option<usize>> = outputs
+        .iter()
+        .map(|p| {
+            setup
+                .constraints
+                .outputs
+                .get(&p.name)
+                .and_then(|r| outputs.iter().position(|q| q.name == r.when))
+        })
+        .collect();
+
+    let mut cycle = 0u64;
+    let idle: Vec<Bits> = inputs
+        .iter()
+        .map(|p| setup.idle(&p.name, p.width))
+        .collect();
+    if let Some(r) = &setup.reset {
+        for (p, v) in inputs.iter().zip(&idle) {
+            pair.set(&p.name, v)?;
+        }
+        let on = Bits::from_u64_wrapping(1, !r.active_low as u64);
+        pair.set(&r.port, &on)?;
+        for _ in 0..r.cycles.max(1) {
+            pair.step(clocked);
+            cycle += 1;
+        }
+        pair.set(&r.port, &Bits::from_u64_wrapping(1, r.active_low as u64))?;
+    }
+
+    // Handshake state: which producers hold an offer, and the values they hold.
+    let hs: Vec<(usize, Vec<usize>, PortId)> = setup
+        .constraints
+        .handshake
+        .iter()
+        .map(|h| {
+            let vi = inputs
+                .iter()
+                .position(|p| p.name == h.valid)
+                .expect("validated: valid is an input");
+            let di = h
+                .data
+                .iter()
+                .map(|d| {
+                    inputs
+                        .iter()
+                        .position(|p| &p.name == d)
+                        .expect("validated: data are inputs")
+                })
+                .collect();
+            Ok((vi, di, pair.gold.port(&h.ready)?))
+        })
+        .collect::<Result<_, BridgeError>>()?;
+    let mut held: Vec<Option<Vec<Bits>>> = vec![None; hs.len()];
+
+    for row in &stim.cycles {
+        if found.is_some() {
+            if after == 0 {
+                break;
+            }
+            after -= 1;
+        }
+        let mut values = row.clone();
+        for (k, (vi, di, _)) in hs.iter().enumerate() {
+            match &held[k] {
+                Some(data) => {
+                    values[*vi] = Bits::from_u64_wrapping(1, 1);
+                    for (j, d) in di.iter().enumerate() {
+                        values[*d] = data[j].clone();
+                    }
+                }
+                None if values[*vi].bit(0) => {
+                    held[k] = Some(di.iter().map(|d| values[*d].clone()).collect())
+                }
+                None => {}
+            }
+        }
+        for (p, v) in inputs.iter().zip(&values) {
+            pair.set(&p.name, v)?;
+        }
+        pair.gold.eval();
+        pair.gate.eval();
+        let gold_vals: Vec<Bits> = gold_out.iter().map(|&p| pair.gold.get(p)).collect();
+        let gate_vals: Vec<Bits> = gate_out.iter().map(|&p| pair.gate.get(p)).collect();
+        for (i, p) in outputs.iter().enumerate() {
+            if let Some(w) = when[i] {
+                if gold_vals[w].is_zero() && gate_vals[w].is_zero() {
+                    continue;
+                }
+            }
+            if gold_vals[i] != gate_vals[i] && found.is_none() {
+                found = Some(Mismatch {
+                    cycle,
+                    port: p.name.clone(),
+                    gold: gold_vals[i].clone(),
+                    gate: gate_vals[i].clone(),
+                });
+                if after == 0 {
+                    return Ok(found);
+                }
+            }
+        }
+        for (k, (_, _, ready)) in hs.iter().enumerate() {
+            if held[k].is_some() && pair.gold.get_bool(*ready) {
+                held[k] = None;
+            }
+        }
+        pair.step(clocked);
+        cycle += 1;
+    }
+    pair.gold.trace_close();
+    pair.gate.trace_close();
+    Ok(found)
+}
+
+/// Outcome of shrinking.
+pub struct Shrunk {
+    pub stimulus: Stimulus,
+    pub mismatch: Mismatch,
+    pub runs: usize,
+}
+
+/// Delta debugging: a shorter, simpler stimulus that still shows a difference. Cuts after
+/// the failing cycle, removes chunks of cycles (halves, quarters, ... single cycles), then
+/// idles whole cycles and single inputs. At most `budget` runs.
+pub fn shrink(
+    setup: &Setup,
+    stim: &Stimulus,
+    first: Mismatch,
+    budget: usize,
+) -> Result<Shrunk, BridgeError> {
+    let reset_cycles = setup.reset.as_ref().map_or(0, |r| r.cycles.max(1) as u64);
+    let widths: Vec<u32> = setup.driven_inputs().iter().map(|p| p.width).collect();
+    let mut best = stim.clone();
+    best.cycles
+        .truncate((first.cycle.saturating_sub(reset_cycles) + 1) as usize);
+    let mut mismatch = first;
+    let mut runs = 0usize;
+    let mut try_candidate = |cand: Stimulus,
+                             best: &mut Stimulus,
+                             mismatch: &mut Mismatch|
+     -> Result<bool, BridgeError> {
+        if runs >= budget {
+            return Ok(false);
+        }
+        runs += 1;
+        match run(setup, &cand, None)? {
+            Some(m) => {
+                let mut cand = cand;
+                cand.cycles
+                    .truncate((m.cycle.saturating_sub(reset_cycles) + 1) as usize);
+                *best = cand;
+                *mismatch = m;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    };
+
+    // Remove chunks of cycles.
+    let mut chunk = best.cycles.len().div_ceil(2).max(1);
+    loop {
+        let mut start = 0;
+        while start < best.cycles.len() {
+            let mut cand = best.clone();
+            let end = (start + chunk).min(cand.cycles.len());
+            cand.cycles.drain(start..end);
+            if cand.cycles.is_empty() || !try_candidate(cand, &mut best, &mut mismatch)? {
+                start += chunk;
+            }
+        }
+        if chunk == 1 {
+            break;
+        }
+        chunk = chunk.div_ceil(2);
+    }
+    // Idle whole cycles, then single inputs.
+    let idle: Vec<Bits> = best
+        .inputs
+        .iter()
+        .zip(&widths)
+        .map(|(n, w)| setup.idle(n, *w))
+        .collect();
+    for t in (0..best.cycles.len()).rev() {
+        if t < best.cycles.len() && best.cycles[t] != idle {
+            let mut cand = best.clone();
+            cand.cycles[t] = idle.clone();
+            try_candidate(cand, &mut best, &mut mismatch)?;
+        }
+    }
+    for t in (0..best.cycles.len()).rev() {
+        for (i, quiet) in idle.iter().enumerate() {
+            // A successful candidate may have shortened the stimulus.
+            if t < best.cycles.len() && best.cycles[t][i] != *quiet {
+                let mut cand = best.clone();
+                cand.cycles[t][i] = quiet.clone();
+                try_candidate(cand, &mut best, &mut mismatch)?;
+            }
+        }
+    }
+    Ok(Shrunk {
+        stimulus: best,
+        mismatch,
+        runs,
+    })
+}
+
+/// The non-idle inputs of each cycle, for printing a (shrunk) stimulus.
+pub fn describe(setup: &Setup, stim: &Stimulus) -> String {
+    use std::fmt::Write;
+    let reset_cycles = setup.reset.as_ref().map_or(0, |r| r.cycles.max(1) as u64);
+    let widths: Vec<u32> = setup.driven_inputs().iter().map(|p| p.width).collect();
+    let mut s = String::new();
+    if let Some(r) = &setup.reset {
+        let _ = writeln!(
+            s,
+            "  cycles 0..{}: {} asserted, inputs idle",
+            reset_cycles, r.port
+        );
+    }
+    for (t, row) in stim.cycles.iter().enumerate() {
+        let parts: Vec<String> = stim
+            .inputs
+            .iter()
+            .zip(row)
+            .zip(&widths)
+            .filter(|((n, v), w)| **v != setup.idle(n, **w))
+            .map(|((n, v), _)| {
+                format!(
+                    "{n}={}",
+                    v.to_u64()
+                        .map_or(format!("0x{}", v.to_hex()), |x| x.to_string())
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "  cycle {}: {}",
+            t as u64 + reset_cycles,
+            if parts.is_empty() {
+                "idle".to_string()
+            } else {
+                parts.join(" ")
+            }
+        );
+    }
+    s
+}
