@@ -86,12 +86,7 @@ pub struct EquivArgs {
 }
 
 pub fn run(a: EquivArgs) -> Result<ExitCode> {
-    let seed = a.seed.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64 % 1_000_000_000)
-            .unwrap_or(1)
-    });
+    let seed = a.seed.unwrap_or_else(super::clock_seed);
     let mut opts = EquivOptions::new(a.gold.clone(), a.gate.clone(), &a.top);
     opts.gate_top = a.gate_top.clone();
     opts.cycles = a.cycles;

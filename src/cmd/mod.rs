@@ -29,3 +29,12 @@ impl ConfigArg {
         }
     }
 }
+
+/// A seed for a run the user did not seed: from the clock, kept short so it is easy to retype
+/// (every command prints the seed it used).
+pub fn clock_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64 % 1_000_000_000)
+        .unwrap_or(1)
+}

@@ -99,13 +99,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         });
     }
 
-    let seed = match args.seed {
-        Some(s) => s,
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(1),
-    };
+    let seed = args.seed.unwrap_or_else(super::clock_seed);
     let shape = match &space.engine {
         Some(e) => format!(
             "{}x{} matrix engine ({})",

@@ -424,16 +424,24 @@ impl BuildLog {
         Ok(BuildLog { path, file })
     }
 
-    /// Run a command, appending its output to the log; on failure report `stage`.
-    fn run(&mut self, stage: &str, top: &str, cmd: &mut Command) -> Result<()> {
+    /// Append a finished command's output to the log; a failure (or a command that could not
+    /// start) becomes an error for `stage` quoting the end of its output.
+    fn record(
+        &mut self,
+        stage: &str,
+        top: &str,
+        cmd: &Command,
+        out: std::io::Result<std::process::Output>,
+    ) -> Result<()> {
         use std::io::Write;
         let _ = writeln!(self.file, "$ {cmd:?}");
-        let out = cmd.output().map_err(|e| BridgeError::BuildFailed {
+        let failed = |tail: String| BridgeError::BuildFailed {
             stage: stage.into(),
             top: top.into(),
             log: self.path.display().to_string(),
-            tail: format!("cannot start {cmd:?}: {e}"),
-        })?;
+            tail,
+        };
+        let out = out.map_err(|e| failed(format!("cannot start {cmd:?}: {e}")))?;
         let _ = self.file.write_all(&out.stdout);
         let _ = self.file.write_all(&out.stderr);
         if out.status.success() {
@@ -445,13 +453,13 @@ impl BuildLog {
             String::from_utf8_lossy(&out.stderr)
         );
         let lines: Vec<&str> = text.lines().collect();
-        let tail = lines[lines.len().saturating_sub(30)..].join("\n");
-        Err(BridgeError::BuildFailed {
-            stage: stage.into(),
-            top: top.into(),
-            log: self.path.display().to_string(),
-            tail,
-        })
+        Err(failed(lines[lines.len().saturating_sub(30)..].join("\n")))
+    }
+
+    /// Run a command, appending its output to the log; on failure report `stage`.
+    fn run(&mut self, stage: &str, top: &str, cmd: &mut Command) -> Result<()> {
+        let out = cmd.output();
+        self.record(stage, top, cmd, out)
     }
 }
 
@@ -460,7 +468,7 @@ fn run_parallel(log: &mut BuildLog, stage: &str, top: &str, jobs: Vec<Command>) 
     let width = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
-    let log_mutex = Mutex::new(log);
+    let log = Mutex::new(log);
     let queue = Mutex::new(jobs.into_iter());
     let first_error: Mutex<Option<BridgeError>> = Mutex::new(None);
     std::thread::scope(|s| {
@@ -472,34 +480,7 @@ fn run_parallel(log: &mut BuildLog, stage: &str, top: &str, jobs: Vec<Command>) 
                     break;
                 }
                 let out = cmd.output();
-                let mut log = log_mutex.lock().expect("log");
-                let result = match out {
-                    Ok(o) => {
-                        use std::io::Write;
-                        let _ = writeln!(log.file, "$ {cmd:?}");
-                        let _ = log.file.write_all(&o.stdout);
-                        let _ = log.file.write_all(&o.stderr);
-                        if o.status.success() {
-                            Ok(())
-                        } else {
-                            let text = String::from_utf8_lossy(&o.stderr).into_owned();
-                            let lines: Vec<&str> = text.lines().collect();
-                            Err(BridgeError::BuildFailed {
-                                stage: stage.into(),
-                                top: top.into(),
-                                log: log.path.display().to_string(),
-                                tail: lines[lines.len().saturating_sub(30)..].join("\n"),
-                            })
-                        }
-                    }
-                    Err(e) => Err(BridgeError::BuildFailed {
-                        stage: stage.into(),
-                        top: top.into(),
-                        log: log.path.display().to_string(),
-                        tail: format!("cannot start {cmd:?}: {e}"),
-                    }),
-                };
-                if let Err(e) = result {
+                if let Err(e) = log.lock().expect("log").record(stage, top, &cmd, out) {
                     first_error.lock().expect("errors").get_or_insert(e);
                 }
             });
