@@ -276,6 +276,11 @@ pub fn check_case(models: &mut ModelCache, case: &Case) -> Result<GemmRun, Harne
     let shape = EngineShape::new(&case.engine);
     let mut h = EngineHarness::new(&model, shape, XInit::Random(case.x_seed))?;
     let run = h.gemm(&case.a, &case.w, &case.stalls)?;
+    check_accumulated(case, run)
+}
+
+/// Every row was checked on arrival; this checks the whole accumulated GEMM against the model.
+fn check_accumulated(case: &Case, run: GemmRun) -> Result<GemmRun, HarnessError> {
     let expect = gemm(&case.a, &case.w);
     if let Some(i) = (0..expect.data.len()).find(|&i| expect.data[i] != run.out.data[i]) {
         let (m, n) = (i / expect.cols, i % expect.cols);
@@ -307,7 +312,7 @@ pub fn check_case_traced(case: &Case, vcd: &std::path::Path) -> Result<GemmRun, 
     )?;
     let result = h.gemm(&case.a, &case.w, &case.stalls);
     h.sim().trace_close();
-    result
+    check_accumulated(case, result?)
 }
 
 /// The seed of case `index` in a run seeded with `seed`.
