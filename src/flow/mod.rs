@@ -193,6 +193,10 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, FlowError> {
     Ok(p)
 }
 
+fn read(path: &Path) -> Result<String, FlowError> {
+    std::fs::read_to_string(path).map_err(io_err("reading", path))
+}
+
 fn yosys() -> PathBuf {
     PathBuf::from("yosys")
 }
@@ -294,8 +298,7 @@ fn generic(design: &Design, out: &Path, report: &mut Report) -> Result<(), FlowE
         out,
         "yosys.log",
     )?;
-    let stat = std::fs::read_to_string(out.join("stat.txt"))
-        .map_err(io_err("reading", &out.join("stat.txt")))?;
+    let stat = read(&out.join("stat.txt"))?;
     module_table(design, &stat, report);
     report.files.insert("netlist".into(), "netlist.v".into());
     report.files.insert("yosys_log".into(), "yosys.log".into());
@@ -340,8 +343,7 @@ fn sky130(
         out,
         "yosys.log",
     )?;
-    let stat = std::fs::read_to_string(out.join("stat.txt"))
-        .map_err(io_err("reading", &out.join("stat.txt")))?;
+    let stat = read(&out.join("stat.txt"))?;
     module_table(design, &stat, report);
     let total: f64 = report.modules.iter().filter_map(|m| m.area_total_um2).sum();
     let mut units: BTreeMap<String, f64> = BTreeMap::new();
@@ -393,8 +395,7 @@ fn sky130(
     report.timing = Some(timing);
 
     // Simulation models of the cells used, for gate-level simulation of netlist.v.
-    let netlist = std::fs::read_to_string(out.join("netlist.v"))
-        .map_err(io_err("reading", &out.join("netlist.v")))?;
+    let netlist = read(&out.join("netlist.v"))?;
     cell_models(&lib.path, &[netlist], out)?;
 
     openlane(design, out, report)?;
@@ -420,7 +421,7 @@ pub fn cell_models(liberty: &Path, netlists: &[String], dir: &Path) -> Result<Pa
         .flat_map(|n| n.lines())
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    let lib_text = std::fs::read_to_string(liberty).map_err(io_err("reading", liberty))?;
+    let lib_text = read(liberty)?;
     let (cells_lib, _) = liberty::filter_cells(&lib_text, |n| instantiated.contains(n));
     write(dir, "cells.lib", &cells_lib)?;
     write(dir, "cell_models.ys", templates::CELL_MODELS_YS)?;
@@ -432,21 +433,6 @@ pub fn cell_models(liberty: &Path, netlists: &[String], dir: &Path) -> Result<Pa
         "cell_models.log",
     )?;
     Ok(dir.join("cell_models.v"))
-}
-
-/// Liberty cell types instantiated in a netlist.
-pub fn used_cells(netlist: &str) -> Vec<String> {
-    let mut cells: Vec<String> = netlist
-        .lines()
-        .filter_map(|l| {
-            let t = l.trim_start();
-            t.starts_with("sky130_")
-                .then(|| t.split_whitespace().next().unwrap_or("").to_string())
-        })
-        .collect();
-    cells.sort();
-    cells.dedup();
-    cells
 }
 
 /// Instance paths of every SRAM boundary in the design.
@@ -717,8 +703,7 @@ fn fpga(
             &dir,
             "yosys.log",
         )?;
-        let stat = std::fs::read_to_string(dir.join("stat.txt"))
-            .map_err(io_err("reading", &dir.join("stat.txt")))?;
+        let stat = read(&dir.join("stat.txt"))?;
         module_table(design, &stat, report);
         let (logic, dsps, brams) = needs(family, &report.cell_types);
         least_logic = least_logic.max(logic);
@@ -766,7 +751,7 @@ fn fpga(
         match run(&pnr_bin, pnr_label, &args, &dir, "nextpnr.log") {
             Ok(_) => {
                 let path = dir.join("nextpnr.json");
-                let json = std::fs::read_to_string(&path).map_err(io_err("reading", &path))?;
+                let json = read(&path)?;
                 let pnr = parse::nextpnr_report(&json).ok_or_else(|| FlowError::Parse {
                     what: format!("cannot read the nextpnr report `{}`", path.display()),
                 })?;

@@ -215,8 +215,12 @@ impl Pair {
         })
     }
 
-    fn set(&mut self, name: &str, v: &Bits) -> Result<(), BridgeError> {
-        let (a, b) = (self.gold.port(name)?, self.gate.port(name)?);
+    /// The port `name` in both designs.
+    fn port(&self, name: &str) -> Result<(PortId, PortId), BridgeError> {
+        Ok((self.gold.port(name)?, self.gate.port(name)?))
+    }
+
+    fn set(&mut self, (a, b): (PortId, PortId), v: &Bits) -> Result<(), BridgeError> {
         self.gold.set(a, v)?;
         self.gate.set(b, v)
     }
@@ -289,17 +293,23 @@ pub fn run(
         .iter()
         .map(|p| setup.idle(&p.name, p.width))
         .collect();
+    // Ports resolved once: the cycle loop below is the hot path.
+    let input_ids: Vec<(PortId, PortId)> = inputs
+        .iter()
+        .map(|p| pair.port(&p.name))
+        .collect::<Result<_, _>>()?;
     if let Some(r) = &setup.reset {
-        for (p, v) in inputs.iter().zip(&idle) {
-            pair.set(&p.name, v)?;
+        for (id, v) in input_ids.iter().zip(&idle) {
+            pair.set(*id, v)?;
         }
+        let rst = pair.port(&r.port)?;
         let on = Bits::from_u64_wrapping(1, !r.active_low as u64);
-        pair.set(&r.port, &on)?;
+        pair.set(rst, &on)?;
         for _ in 0..r.cycles.max(1) {
             pair.step(clocked);
             cycle += 1;
         }
-        pair.set(&r.port, &Bits::from_u64_wrapping(1, r.active_low as u64))?;
+        pair.set(rst, &Bits::from_u64_wrapping(1, r.active_low as u64))?;
     }
 
     // Handshake state: which producers hold an offer, and the values they hold.
@@ -349,8 +359,8 @@ pub fn run(
                 None => {}
             }
         }
-        for (p, v) in inputs.iter().zip(&values) {
-            pair.set(&p.name, v)?;
+        for (id, v) in input_ids.iter().zip(&values) {
+            pair.set(*id, v)?;
         }
         pair.gold.eval();
         pair.gate.eval();
