@@ -2,9 +2,9 @@
 //! on the generic (Yosys gates) and sky130 (Liberty cells, models derived from their Liberty
 //! functions) netlists of a small engine.
 
-use seedchip::flow::{self, SynthOptions, Target};
+use seedchip_eda::flow::{self, SynthOptions, Target};
 use seedchip_hdl::chip::Config;
-use seedchip_verif::equiv::{self, CaseSpace, ModelCache};
+use seedchip_verif::verify::{self, CaseSpace, ModelCache};
 use seedchip_verif::verilator::{BuildOptions, Model, Source};
 
 fn netlist_matches_rtl(target: Target, rows: u32, cols: u32, cases: u64) {
@@ -39,7 +39,7 @@ fn netlist_matches_rtl(target: Target, rows: u32, cols: u32, cases: u64) {
         engine: Some(cfg.matrix.clone()),
         ..CaseSpace::default()
     };
-    let r = equiv::run(&mut models, &space, cases, 20261128, |_, _| {}).unwrap();
+    let r = verify::run(&mut models, &space, cases, 20261128, |_, _| {}).unwrap();
     if let Some(f) = &r.first_failure {
         panic!("{} netlist differs from the RTL model: {f}", target.name());
     }

@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 
-use seedchip::flow::{self, Report, SynthOptions, Target};
+use seedchip_eda::flow::{self, Report, SynthOptions, Target};
 use seedchip_hdl::chip::{generate, Config};
 
 fn synth(cfg: &Config, target: Target, device: Option<&str>) -> (tempfile::TempDir, Report) {
@@ -104,7 +104,7 @@ fn sky130_reports_area_per_unit_and_writes_openlane_files() {
 #[test]
 fn committed_openlane_files_match_the_generator() {
     let design = generate(&Config::default()).unwrap();
-    for (name, text) in flow::openlane_files(&design, 5.0, "") {
+    for (name, text) in flow::openlane_files(&design, 5.0, "").unwrap() {
         let committed = std::fs::read_to_string(format!("synth/openlane/default/{name}")).unwrap();
         assert_eq!(committed, text, "synth/openlane/default/{name} is stale: rerun `seedchip generate --openlane --out synth/openlane/default`");
     }
@@ -164,39 +164,58 @@ fn a_design_too_big_for_the_device_says_so() {
 }
 
 #[test]
-fn without_a_liberty_file_sky130_says_where_it_looked() {
+fn liberty_lookup_uses_the_vendored_copy_and_refuses_named_files_that_are_missing() {
+    // From a directory with nothing beside it and no PDK variables, sky130 runs on the copy
+    // compiled into seedchip.
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.toml"), "[matrix]\nrows = 1\ncols = 2\n").unwrap();
     let o = seedchip()
-        .args(["synth", "--target", "sky130", "--out", "out"])
+        .args([
+            "synth", "--target", "sky130", "--config", "c.toml", "--out", "out",
+        ])
         .current_dir(dir.path())
         .env_remove("SEEDCHIP_LIBERTY")
         .env_remove("PDK_ROOT")
         .output()
         .unwrap();
     let t = text(&o);
-    assert!(!o.status.success(), "{t}");
-    for place in [
-        "$SEEDCHIP_LIBERTY",
-        "$PDK_ROOT",
-        "shared/pdk/sky130_fd_sc_hd",
-        "--liberty",
-    ] {
-        assert!(t.contains(place), "message lacks `{place}`: {t}");
-    }
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("synth/pdk/sky130_fd_sc_hd") && t.contains("vendored"),
+        "{t}"
+    );
+    // A PDK_ROOT without sky130 falls through to the vendored copy too.
     let o = seedchip()
         .args([
-            "synth",
-            "--target",
-            "sky130",
-            "--out",
-            "out",
-            "--liberty",
-            "/nonexistent.lib",
+            "synth", "--target", "sky130", "--config", "c.toml", "--out", "out2",
         ])
         .current_dir(dir.path())
+        .env_remove("SEEDCHIP_LIBERTY")
+        .env("PDK_ROOT", dir.path())
         .output()
         .unwrap();
-    assert!(!o.status.success() && text(&o).contains("/nonexistent.lib"));
+    assert!(o.status.success(), "{}", text(&o));
+    // A file named explicitly must exist: never silently replaced.
+    for (args, env) in [
+        (vec!["--liberty", "/nonexistent.lib"], None),
+        (vec![], Some("/nonexistent-env.lib")),
+    ] {
+        let mut cmd = seedchip();
+        cmd.args([
+            "synth", "--target", "sky130", "--config", "c.toml", "--out", "o3",
+        ])
+        .args(&args)
+        .current_dir(dir.path())
+        .env_remove("SEEDCHIP_LIBERTY");
+        if let Some(e) = env {
+            cmd.env("SEEDCHIP_LIBERTY", e);
+        }
+        let o = cmd.output().unwrap();
+        let t = text(&o);
+        let named = env.unwrap_or("/nonexistent.lib");
+        assert!(!o.status.success() && t.contains(named), "{t}");
+        assert!(!t.contains("panicked"), "{t}");
+    }
 }
 
 #[test]

@@ -7,9 +7,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 use seedchip_hdl::chip::{generate, Config, EngineShape};
-use seedchip_verif::equiv::{self, CaseSpace, ModelCache};
 use seedchip_verif::harness::{EngineHarness, StallPattern};
 use seedchip_verif::model::{gemm, Matrix};
+use seedchip_verif::verify::{self, CaseSpace, ModelCache};
 use seedchip_verif::verilator::{sources_of, BuildOptions, Model, XInit};
 
 #[derive(Args)]
@@ -127,7 +127,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         engine: Some(engine),
         ..CaseSpace::default()
     };
-    let (report, secs) = timed(|| equiv::run(&mut models, &space, args.cases, 1, |_, _| {}));
+    let (report, secs) = timed(|| verify::run(&mut models, &space, args.cases, 1, |_, _| {}));
     let report = report?;
     println!(
         "  {} cases in {:.2} s: {:.0} cases/s, {:.0} simulated cycles/s ({} passed, {} failed)",

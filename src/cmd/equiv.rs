@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use seedchip::equiv::{self, EquivOptions, EquivReport, Verdict};
+use seedchip_verif::equiv::{self, EquivOptions, EquivReport, Verdict};
 use seedchip_verif::verilator::XInit;
 
 #[derive(Clone, Copy, ValueEnum)]

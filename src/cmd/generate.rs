@@ -59,7 +59,7 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
         if !(args.clock_ns.is_finite() && args.clock_ns > 0.0) {
             anyhow::bail!("--clock-ns {} is not a clock period", args.clock_ns);
         }
-        for (name, text) in seedchip::flow::openlane_files(&design, args.clock_ns, "") {
+        for (name, text) in seedchip_eda::flow::openlane_files(&design, args.clock_ns, "")? {
             let p = args.out.join(&name);
             std::fs::write(&p, text).with_context(|| format!("cannot write `{}`", p.display()))?;
             println!("  wrote {}", p.display());

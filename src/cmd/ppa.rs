@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use seedchip::flow::{self, Report, SynthOptions, Target};
+use seedchip_eda::flow::{self, Report, SynthOptions, Target};
 use seedchip_hdl::chip::{Config, MatrixConfig};
 
 #[derive(Args)]

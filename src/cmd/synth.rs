@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use seedchip::flow::{self, SynthOptions, Target};
+use seedchip_eda::flow::{self, SynthOptions, Target};
 
 use crate::ConfigArg;
 
@@ -14,7 +14,7 @@ pub struct SynthArgs {
     #[command(flatten)]
     pub config: ConfigArg,
     /// What to synthesise for.
-    #[arg(long, short, value_enum)]
+    #[arg(long, short, value_name = "generic|sky130|ice40|ecp5")]
     pub target: Target,
     /// Output directory: RTL, rendered scripts, logs, netlist, report.json, summary.txt.
     #[arg(long, short, value_name = "DIR")]
@@ -22,7 +22,7 @@ pub struct SynthArgs {
     /// Clock period in ns (default 5 for sky130/generic, 20 for FPGAs).
     #[arg(long, value_name = "T")]
     pub clock_ns: Option<f64>,
-    /// sky130 Liberty file (else $SEEDCHIP_LIBERTY, $PDK_ROOT, ../shared/pdk).
+    /// sky130 Liberty file (else $SEEDCHIP_LIBERTY, $PDK_ROOT, then the vendored copy).
     #[arg(long, value_name = "FILE")]
     pub liberty: Option<PathBuf>,
     /// FPGA device: up5k or hx8k (ice40); 25k, 45k or 85k (ecp5). Default: the first that fits.
@@ -67,18 +67,21 @@ pub fn run(args: SynthArgs) -> Result<ExitCode> {
     let rtl = args.out.join("rtl");
     let list = std::fs::read_to_string(rtl.join("files.f")).context("reading the RTL file list")?;
     let gold: Vec<PathBuf> = list.lines().map(|f| rtl.join(f)).collect();
-    let mut opts =
-        seedchip::equiv::EquivOptions::new(gold, vec![args.out.join("netlist.v")], &report.top);
+    let mut opts = seedchip_verif::equiv::EquivOptions::new(
+        gold,
+        vec![args.out.join("netlist.v")],
+        &report.top,
+    );
     opts.runs = args.equiv_runs;
     opts.cycles = args.equiv_cycles;
     opts.liberty = opts_liberty;
-    opts.constraints_value = Some(seedchip::equiv::matrix_engine_constraints());
+    opts.constraints_value = Some(seedchip_verif::equiv::matrix_engine_constraints());
     opts.out = args.out.join("equiv");
     println!(
         "check-equiv: netlist vs RTL, {} runs x {} cycles (seed 1, engine handshake constraints)",
         opts.runs, opts.cycles
     );
-    let r = seedchip::equiv::simulate(&opts, &mut |m| println!("  {m}"))?;
+    let r = seedchip_verif::equiv::simulate(&opts, &mut |m| println!("  {m}"))?;
     if let Some(f) = &r.first_failure {
         println!("  first difference: {}", f.mismatch);
         print!("{}", f.description);

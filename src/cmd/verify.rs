@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use seedchip_verif::equiv::{self, Case, CaseSpace, ModelCache};
+use seedchip_verif::verify::{self, Case, CaseSpace, ModelCache};
 
 use crate::ConfigArg;
 
@@ -71,15 +71,15 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("`{}` is not a valid verify case: {e}", path.display()))?;
         Some(case)
     } else if let Some(s) = &args.case_seed {
-        Some(equiv::generate_case(&space, parse_seed(s)?).0)
+        Some(verify::generate_case(&space, parse_seed(s)?).0)
     } else {
         None
     };
     if let Some(case) = single {
         println!("seedchip verify: one case\n{case}");
         let result = match &args.trace {
-            Some(vcd) => equiv::check_case_traced(&case, vcd),
-            None => equiv::check_case(&mut models, &case),
+            Some(vcd) => verify::check_case_traced(&case, vcd),
+            None => verify::check_case(&mut models, &case),
         };
         if let Some(vcd) = &args.trace {
             println!("waveform: {}", vcd.display());
@@ -125,7 +125,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} cases  {msg}").expect("valid template"),
     );
     let started = std::time::Instant::now();
-    let report = equiv::run(&mut models, &space, args.cases, seed, |_, r| {
+    let report = verify::run(&mut models, &space, args.cases, seed, |_, r| {
         bar.inc(1);
         bar.set_message(format!("{} failed", r.failed));
     })

@@ -1,9 +1,17 @@
-//! seedchip-verif: the Verilator bridge, the reference model and the randomized equivalence
-//! harness that proves the generated RTL bit-exact against the model.
+//! seedchip-verif: simulation-based verification.
+//!
+//! - [`verilator`]: the Verilator bridge (any Verilog, built at run time, ports by name);
+//! - [`model`]: the bit-exact reference model;
+//! - [`harness`] and [`verify`]: the generated RTL proven equal to the model on random cases
+//!   (`seedchip verify`);
+//! - [`compare`] and [`equiv`]: any two Verilog designs proven equal to each other, by
+//!   lockstep random simulation or formally (`seedchip equiv`);
+//! - [`replay`]: a recorded run replayed on Icarus Verilog (the cross-simulator check).
 
 pub mod compare;
 pub mod equiv;
 pub mod harness;
 pub mod model;
 pub mod replay;
+pub mod verify;
 pub mod verilator;

@@ -7,7 +7,8 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
+
+use seedchip_eda::tool::{self, io_err as io, ToolError};
 
 use crate::verilator::{Recording, Source};
 
@@ -28,26 +29,8 @@ pub fn responses(rec: &Recording) -> Vec<Vec<Response>> {
         .collect()
 }
 
-/// Why a replay could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum ReplayError {
-    #[error("`{tool}` was not found; install Icarus Verilog (`sudo apt-get install iverilog`, or run scripts/setup.sh)")]
-    ToolMissing { tool: String },
-    #[error("{stage} failed:\n{log}")]
-    Failed { stage: String, log: String },
-    #[error("{what} `{path}`: {source}")]
-    Io {
-        what: String,
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> ReplayError {
-    let (what, path) = (what.to_string(), path.display().to_string());
-    move |source| ReplayError::Io { what, path, source }
-}
+/// Why a replay could not run: Icarus is run through the one tool runner.
+pub type ReplayError = ToolError;
 
 /// A self-checking-free testbench that applies the recorded inputs and prints the outputs.
 pub fn testbench(top: &str, rec: &Recording) -> String {
@@ -143,7 +126,8 @@ pub fn icarus(
     let mut files = Vec::new();
     for (i, s) in sources.iter().enumerate() {
         let p = match s {
-            Source::File(p) => p.clone(),
+            // The tools run inside `workdir`: relative paths must not change meaning.
+            Source::File(p) => std::fs::canonicalize(p).map_err(io("reading", p))?,
             Source::Text { name, text } => {
                 let p = workdir.join(format!("{i:03}_{name}"));
                 std::fs::write(&p, text).map_err(io("writing", &p))?;
@@ -156,34 +140,25 @@ pub fn icarus(
     std::fs::write(&tb, testbench(top, rec)).map_err(io("writing", &tb))?;
     let stim = workdir.join("stimulus.hex");
     std::fs::write(&stim, stimulus(rec)).map_err(io("writing", &stim))?;
-    let run = |stage: &str, cmd: &mut Command| -> Result<(), ReplayError> {
-        let out = cmd
-            .current_dir(workdir)
-            .output()
-            .map_err(|_| ReplayError::ToolMissing {
-                tool: format!("{:?}", cmd.get_program()),
-            })?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(ReplayError::Failed {
-                stage: stage.into(),
-                log: format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                ),
-            })
-        }
-    };
-    run(
+    let mut args: Vec<String> = ["-g2005", "-o", "replay.vvp", "-s", "seedchip_replay_tb"]
+        .map(String::from)
+        .to_vec();
+    args.push(tb.display().to_string());
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    tool::run(
+        Path::new("iverilog"),
         "iverilog -g2005",
-        Command::new("iverilog")
-            .args(["-g2005", "-o", "replay.vvp", "-s", "seedchip_replay_tb"])
-            .arg(&tb)
-            .args(&files),
+        &args,
+        workdir,
+        "iverilog.log",
     )?;
-    run("vvp", Command::new("vvp").args(["-n", "replay.vvp"]))?;
+    tool::run(
+        Path::new("vvp"),
+        "vvp",
+        &["-n".into(), "replay.vvp".into()],
+        workdir,
+        "vvp.log",
+    )?;
     let out = workdir.join("responses.txt");
     let text = std::fs::read_to_string(&out).map_err(io("reading", &out))?;
     Ok(text

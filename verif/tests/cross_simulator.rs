@@ -1,9 +1,9 @@
 //! The same stimulus through Verilator and Icarus Verilog gives the same responses.
 
 use seedchip_hdl::chip::{generate, Config, EngineShape};
-use seedchip_verif::equiv::{self, CaseSpace};
 use seedchip_verif::harness::EngineHarness;
 use seedchip_verif::replay::{after_reset, first_difference, icarus};
+use seedchip_verif::verify::{self, CaseSpace};
 use seedchip_verif::verilator::{sources_of, BuildOptions, Model, Recording, Source, XInit};
 
 const QUALIFIED: &[(&str, &str)] = &[("out_data", "out_valid"), ("out_last", "out_valid")];
@@ -23,7 +23,7 @@ fn recorded_run(rows: u32, cols: u32) -> (Vec<Source>, String, Recording) {
         ..CaseSpace::default()
     };
     for i in 0..8 {
-        let (case, _) = equiv::generate_case(&space, equiv::case_seed(77, i));
+        let (case, _) = verify::generate_case(&space, verify::case_seed(77, i));
         h.gemm(&case.a, &case.w, &case.stalls).unwrap();
     }
     let rec = h.sim().take_recording().unwrap();

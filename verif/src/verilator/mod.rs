@@ -22,7 +22,9 @@ mod sim;
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+use seedchip_eda::tool::{self, ToolError};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use shim::{parse_ports, PortInfo, TraceKind};
@@ -31,17 +33,12 @@ pub use sim::{PortId, RecordedCycle, Recording, Sim, XInit};
 /// Errors of the bridge.
 #[derive(Debug, thiserror::Error)]
 pub enum BridgeError {
-    #[error("`{tool}` was not found: {hint}")]
-    ToolMissing { tool: String, hint: String },
+    #[error(transparent)]
+    Tool(#[from] ToolError),
     #[error("Verilator {found} is not supported; seedchip needs Verilator 5.x (5.006 or newer)")]
     VerilatorVersion { found: String },
-    #[error("{stage} failed for top `{top}` (full log: {log}):\n{tail}")]
-    BuildFailed {
-        stage: String,
-        top: String,
-        log: String,
-        tail: String,
-    },
+    #[error("VERILATOR_ROOT: Verilator's include directory was not found (`{verilator} --getenv VERILATOR_ROOT` gave `{got}`); set VERILATOR_ROOT")]
+    NoRoot { verilator: String, got: String },
     #[error("loading the simulation library `{path}`: {reason}")]
     Load { path: String, reason: String },
     #[error("the design has no port `{name}`; its ports are: {available}")]
@@ -57,20 +54,15 @@ pub enum BridgeError {
     DriveOutput { port: String },
     #[error("tracing to `{path}`: {reason}")]
     Trace { path: String, reason: String },
-    #[error("{what} `{path}`")]
-    Io {
-        what: String,
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{0}")]
+    Usage(String),
 }
 
 type Result<T> = std::result::Result<T, BridgeError>;
 
 fn io_err(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> BridgeError {
-    let (what, path) = (what.to_string(), path.display().to_string());
-    move |source| BridgeError::Io { what, path, source }
+    let f = tool::io_err(what, path);
+    move |source| BridgeError::Tool(f(source))
 }
 
 /// Verilog sources of a design.
@@ -233,17 +225,17 @@ fn keep_failed_build(e: BridgeError, dir: &Path) -> BridgeError {
         return e;
     }
     match e {
-        BridgeError::BuildFailed {
-            stage,
-            top,
+        BridgeError::Tool(ToolError::Failed {
+            what,
+            status,
             log,
-            tail,
-        } => BridgeError::BuildFailed {
-            stage,
-            top,
+            excerpt,
+        }) => BridgeError::Tool(ToolError::Failed {
+            what,
+            status,
             log: log.replace(&tmp.display().to_string(), &failed.display().to_string()),
-            tail,
-        },
+            excerpt,
+        }),
         other => other,
     }
 }
@@ -273,63 +265,32 @@ fn find_toolchain() -> Result<Toolchain> {
 
 /// Check a specific `verilator` executable (and the C++ compiler).
 pub fn find_toolchain_with(verilator: &str) -> Result<Toolchain> {
-    let verilator = verilator.to_string();
-    let missing = |tool: &str, hint: &str| BridgeError::ToolMissing {
-        tool: tool.to_string(),
-        hint: hint.to_string(),
-    };
-    let out = Command::new(&verilator)
-        .arg("--version")
-        .output()
-        .map_err(|_| {
-            missing(
-                &verilator,
-                "install Verilator 5 (`sudo apt-get install verilator`, or run scripts/setup.sh)",
-            )
-        })?;
+    let out = tool::output(Command::new(verilator).arg("--version"))?;
     let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let number = version.split_whitespace().nth(1).unwrap_or("").to_string();
     if !number.starts_with("5.") {
         return Err(BridgeError::VerilatorVersion { found: version });
     }
-    let root = Command::new(&verilator)
-        .args(["--getenv", "VERILATOR_ROOT"])
-        .output()
-        .ok()
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-        .filter(|p| p.join("include/verilated.cpp").exists())
-        .ok_or_else(|| {
-            missing(
-                "VERILATOR_ROOT",
-                "Verilator's include directory was not found; set VERILATOR_ROOT",
-            )
-        })?;
+    let got = tool::output(Command::new(verilator).args(["--getenv", "VERILATOR_ROOT"]))?;
+    let got = String::from_utf8_lossy(&got.stdout).trim().to_string();
+    let root = PathBuf::from(&got);
+    if !root.join("include/verilated.cpp").exists() {
+        return Err(BridgeError::NoRoot {
+            verilator: verilator.to_string(),
+            got,
+        });
+    }
     let cxx = std::env::var("CXX").unwrap_or_else(|_| "g++".into());
-    Command::new(&cxx)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .map_err(|_| missing(&cxx, "install a C++ compiler (`sudo apt-get install g++`)"))?;
+    tool::output(Command::new(&cxx).arg("--version"))?;
     Ok(Toolchain {
-        verilator,
+        verilator: verilator.to_string(),
         version,
         root,
         cxx,
     })
 }
 
-/// seedchip's cache: `$SEEDCHIP_CACHE_DIR`, else `$XDG_CACHE_HOME/seedchip`, else
-/// `~/.cache/seedchip`.
-pub fn cache_base() -> PathBuf {
-    if let Ok(d) = std::env::var("SEEDCHIP_CACHE_DIR") {
-        return PathBuf::from(d);
-    }
-    std::env::var("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|_| std::env::var("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(|_| std::env::temp_dir())
-        .join("seedchip")
-}
+pub use seedchip_eda::cache::cache_base;
 
 /// Where built models live: `verilator/` in [`cache_base`].
 pub fn cache_root() -> PathBuf {
@@ -345,6 +306,7 @@ fn cache_key(tc: &Toolchain, texts: &[(String, String)], top: &str, opts: &Build
         &format!("shim{}", shim::SHIM_VERSION),
         &format!("{:?}", opts),
         CXXFLAGS.join(" ").as_str(),
+        VERILATOR_FLAGS.join(" ").as_str(),
     ] {
         h.update(part.as_bytes());
         h.update(&[0]);
@@ -379,6 +341,26 @@ fn lock(path: &Path) -> Result<File> {
     f.lock().map_err(io_err("locking", path))?;
     Ok(f)
 }
+
+/// Verilator options every model is built with.
+///
+/// `-fno-dfg`: Verilator 5.006's DFG optimiser mis-simulates bit-blasted netlists. Yosys 0.23's
+/// `synth -flatten` netlist of the 2x2 matrix engine computes `pe_r1_c0.product = 0x8000` for
+/// 0 x 0 under Verilator 5.006 (with DFG), while the same netlist gives 0 under Icarus, under
+/// Verilator with `-fno-dfg`, and is proven equal to the RTL by Yosys SAT: the emitted Verilog
+/// and Yosys are right, the simulator is not. Disabling DFG costs little on seedchip's RTL
+/// (`seedchip bench` measures cycles/s) and makes every gate-level comparison trustworthy.
+pub const VERILATOR_FLAGS: &[&str] = &[
+    "--x-assign",
+    "unique",
+    "--x-initial",
+    "unique",
+    "-Wno-fatal",
+    "-Wno-lint",
+    "-Wno-style",
+    "--no-timing",
+    "-fno-dfg",
+];
 
 /// Flags for the model, the shim and the runtime. -O1 builds quickly and runs within a small
 /// factor of -O3 for these designs.
@@ -431,34 +413,22 @@ impl BuildLog {
         stage: &str,
         top: &str,
         cmd: &Command,
-        out: std::io::Result<std::process::Output>,
+        out: std::result::Result<std::process::Output, ToolError>,
     ) -> Result<()> {
         use std::io::Write;
         let _ = writeln!(self.file, "$ {cmd:?}");
-        let failed = |tail: String| BridgeError::BuildFailed {
-            stage: stage.into(),
-            top: top.into(),
-            log: self.path.display().to_string(),
-            tail,
-        };
-        let out = out.map_err(|e| failed(format!("cannot start {cmd:?}: {e}")))?;
+        let out = out?;
         let _ = self.file.write_all(&out.stdout);
         let _ = self.file.write_all(&out.stderr);
         if out.status.success() {
             return Ok(());
         }
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let lines: Vec<&str> = text.lines().collect();
-        Err(failed(lines[lines.len().saturating_sub(30)..].join("\n")))
+        Err(tool::failed(&format!("{stage} for top `{top}`"), &out, &self.path).into())
     }
 
     /// Run a command, appending its output to the log; on failure report `stage`.
     fn run(&mut self, stage: &str, top: &str, cmd: &mut Command) -> Result<()> {
-        let out = cmd.output();
+        let out = tool::output(cmd);
         self.record(stage, top, cmd, out)
     }
 }
@@ -479,7 +449,7 @@ fn run_parallel(log: &mut BuildLog, stage: &str, top: &str, jobs: Vec<Command>) 
                 if first_error.lock().expect("errors").is_some() {
                     break;
                 }
-                let out = cmd.output();
+                let out = tool::output(&mut cmd);
                 if let Err(e) = log.lock().expect("log").record(stage, top, &cmd, out) {
                     first_error.lock().expect("errors").get_or_insert(e);
                 }
@@ -568,8 +538,7 @@ fn build_into(
     let mut verilate = Command::new(&tc.verilator);
     verilate
         .args(["--cc", "--prefix", "Vdut", "--top-module", top])
-        .args(["--x-assign", "unique", "--x-initial", "unique"])
-        .args(["-Wno-fatal", "-Wno-lint", "-Wno-style", "--no-timing"])
+        .args(VERILATOR_FLAGS)
         .arg("--Mdir")
         .arg(&obj)
         .args(&opts.verilator_args);

@@ -14,9 +14,9 @@ fn engine(rows: u32, cols: u32, mac_pipeline: bool) -> MatrixConfig {
         mac_pipeline,
     }
 }
-use seedchip_verif::equiv::{self, CaseSpace, ModelCache};
 use seedchip_verif::harness::{EngineHarness, StallPattern};
 use seedchip_verif::model::{gemm, Matrix};
+use seedchip_verif::verify::{self, CaseSpace, ModelCache};
 use seedchip_verif::verilator::XInit;
 
 fn test_seed() -> u64 {
@@ -33,7 +33,7 @@ fn cases_per_shape() -> u64 {
         .unwrap_or(40)
 }
 
-fn assert_all_pass(report: &equiv::Report, what: &str) {
+fn assert_all_pass(report: &verify::Report, what: &str) {
     if let Some(f) = &report.first_failure {
         panic!("{what}: {f}");
     }
@@ -67,7 +67,7 @@ fn random_shapes_match_the_model() {
             engine: Some(e.clone()),
             ..CaseSpace::default()
         };
-        let report = equiv::run(
+        let report = verify::run(
             &mut models,
             &space,
             cases_per_shape(),
@@ -92,7 +92,7 @@ fn results_do_not_depend_on_initial_state() {
     let model = models.model(&engine(4, 3, true)).unwrap();
     let shape = EngineShape::new(&engine(4, 3, true));
     for i in 0..30 {
-        let (case, _) = equiv::generate_case(&space, equiv::case_seed(test_seed(), i));
+        let (case, _) = verify::generate_case(&space, verify::case_seed(test_seed(), i));
         let runs: Vec<_> = [XInit::Random(1), XInit::Random(0xdead_beef), XInit::Ones]
             .into_iter()
             .map(|init| {
@@ -186,16 +186,16 @@ fn mutant(file_part: &'static str, from: String, to: String) -> ModelCache {
     }))
 }
 
-fn assert_caught(mut models: ModelCache, what: &str) -> equiv::Failure {
+fn assert_caught(mut models: ModelCache, what: &str) -> verify::Failure {
     let space = CaseSpace {
         engine: Some(engine(3, 2, true)),
         ..CaseSpace::default()
     };
-    let report = equiv::run(&mut models, &space, 60, test_seed(), |_, _| {}).unwrap();
+    let report = verify::run(&mut models, &space, 60, test_seed(), |_, _| {}).unwrap();
     assert!(report.failed > 0, "mutant `{what}` was not caught");
     let f = report.first_failure.expect("the first failure is kept");
     println!("{what}: {} of 60 cases failed\n{f}", report.failed);
-    let size = |c: &equiv::Case| c.a.data.len() + c.w.data.len();
+    let size = |c: &verify::Case| c.a.data.len() + c.w.data.len();
     assert!(
         size(&f.minimal) <= size(&f.original),
         "shrinking grew the case"

@@ -1,94 +1,127 @@
 //! The sky130 Liberty file: where to find it, and the trimmed copy the flow maps to.
+//!
+//! A copy of the typical-corner library ships with seedchip (`synth/pdk/`, Apache-2.0, see the
+//! NOTICE beside it) and is compiled into the binary, so the flows run from a clone anywhere
+//! and from an installed binary alike.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::tools::{io_err, FlowError};
+use crate::tool::{io_err, ToolError};
 
 /// The library this flow targets (typical corner, 25 C, 1.80 V).
 pub const LIB_FILE: &str = "sky130_fd_sc_hd__tt_025C_1v80.lib";
+
+/// The vendored copy (gzipped), from `synth/pdk/sky130_fd_sc_hd/`.
+const VENDORED: &[u8] =
+    include_bytes!("../../synth/pdk/sky130_fd_sc_hd/sky130_fd_sc_hd__tt_025C_1v80.lib.gz");
+
+/// Where the vendored copy lives in the repository (for messages).
+pub const VENDORED_PATH: &str = "synth/pdk/sky130_fd_sc_hd/sky130_fd_sc_hd__tt_025C_1v80.lib.gz";
 
 /// Cells the mapper must not use, by name fragment: `probe` cells carry metal on every layer
 /// for probe points, `lpflow` cells serve multiple power domains (isolation, level shifting,
 /// gated supplies). Yosys 0.23's ABC has no dont-use option, so they are removed from a copy.
 pub const DONT_USE: &[&str] = &["__probe", "__lpflow_"];
 
+/// Why no usable Liberty file was found.
+#[derive(Debug, thiserror::Error)]
+pub enum LibertyError {
+    #[error("no sky130 Liberty file at {0}")]
+    Missing(String),
+    #[error("Liberty file `{0}` is neither text nor gzipped text")]
+    NotText(String),
+    #[error(transparent)]
+    Io(#[from] ToolError),
+}
+
+/// Where the library came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// `--liberty FILE` (or `SEEDCHIP_LIBERTY`, or under `PDK_ROOT`).
+    File(PathBuf),
+    /// The copy compiled into seedchip.
+    Vendored,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::File(p) => write!(f, "{}", p.display()),
+            Origin::Vendored => write!(f, "{VENDORED_PATH} (vendored copy)"),
+        }
+    }
+}
+
 /// A Liberty file ready for the flow.
 #[derive(Clone, Debug)]
 pub struct Liberty {
-    /// Where it was found.
-    pub source: PathBuf,
+    pub origin: Origin,
     /// Plain-text copy without the dont-use cells.
     pub path: PathBuf,
     /// Cells removed from the copy.
     pub removed: Vec<String>,
 }
 
-/// Find the Liberty file: `explicit` (`--liberty`), `$SEEDCHIP_LIBERTY`,
-/// `$PDK_ROOT/sky130A/libs.ref/sky130_fd_sc_hd/lib/`, then `../shared/pdk/sky130_fd_sc_hd/`
-/// (this repository's CI; `.lib` or `.lib.gz`).
-pub fn locate(explicit: Option<&Path>) -> Result<PathBuf, FlowError> {
-    let mut looked = Vec::new();
+/// Find the library: `explicit` (`--liberty`), `$SEEDCHIP_LIBERTY`,
+/// `$PDK_ROOT/sky130A/libs.ref/sky130_fd_sc_hd/lib/`, then the vendored copy. A file named
+/// explicitly (option or `SEEDCHIP_LIBERTY`) that does not exist is an error, never silently
+/// replaced; a `PDK_ROOT` without sky130 falls through to the vendored copy.
+pub fn locate(explicit: Option<&Path>) -> Result<Origin, LibertyError> {
     if let Some(p) = explicit {
+        return existing(p, "--liberty");
+    }
+    if let Ok(p) = std::env::var("SEEDCHIP_LIBERTY") {
+        return existing(Path::new(&p), "$SEEDCHIP_LIBERTY");
+    }
+    if let Ok(root) = std::env::var("PDK_ROOT") {
+        let p = Path::new(&root)
+            .join("sky130A/libs.ref/sky130_fd_sc_hd/lib")
+            .join(LIB_FILE);
         if p.is_file() {
-            return Ok(p.to_path_buf());
-        }
-        looked.push(format!("--liberty {} (no such file)", p.display()));
-        return Err(FlowError::NoLiberty { looked });
-    }
-    match std::env::var("SEEDCHIP_LIBERTY") {
-        Ok(p) if Path::new(&p).is_file() => return Ok(PathBuf::from(p)),
-        Ok(p) => looked.push(format!("$SEEDCHIP_LIBERTY = {p} (no such file)")),
-        Err(_) => looked.push("$SEEDCHIP_LIBERTY (not set)".into()),
-    }
-    match std::env::var("PDK_ROOT") {
-        Ok(root) => {
-            let p = Path::new(&root)
-                .join("sky130A/libs.ref/sky130_fd_sc_hd/lib")
-                .join(LIB_FILE);
-            if p.is_file() {
-                return Ok(p);
-            }
-            looked.push(format!("{} (from $PDK_ROOT; no such file)", p.display()));
-        }
-        Err(_) => looked
-            .push("$PDK_ROOT/sky130A/libs.ref/sky130_fd_sc_hd/lib/ ($PDK_ROOT not set)".into()),
-    }
-    let shared = Path::new("../shared/pdk/sky130_fd_sc_hd");
-    for name in [format!("{LIB_FILE}.gz"), LIB_FILE.to_string()] {
-        let p = shared.join(&name);
-        if p.is_file() {
-            return Ok(p);
+            return Ok(Origin::File(p));
         }
     }
-    let here = std::env::current_dir()
-        .map(|d| d.join(shared))
-        .unwrap_or_else(|_| shared.to_path_buf());
-    looked.push(format!("{}/{LIB_FILE}[.gz] (no such file)", here.display()));
-    Err(FlowError::NoLiberty { looked })
+    Ok(Origin::Vendored)
 }
 
-fn read_text(path: &Path) -> Result<String, FlowError> {
-    let bytes = std::fs::read(path).map_err(io_err("reading Liberty", path))?;
+fn existing(p: &Path, via: &str) -> Result<Origin, LibertyError> {
+    if p.is_file() {
+        Ok(Origin::File(p.to_path_buf()))
+    } else {
+        Err(LibertyError::Missing(format!(
+            "{} (named by {via}); fix the path, or leave it out to use the vendored copy",
+            p.display()
+        )))
+    }
+}
+
+/// The library's text (gzipped files are decompressed).
+pub fn read_text(origin: &Origin) -> Result<String, LibertyError> {
+    let (bytes, name) = match origin {
+        Origin::File(p) => (
+            std::fs::read(p).map_err(io_err("reading Liberty", p))?,
+            p.display().to_string(),
+        ),
+        Origin::Vendored => (VENDORED.to_vec(), VENDORED_PATH.to_string()),
+    };
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut text = String::new();
         flate2::read::GzDecoder::new(&bytes[..])
             .read_to_string(&mut text)
-            .map_err(io_err("decompressing Liberty", path))?;
+            .map_err(|_| LibertyError::NotText(name))?;
         Ok(text)
     } else {
-        String::from_utf8(bytes).map_err(|_| FlowError::Parse {
-            what: format!("Liberty file `{}` is not text", path.display()),
-        })
+        String::from_utf8(bytes).map_err(|_| LibertyError::NotText(name))
     }
 }
 
 /// Locate the library and produce the trimmed copy (cached by content).
-pub fn prepare(explicit: Option<&Path>) -> Result<Liberty, FlowError> {
-    let source = locate(explicit)?;
-    let text = read_text(&source)?;
+pub fn prepare(explicit: Option<&Path>) -> Result<Liberty, LibertyError> {
+    let origin = locate(explicit)?;
+    let text = read_text(&origin)?;
     let key = blake3::hash(format!("{}\0{text}", DONT_USE.join(",")).as_bytes()).to_hex();
-    let dir = seedchip_verif::verilator::cache_base().join("liberty");
+    let dir = crate::cache::cache_base().join("liberty");
     let path = dir.join(format!("{}-{}", &key[..16], LIB_FILE));
     let (trimmed, removed) = filter_cells(&text, |name| !DONT_USE.iter().any(|d| name.contains(d)));
     if !path.is_file() {
@@ -98,7 +131,7 @@ pub fn prepare(explicit: Option<&Path>) -> Result<Liberty, FlowError> {
         std::fs::rename(&tmp, &path).map_err(io_err("installing", &path))?;
     }
     Ok(Liberty {
-        source,
+        origin,
         path,
         removed,
     })

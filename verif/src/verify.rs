@@ -262,11 +262,11 @@ fn engine_design(engine: &MatrixConfig) -> Result<seedchip_hdl::hw::Design, Brid
     let cfg = Config {
         matrix: engine.clone(),
     };
-    generate(&cfg).map_err(|e| BridgeError::BuildFailed {
-        stage: "generating Verilog".into(),
-        top: EngineShape::new(engine).module_name(),
-        log: "-".into(),
-        tail: e.to_string(),
+    generate(&cfg).map_err(|e| {
+        BridgeError::Usage(format!(
+            "generating Verilog for `{}`: {e}",
+            EngineShape::new(engine).module_name()
+        ))
     })
 }
 

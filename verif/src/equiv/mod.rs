@@ -1,7 +1,7 @@
 //! `seedchip equiv`: equivalence of any two Verilog designs, by randomized simulation
 //! (Verilator, with shrinking and waveforms) or formally (Yosys miter + SAT induction).
 //!
-//! Simulation semantics are those of [`seedchip_verif::compare`]: both designs start from the
+//! Simulation semantics are those of [`crate::compare`]: both designs start from the
 //! same initial state (zeros by default), get the same reset and the same constrained-random
 //! inputs, and every output is compared every cycle after reset. The unit of
 //! `N passed, M failed` is a *run*: one random stimulus of `cycles` cycles; run `i` uses seed
@@ -10,10 +10,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use seedchip_verif::compare::{self, Constraints, Mismatch, Reset, Saved, Setup, Stimulus};
-use seedchip_verif::verilator::{BuildOptions, Model, Source, TraceKind, XInit};
+use crate::compare::{self, Constraints, Mismatch, Reset, Saved, Setup, Stimulus};
+use crate::verilator::{BuildOptions, Model, Source, TraceKind, XInit};
 
-use crate::flow::{self, liberty, tools, FlowError};
+use seedchip_eda::flow::FlowError;
+use seedchip_eda::liberty::{self, LibertyError};
+use seedchip_eda::tool::{self, ToolError};
 
 /// What to compare and how.
 #[derive(Clone, Debug)]
@@ -111,7 +113,11 @@ pub enum EquivError {
     #[error(transparent)]
     Flow(#[from] FlowError),
     #[error(transparent)]
-    Bridge(#[from] seedchip_verif::verilator::BridgeError),
+    Tool(#[from] ToolError),
+    #[error(transparent)]
+    Liberty(#[from] LibertyError),
+    #[error(transparent)]
+    Bridge(#[from] crate::verilator::BridgeError),
     #[error(transparent)]
     Constraints(#[from] compare::ConstraintError),
 }
@@ -164,9 +170,11 @@ fn side_sources(
     if opts.liberty.is_some() || mapped {
         let lib = liberty::prepare(opts.liberty.as_deref())?;
         let dir = opts.out.join(format!("{side}_cells"));
-        std::fs::create_dir_all(&dir).map_err(tools::io_err("creating", &dir))?;
+        std::fs::create_dir_all(&dir).map_err(tool::io_err("creating", &dir))?;
         let all: Vec<String> = texts.into_iter().map(|(_, t)| t).collect();
-        sources.push(Source::File(flow::cell_models(&lib.path, &all, &dir)?));
+        sources.push(Source::File(seedchip_eda::cells::cell_models(
+            &lib.path, &all, &dir,
+        )?));
     }
     Ok(sources)
 }
@@ -181,7 +189,7 @@ fn build(sources: &[Source], top: &str, trace: bool) -> Result<Arc<Model>, Equiv
 
 /// Build both designs, check their ports, and assemble the comparison setup.
 pub fn setup(opts: &EquivOptions) -> Result<(Setup, Vec<Source>, Vec<Source>), EquivError> {
-    std::fs::create_dir_all(&opts.out).map_err(tools::io_err("creating", &opts.out))?;
+    std::fs::create_dir_all(&opts.out).map_err(tool::io_err("creating", &opts.out))?;
     let gold_src = side_sources(&opts.gold, opts, "gold")?;
     let gate_src = side_sources(&opts.gate, opts, "gate")?;
     let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
@@ -334,7 +342,7 @@ fn failure(
         &saved,
         serde_json::to_string_pretty(&record).expect("serialises"),
     )
-    .map_err(tools::io_err("writing", &saved))?;
+    .map_err(tool::io_err("writing", &saved))?;
     // Waveforms of the minimal stimulus on both designs.
     let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
     let traced = Setup {
@@ -416,8 +424,8 @@ pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
         top = opts.top,
     );
     let path = opts.out.join("formal.ys");
-    std::fs::write(&path, script).map_err(tools::io_err("writing", &path))?;
-    let log = tools::run(
+    std::fs::write(&path, script).map_err(tool::io_err("writing", &path))?;
+    let log = tool::run(
         Path::new("yosys"),
         "yosys (formal)",
         &["-s".into(), "formal.ys".into()],

@@ -1,0 +1,201 @@
+//! The sky130 flow: Yosys mapping to the hd cells, OpenSTA timing, OpenLane files.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use seedchip_hdl::hw::{Design, ModuleRef};
+
+use super::report::{module_table, Report, Timing, UnitArea};
+use super::{file_args, fill, parse, read, templates, write, yosys, FlowError, SynthOptions};
+use crate::liberty;
+use crate::tool::{io_err, quote_tcl, quote_yosys, run};
+
+pub(crate) fn sky130(
+    design: &Design,
+    out: &Path,
+    opts: &SynthOptions,
+    report: &mut Report,
+) -> Result<(), FlowError> {
+    let lib = liberty::prepare(opts.liberty.as_deref())?;
+    report.liberty = Some(format!(
+        "{} ({} dont-use cells removed: {})",
+        lib.origin,
+        lib.removed.len(),
+        liberty::DONT_USE.join(", ")
+    ));
+    let delay_ps = format!("{:.0}", report.clock_ns * 1000.0);
+    let vals = [
+        ("FILES", file_args(design, "rtl")?),
+        ("TOP", report.top.clone()),
+        ("LIBERTY", quote_yosys(&lib.path)?),
+        ("LIBERTY_TCL", quote_tcl(&lib.path)?),
+        ("DELAY_PS", delay_ps),
+        ("CLOCK_NS", format!("{}", report.clock_ns)),
+    ];
+    for (name, template) in [
+        ("sky130.ys", templates::SKY130_YS),
+        ("sky130.abc", templates::SKY130_ABC),
+        ("sky130.constr", templates::SKY130_CONSTR),
+        ("constraints.sdc", templates::SKY130_SDC),
+        ("sta.tcl", templates::STA_TCL),
+    ] {
+        write(out, name, &fill(template, &vals)?)?;
+    }
+    run(
+        &yosys(),
+        "yosys",
+        &["-s".into(), "sky130.ys".into()],
+        out,
+        "yosys.log",
+    )?;
+    let stat = read(&out.join("stat.txt"))?;
+    module_table(design, &stat, report);
+    let total: f64 = report.modules.iter().filter_map(|m| m.area_total_um2).sum();
+    let mut units: BTreeMap<String, f64> = BTreeMap::new();
+    for m in &report.modules {
+        *units.entry(m.unit.clone()).or_default() += m.area_total_um2.unwrap_or(0.0);
+    }
+    report.units = units
+        .into_iter()
+        .map(|(unit, area_um2)| UnitArea {
+            unit,
+            area_um2,
+            share: area_um2 / total,
+        })
+        .collect();
+    report.area_um2 = Some(total);
+    report.area_per_mac_um2 = Some(total / report.macs as f64);
+    report.macs_per_mm2 = Some(report.macs as f64 / (total * 1e-6));
+
+    // Static timing.
+    let sta_out = run(
+        Path::new("sta"),
+        "OpenSTA (sta)",
+        &["-no_splash".into(), "-exit".into(), "sta.tcl".into()],
+        out,
+        "sta.log",
+    )?;
+    let sections = parse::sta_sections(&sta_out);
+    let bad = |what: &str| FlowError::Parse {
+        what: format!(
+            "OpenSTA report has no {what} (log: {})",
+            out.join("sta.log").display()
+        ),
+    };
+    let all = sections
+        .get("all paths")
+        .and_then(|b| parse::sta_path(b, report.clock_ns))
+        .ok_or_else(|| bad("critical path"))?;
+    let summary = sections.get("summary").ok_or_else(|| bad("summary"))?;
+    let timing = Timing {
+        clock_ns: report.clock_ns,
+        wns_ns: parse::sta_value(summary, "wns").ok_or_else(|| bad("wns"))?,
+        tns_ns: parse::sta_value(summary, "tns").ok_or_else(|| bad("tns"))?,
+        reg_to_reg: sections
+            .get("register to register")
+            .and_then(|b| parse::sta_path(b, report.clock_ns)),
+        critical_path: all,
+    };
+    report.fmax_mhz = Some(timing.critical_path.fmax_mhz);
+    report.timing = Some(timing);
+
+    // Simulation models of the cells used, for gate-level simulation of netlist.v.
+    let netlist = read(&out.join("netlist.v"))?;
+    crate::cells::cell_models(&lib.path, &[netlist], out)?;
+
+    openlane(design, out, report)?;
+    for (k, v) in [
+        ("netlist", "netlist.v"),
+        ("cell_models", "cell_models.v"),
+        ("sdc", "constraints.sdc"),
+        ("yosys_log", "yosys.log"),
+        ("sta_log", "sta.log"),
+        ("openlane_config", "openlane/config.json"),
+        ("sram_macros", "openlane/macros.json"),
+    ] {
+        report.files.insert(k.into(), v.into());
+    }
+    Ok(())
+}
+
+/// Instance paths of every SRAM boundary in the design.
+fn sram_instances(m: &ModuleRef, prefix: &str, out: &mut Vec<(String, ModuleRef)>) {
+    for (name, child) in m.instances() {
+        let path = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if child.sram().is_some() {
+            out.push((path, child.clone()));
+        } else {
+            sram_instances(child, &path, out);
+        }
+    }
+}
+
+/// The OpenLane/LibreLane files for this configuration (`config.json`, `constraints.sdc`,
+/// `macros.json`), as (file name, text). `rtl_dir` is where config.json finds the Verilog,
+/// relative to it (empty: the same directory).
+pub fn openlane_files(
+    design: &Design,
+    clock_ns: f64,
+    rtl_dir: &str,
+) -> Result<Vec<(String, String)>, FlowError> {
+    let config = fill(
+        templates::OPENLANE_CONFIG,
+        &[
+            ("TOP", design.top().name().to_string()),
+            ("CLOCK_NS", format!("{clock_ns}")),
+        ],
+    )?
+    .replace(
+        "dir::rtl/",
+        &if rtl_dir.is_empty() {
+            "dir::".to_string()
+        } else {
+            format!("dir::{rtl_dir}/")
+        },
+    );
+    let sdc = fill(
+        templates::SKY130_SDC,
+        &[("CLOCK_NS", format!("{clock_ns}"))],
+    )?;
+    let top = design.modules().last().expect("a design has a top").clone();
+    let mut srams = Vec::new();
+    sram_instances(&top, "", &mut srams);
+    let list: Vec<serde_json::Value> = srams
+        .iter()
+        .map(|(path, m)| {
+            let spec = m.sram().expect("SRAM boundary");
+            serde_json::json!({
+                "instance": path,
+                "module": m.name(),
+                "depth": spec.depth,
+                "width": spec.width,
+                "ports": "1 write + 1 read, synchronous; read data one cycle after re, held until the next read",
+            })
+        })
+        .collect();
+    let macros = serde_json::json!({
+        "about": "SRAM boundaries of this design: candidates for hard macros (OpenRAM, DFFRAM). The behavioural body in the generated Verilog synthesises to flip-flops; replace the module with a macro of the same ports and add it to the flow's macro configuration.",
+        "srams": list,
+    });
+    Ok(vec![
+        ("config.json".into(), config),
+        ("constraints.sdc".into(), sdc),
+        (
+            "macros.json".into(),
+            serde_json::to_string_pretty(&macros).expect("json") + "\n",
+        ),
+    ])
+}
+
+pub(crate) fn openlane(design: &Design, out: &Path, report: &Report) -> Result<(), FlowError> {
+    let dir = out.join("openlane");
+    std::fs::create_dir_all(&dir).map_err(io_err("creating", &dir))?;
+    for (name, text) in openlane_files(design, report.clock_ns, "../rtl")? {
+        write(&dir, &name, &text)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,259 @@
+//! `report.json` and `summary.txt`: what a synthesis run measured.
+
+use std::collections::BTreeMap;
+
+use seedchip_hdl::chip::Config;
+use seedchip_hdl::hw::Design;
+use serde::{Deserialize, Serialize};
+
+use super::{parse, Target};
+
+/// Area of one module type in the hierarchy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModuleArea {
+    pub module: String,
+    pub unit: String,
+    pub instances: u64,
+    pub cells_each: u64,
+    pub area_each_um2: Option<f64>,
+    pub area_total_um2: Option<f64>,
+}
+
+/// Area of one unit of the chip.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnitArea {
+    pub unit: String,
+    pub area_um2: f64,
+    pub share: f64,
+}
+
+/// Static timing results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    pub clock_ns: f64,
+    pub wns_ns: f64,
+    pub tns_ns: f64,
+    /// The worst path of all (inputs and outputs included).
+    pub critical_path: parse::TimingPath,
+    /// The worst register-to-register path.
+    pub reg_to_reg: Option<parse::TimingPath>,
+}
+
+/// FPGA results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FpgaResult {
+    pub device: String,
+    pub package: String,
+    /// resource -> (used, available)
+    pub utilization: BTreeMap<String, (u64, u64)>,
+    pub fmax_mhz: Option<f64>,
+    /// Devices tried before this one, and why they failed.
+    pub rejected: Vec<String>,
+    /// The engine was measured inside `fpga_shell_*` (see hdl/src/chip/fpga_shell.rs).
+    pub shell: String,
+}
+
+/// `report.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub seedchip: String,
+    pub target: Target,
+    pub top: String,
+    pub config: Config,
+    pub clock_ns: f64,
+    /// Multipliers in the matrix engine (MACs per cycle).
+    pub macs: u64,
+    pub cells: u64,
+    /// Cells of each type in the whole design.
+    pub cell_types: BTreeMap<String, u64>,
+    /// Per module type (empty for FPGA targets, whose synthesis flattens the design).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub modules: Vec<ModuleArea>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area_um2: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub units: Vec<UnitArea>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area_per_mac_um2: Option<f64>,
+    /// MAC units per mm^2 of the whole design.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub macs_per_mm2: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fmax_mhz: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timing: Option<Timing>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fpga: Option<FpgaResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liberty: Option<String>,
+    /// Files of the run, relative to the output directory.
+    pub files: BTreeMap<String, String>,
+}
+
+/// Which unit a module belongs to (module names carry their kind as a prefix).
+pub fn unit_of(module: &str) -> &'static str {
+    const UNITS: &[(&str, &str)] = &[
+        ("sram_", "SRAM (flip-flops; macro candidate)"),
+        ("pe_", "matrix engine: PE array"),
+        ("systolic_array_", "matrix engine: PE array"),
+        ("skew_", "matrix engine: skew and de-skew"),
+        ("deskew_", "matrix engine: skew and de-skew"),
+        ("result_fifo_", "matrix engine: control and result FIFO"),
+        ("matrix_engine_", "matrix engine: control and result FIFO"),
+        ("fpga_shell_", "FPGA measurement shell"),
+    ];
+    UNITS
+        .iter()
+        .find(|(prefix, _)| module.starts_with(prefix))
+        .map_or("other", |(_, unit)| unit)
+}
+
+/// Fill `report.modules` from a Yosys `stat` file.
+pub(crate) fn module_table(design: &Design, stat_text: &str, report: &mut Report) {
+    let names: Vec<String> = design
+        .modules()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    let stats = parse::yosys_stat(stat_text, &names);
+    let totals = design.instance_totals();
+    report.cell_types.clear();
+    for (name, n) in &totals {
+        for (kind, k) in stats.get(name).map(|s| &s.cell_types).into_iter().flatten() {
+            *report.cell_types.entry(kind.clone()).or_default() += k * n;
+        }
+    }
+    report.modules = totals
+        .iter()
+        .map(|(name, n)| {
+            let s = stats.get(name).cloned().unwrap_or_default();
+            ModuleArea {
+                module: name.clone(),
+                unit: unit_of(name).to_string(),
+                instances: *n,
+                cells_each: s.cells,
+                area_each_um2: s.area_um2,
+                area_total_um2: s.area_um2.map(|a| a * *n as f64),
+            }
+        })
+        .collect();
+    report.cells = report
+        .modules
+        .iter()
+        .map(|m| m.cells_each * m.instances)
+        .sum();
+}
+
+/// The human summary printed and written to `summary.txt`.
+pub fn summary(r: &Report) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let m = &r.config.matrix;
+    let _ = writeln!(
+        s,
+        "seedchip synth --target {}: `{}` ({}x{} matrix engine{}), clock {} ns",
+        r.target.name(),
+        r.top,
+        m.rows,
+        m.cols,
+        if m.mac_pipeline {
+            ""
+        } else {
+            ", unpipelined PEs"
+        },
+        r.clock_ns
+    );
+    if let Some(lib) = &r.liberty {
+        let _ = writeln!(s, "  liberty: {lib}");
+    }
+    if !r.modules.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {:<28} {:>9} {:>10} {:>14} {:>14}",
+            "module", "instances", "cells", "area each um2", "area total um2"
+        );
+    }
+    for x in &r.modules {
+        let fmt = |v: Option<f64>| v.map_or("-".to_string(), |a| format!("{a:.1}"));
+        let _ = writeln!(
+            s,
+            "  {:<28} {:>9} {:>10} {:>14} {:>14}",
+            x.module,
+            x.instances,
+            x.cells_each,
+            fmt(x.area_each_um2),
+            fmt(x.area_total_um2)
+        );
+    }
+    if let Some(area) = r.area_um2 {
+        let _ = writeln!(s, "  by unit:");
+        for u in &r.units {
+            let _ = writeln!(
+                s,
+                "    {:<44} {:>14.1} um2 {:>5.1}%",
+                u.unit,
+                u.area_um2,
+                100.0 * u.share
+            );
+        }
+        let _ = writeln!(
+            s,
+            "  area {:.4} mm2 ({:.1} um2 per MAC, {:.0} MACs/mm2)",
+            area * 1e-6,
+            r.area_per_mac_um2.unwrap_or(0.0),
+            r.macs_per_mm2.unwrap_or(0.0)
+        );
+    } else {
+        let top: Vec<String> = {
+            let mut v: Vec<(&String, &u64)> = r.cell_types.iter().collect();
+            v.sort_by(|a, b| b.1.cmp(a.1));
+            v.iter().take(8).map(|(k, n)| format!("{k} {n}")).collect()
+        };
+        let _ = writeln!(s, "  total cells: {} ({})", r.cells, top.join(", "));
+    }
+    if let Some(t) = &r.timing {
+        let path = |p: &parse::TimingPath| {
+            format!(
+                "{} ({}) -> {}, {:.3} ns, slack {:.3} ns => {:.1} MHz",
+                p.startpoint,
+                p.start_net.as_deref().unwrap_or("?"),
+                p.endpoint,
+                p.arrival_ns,
+                p.slack_ns,
+                p.fmax_mhz
+            )
+        };
+        let _ = writeln!(
+            s,
+            "  timing (OpenSTA, ideal clock, no wire load): WNS {:.3} ns, TNS {:.3} ns",
+            t.wns_ns, t.tns_ns
+        );
+        let _ = writeln!(s, "    critical path:   {}", path(&t.critical_path));
+        if let Some(p) = &t.reg_to_reg {
+            let _ = writeln!(s, "    reg-to-reg path: {}", path(p));
+        }
+    }
+    if let Some(f) = &r.fpga {
+        let _ = writeln!(
+            s,
+            "  device {} ({}), engine inside `{}`",
+            f.device, f.package, f.shell
+        );
+        for (k, (used, avail)) in &f.utilization {
+            if *used > 0 {
+                let _ = writeln!(
+                    s,
+                    "    {k:<16} {used:>7} / {avail:<7} {:>5.1}%",
+                    100.0 * *used as f64 / (*avail).max(1) as f64
+                );
+            }
+        }
+        for rj in &f.rejected {
+            let _ = writeln!(s, "  did not fit: {rj}");
+        }
+    }
+    if let Some(f) = r.fmax_mhz {
+        let _ = writeln!(s, "  Fmax {f:.1} MHz");
+    }
+    s
+}
