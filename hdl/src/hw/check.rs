@@ -767,24 +767,57 @@ fn comb_paths(b: &ModuleBuilder, g: &[Vec<u32>]) -> HashMap<String, Vec<String>>
     out
 }
 
-/// Verilog-2005 can bit-select only a named signal, so a slice or sign-extension of a compound
-/// expression gets its own wire, named after the signal it helps drive.
+/// Prepare a checked module for emission, naming what Verilog needs named:
+/// - a slice or sign-extension of a compound expression gets a wire (Verilog-2005 can
+///   bit-select only a named signal), named `<target>_t`;
+/// - a compound node used more than once gets a wire (`<target>_s`) and every use reads it, so
+///   the emitted text is linear in the size of the expression graph, not in its unfolded tree.
 fn lower(b: &mut ModuleBuilder) {
     let items = std::mem::take(&mut b.items);
-    let mut extra = Vec::new();
+    let mut roots: Vec<&Expr> = Vec::new();
+    for item in &items {
+        match item {
+            Item::Assign { value, .. } => roots.push(value),
+            Item::Comb { stmts } | Item::Seq { stmts } => {
+                stmt::exprs(stmts, &mut |_, e| roots.push(e))
+            }
+        }
+    }
+    let inst_exprs: Vec<Expr> = b
+        .instances
+        .iter()
+        .flat_map(|i| {
+            i.conns
+                .iter()
+                .filter_map(|(_, c)| match c {
+                    Conn::In(e) => Some(e.clone()),
+                    _ => None,
+                })
+                .chain(i.reset.clone())
+        })
+        .collect();
+    roots.extend(inst_exprs.iter());
+    let mut low = Lowering {
+        uses: use_counts(&roots),
+        done: HashMap::new(),
+        extra: Vec::new(),
+    };
     let mut lowered = Vec::with_capacity(items.len());
-    for item in items {
+    for item in &items {
         let item = match item {
             Item::Assign { target, value } => {
                 let base = b.signals[target.index as usize].name.clone();
-                let value = lower_expr(b, &value, &base, &mut extra);
-                Item::Assign { target, value }
+                let value = low.expr(b, value, &base);
+                Item::Assign {
+                    target: *target,
+                    value,
+                }
             }
             Item::Comb { stmts } => Item::Comb {
-                stmts: lower_stmts(b, &stmts, &mut extra),
+                stmts: low.stmts(b, stmts),
             },
             Item::Seq { stmts } => Item::Seq {
-                stmts: lower_stmts(b, &stmts, &mut extra),
+                stmts: low.stmts(b, stmts),
             },
         };
         lowered.push(item);
@@ -792,61 +825,109 @@ fn lower(b: &mut ModuleBuilder) {
     for i in 0..b.instances.len() {
         if let Some(e) = b.instances[i].reset.clone() {
             let base = format!("{}_rst", b.instances[i].name);
-            b.instances[i].reset = Some(lower_expr(b, &e, &base, &mut extra));
+            b.instances[i].reset = Some(low.expr(b, &e, &base));
         }
         for c in 0..b.instances[i].conns.len() {
             if let Conn::In(e) = b.instances[i].conns[c].1.clone() {
                 let base = format!("{}_{}", b.instances[i].name, b.instances[i].conns[c].0);
-                let e = lower_expr(b, &e, &base, &mut extra);
+                let e = low.expr(b, &e, &base);
                 b.instances[i].conns[c].1 = Conn::In(e);
             }
         }
     }
-    extra.extend(lowered);
-    b.items = extra;
+    let mut all = low.extra;
+    all.extend(lowered);
+    b.items = all;
 }
 
-fn lower_stmts(b: &mut ModuleBuilder, stmts: &[Stmt], extra: &mut Vec<Item>) -> Vec<Stmt> {
-    let mut t = Vec::new();
-    stmt::targets(stmts, &mut t);
-    let block = t
-        .first()
-        .map(|s| b.signals[s.index as usize].name.clone())
-        .unwrap_or_default();
-    stmts
-        .iter()
-        .map(|s| match s {
-            Stmt::Assign(t, e) => {
-                let base = b.signals[t.index as usize].name.clone();
-                Stmt::Assign(*t, lower_expr(b, e, &base, extra))
+/// How many references each node of the expression graph has (from roots and from parent
+/// nodes, each parent counted once however often it is itself used).
+fn use_counts(roots: &[&Expr]) -> HashMap<*const super::expr::Node, usize> {
+    let mut uses: HashMap<*const super::expr::Node, usize> = HashMap::new();
+    let mut stack: Vec<&Expr> = Vec::new();
+    for r in roots {
+        let first = {
+            let n = uses.entry(r.id()).or_default();
+            *n += 1;
+            *n == 1
+        };
+        if first {
+            stack.push(r);
+        }
+        while let Some(e) = stack.pop() {
+            for c in e.children() {
+                let n = uses.entry(c.id()).or_default();
+                *n += 1;
+                if *n == 1 {
+                    stack.push(c);
+                }
             }
-            Stmt::When {
-                cond,
-                then,
-                otherwise,
-            } => Stmt::When {
-                cond: lower_expr(b, cond, &format!("{block}_cond"), extra),
-                then: lower_stmts(b, then, extra),
-                otherwise: lower_stmts(b, otherwise, extra),
-            },
-        })
-        .collect()
+        }
+    }
+    uses
 }
 
-pub(crate) fn is_ident(e: &Expr) -> bool {
+/// Cheap to repeat: a signal, a constant, or a cast, slice or extension of one.
+fn trivial(e: &Expr) -> bool {
     match e.kind() {
-        Kind::Sig(_) => true,
-        Kind::Cast(inner) => is_ident(inner),
+        Kind::Sig(_) | Kind::Const(_) | Kind::Invalid(_) => true,
+        Kind::Cast(a) | Kind::Slice(a, ..) | Kind::Extend(a) => trivial(a),
         _ => false,
     }
 }
 
-fn lower_expr(b: &mut ModuleBuilder, e: &Expr, base: &str, extra: &mut Vec<Item>) -> Expr {
-    let rebuilt = |b: &mut ModuleBuilder, extra: &mut Vec<Item>| -> Expr {
+struct Lowering {
+    uses: HashMap<*const super::expr::Node, usize>,
+    /// Lowered form of each node already seen (shared nodes lower once).
+    done: HashMap<*const super::expr::Node, Expr>,
+    /// Wires the lowering introduced, with their drivers.
+    extra: Vec<Item>,
+}
+
+impl Lowering {
+    fn stmts(&mut self, b: &mut ModuleBuilder, stmts: &[Stmt]) -> Vec<Stmt> {
+        let mut t = Vec::new();
+        stmt::targets(stmts, &mut t);
+        let block = t
+            .first()
+            .map(|s| b.signals[s.index as usize].name.clone())
+            .unwrap_or_default();
+        stmts
+            .iter()
+            .map(|s| match s {
+                Stmt::Assign(t, e) => {
+                    let base = b.signals[t.index as usize].name.clone();
+                    Stmt::Assign(*t, self.expr(b, e, &base))
+                }
+                Stmt::When {
+                    cond,
+                    then,
+                    otherwise,
+                } => Stmt::When {
+                    cond: self.expr(b, cond, &format!("{block}_cond")),
+                    then: self.stmts(b, then),
+                    otherwise: self.stmts(b, otherwise),
+                },
+            })
+            .collect()
+    }
+
+    /// A wire named after `base` (plus `suffix`) driven by `value`.
+    fn name(&mut self, b: &mut ModuleBuilder, base: &str, suffix: &str, value: Expr) -> Expr {
+        let name = b.fresh_name(&format!("{base}_{suffix}"));
+        let w = b.declare_raw(&name, value.ty(), SigKind::Wire);
+        self.extra.push(Item::Assign { target: w, value });
+        Expr::from(w)
+    }
+
+    fn expr(&mut self, b: &mut ModuleBuilder, e: &Expr, base: &str) -> Expr {
+        if let Some(done) = self.done.get(&e.id()) {
+            return done.clone();
+        }
         let c: Vec<Expr> = e
             .children()
             .into_iter()
-            .map(|c| lower_expr(b, c, base, extra))
+            .map(|c| self.expr(b, c, base))
             .collect();
         let kind = match e.kind() {
             Kind::Sig(_) | Kind::Const(_) | Kind::Invalid(_) => return e.clone(),
@@ -863,29 +944,29 @@ fn lower_expr(b: &mut ModuleBuilder, e: &Expr, base: &str, extra: &mut Vec<Item>
             Kind::ShiftConst(d, _, n) => Kind::ShiftConst(*d, c[0].clone(), *n),
             Kind::ShiftVar(d, _, _) => Kind::ShiftVar(*d, c[0].clone(), c[1].clone()),
         };
-        Expr::new(kind, e.ty())
-    };
-    let mut out = rebuilt(b, extra);
-    let needs_name = match out.kind() {
-        Kind::Slice(inner, ..) => Some(inner.clone()),
-        Kind::Extend(inner) if inner.is_signed() => Some(inner.clone()),
-        _ => None,
-    };
-    if let Some(inner) = needs_name.filter(|i| !is_ident(i)) {
-        let name = b.fresh_name(&format!("{base}_t"));
-        let w = b.declare_raw(&name, inner.ty(), SigKind::Wire);
-        extra.push(Item::Assign {
-            target: w,
-            value: inner.clone(),
-        });
-        let named = Expr::from(w);
-        out = Expr::new(
-            match out.kind() {
-                Kind::Slice(_, hi, lo) => Kind::Slice(named, *hi, *lo),
-                _ => Kind::Extend(named),
-            },
-            out.ty(),
-        );
+        // Bit-selects and sign-extensions need a named operand.
+        let kind = match kind {
+            Kind::Slice(inner, hi, lo) if !is_ident(&inner) => {
+                Kind::Slice(self.name(b, base, "t", inner), hi, lo)
+            }
+            Kind::Extend(inner) if inner.is_signed() && !is_ident(&inner) => {
+                Kind::Extend(self.name(b, base, "t", inner))
+            }
+            k => k,
+        };
+        let mut out = Expr::new(kind, e.ty());
+        if self.uses.get(&e.id()).copied().unwrap_or(0) > 1 && !trivial(&out) {
+            out = self.name(b, base, "s", out);
+        }
+        self.done.insert(e.id(), out.clone());
+        out
     }
-    out
+}
+
+pub(crate) fn is_ident(e: &Expr) -> bool {
+    match e.kind() {
+        Kind::Sig(_) => true,
+        Kind::Cast(inner) => is_ident(inner),
+        _ => false,
+    }
 }

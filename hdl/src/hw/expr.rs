@@ -173,10 +173,23 @@ impl Expr {
         out
     }
 
+    /// Identity of this node: shared sub-expressions are one node (one `Arc`).
+    pub(crate) fn id(&self) -> *const Node {
+        Arc::as_ptr(&self.0)
+    }
+
+    /// Visit every distinct node once, parents before children. Expressions are graphs (a
+    /// node may feed many others), so the walk remembers what it has seen and stays linear.
     pub(crate) fn visit(&self, f: &mut impl FnMut(&Expr)) {
-        f(self);
-        for c in self.children() {
-            c.visit(f);
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            if !seen.insert(e.id()) {
+                continue;
+            }
+            f(e);
+            let children = e.children();
+            stack.extend(children.into_iter().rev());
         }
     }
 
