@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 use seedchip_eda::flow::{self, SynthOptions, Target};
+use seedchip_verif::compare::Constraints;
 
 use crate::ConfigArg;
 
@@ -75,7 +76,10 @@ pub fn run(args: SynthArgs) -> Result<ExitCode> {
     opts.runs = args.equiv_runs;
     opts.cycles = args.equiv_cycles;
     opts.liberty = opts_liberty;
-    opts.constraints_value = Some(seedchip_verif::equiv::matrix_engine_constraints());
+    // The top's stream interfaces say how to drive it: valid/ready producers on its sinks,
+    // payload compared while valid on its sources.
+    let design = seedchip_hdl::chip::generate(&cfg)?;
+    opts.constraints_value = Some(Constraints::from_interfaces(design.top().interfaces()));
     opts.out = args.out.join("equiv");
     println!(
         "check-equiv: netlist vs RTL, {} runs x {} cycles (seed 1, engine handshake constraints)",

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use seedchip_hdl::chip::matrix_engine::port;
+use seedchip_hdl::chip::matrix_engine::{act_stream, out_stream, weight_stream};
 use seedchip_hdl::chip::EngineShape;
 use seedchip_hdl::hw::Bits;
 use serde::{Deserialize, Serialize};
@@ -115,18 +115,24 @@ impl EngineHarness {
         shape: EngineShape,
         init: XInit,
     ) -> Result<EngineHarness, HarnessError> {
+        // Port names come from the engine's stream bundles.
+        let (w, a, o) = (
+            weight_stream(shape.cols),
+            act_stream(shape.rows),
+            out_stream(shape.cols),
+        );
         let p = Ports {
-            weight_valid: sim.port(port::WEIGHT_VALID)?,
-            weight_ready: sim.port(port::WEIGHT_READY)?,
-            weight_data: sim.port(port::WEIGHT_DATA)?,
-            act_valid: sim.port(port::ACT_VALID)?,
-            act_ready: sim.port(port::ACT_READY)?,
-            act_data: sim.port(port::ACT_DATA)?,
-            act_last: sim.port(port::ACT_LAST)?,
-            out_valid: sim.port(port::OUT_VALID)?,
-            out_ready: sim.port(port::OUT_READY)?,
-            out_data: sim.port(port::OUT_DATA)?,
-            out_last: sim.port(port::OUT_LAST)?,
+            weight_valid: sim.port(&w.valid_port())?,
+            weight_ready: sim.port(&w.ready_port())?,
+            weight_data: sim.port(&w.port("data"))?,
+            act_valid: sim.port(&a.valid_port())?,
+            act_ready: sim.port(&a.ready_port())?,
+            act_data: sim.port(&a.port("data"))?,
+            act_last: sim.port(&a.port("last"))?,
+            out_valid: sim.port(&o.valid_port())?,
+            out_ready: sim.port(&o.ready_port())?,
+            out_data: sim.port(&o.port("data"))?,
+            out_last: sim.port(&o.port("last"))?,
         };
         for id in [p.weight_valid, p.act_valid, p.act_last, p.out_ready] {
             sim.set_u64(id, 0)?;

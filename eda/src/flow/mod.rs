@@ -20,7 +20,7 @@ use seedchip_hdl::hw::Design;
 use serde::{Deserialize, Serialize};
 
 pub use asic::openlane_files;
-pub use report::{summary, unit_of, FpgaResult, ModuleArea, Report, Timing, UnitArea};
+pub use report::{summary, FpgaResult, ModuleArea, Report, Timing, UnitArea};
 
 use crate::liberty::LibertyError;
 use crate::tool::{io_err, quote_yosys, render, run, ToolError};

@@ -90,24 +90,6 @@ pub struct Report {
     pub files: BTreeMap<String, String>,
 }
 
-/// Which unit a module belongs to (module names carry their kind as a prefix).
-pub fn unit_of(module: &str) -> &'static str {
-    const UNITS: &[(&str, &str)] = &[
-        ("sram_", "SRAM (flip-flops; macro candidate)"),
-        ("pe_", "matrix engine: PE array"),
-        ("systolic_array_", "matrix engine: PE array"),
-        ("skew_", "matrix engine: skew and de-skew"),
-        ("deskew_", "matrix engine: skew and de-skew"),
-        ("result_fifo_", "matrix engine: control and result FIFO"),
-        ("matrix_engine_", "matrix engine: control and result FIFO"),
-        ("fpga_shell_", "FPGA measurement shell"),
-    ];
-    UNITS
-        .iter()
-        .find(|(prefix, _)| module.starts_with(prefix))
-        .map_or("other", |(_, unit)| unit)
-}
-
 /// Fill `report.modules` from a Yosys `stat` file.
 pub(crate) fn module_table(design: &Design, stat_text: &str, report: &mut Report) {
     let names: Vec<String> = design
@@ -117,6 +99,16 @@ pub(crate) fn module_table(design: &Design, stat_text: &str, report: &mut Report
         .collect();
     let stats = parse::yosys_stat(stat_text, &names);
     let totals = design.instance_totals();
+    // Each module names its unit when it is built (ModuleBuilder::unit).
+    let unit = |name: &str| {
+        design
+            .modules()
+            .iter()
+            .find(|m| m.name() == name)
+            .and_then(|m| m.unit())
+            .unwrap_or("other")
+            .to_string()
+    };
     report.cell_types.clear();
     for (name, n) in &totals {
         for (kind, k) in stats.get(name).map(|s| &s.cell_types).into_iter().flatten() {
@@ -129,7 +121,7 @@ pub(crate) fn module_table(design: &Design, stat_text: &str, report: &mut Report
             let s = stats.get(name).cloned().unwrap_or_default();
             ModuleArea {
                 module: name.clone(),
-                unit: unit_of(name).to_string(),
+                unit: unit(name),
                 instances: *n,
                 cells_each: s.cells,
                 area_each_um2: s.area_um2,

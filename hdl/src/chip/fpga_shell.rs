@@ -27,6 +27,7 @@ pub fn fpga_shell(inner: &ModuleRef) -> Result<ModuleRef, ModuleError> {
         .map(|p| p.ty.width)
         .sum();
     let mut m = ModuleBuilder::new(format!("fpga_shell_{}", inner.name()));
+    m.unit("FPGA measurement shell");
     m.doc(&format!(
         "FPGA measurement shell around {}: {in_bits} input bits shifted in from sin,\n\
          {out_bits} output bits registered and folded into one parity bit on sout.",
@@ -44,24 +45,17 @@ pub fn fpga_shell(inner: &ModuleRef) -> Result<ModuleRef, ModuleError> {
     let capture = m.data_reg("capture", uint(out_bits.max(1)));
     let parity = m.data_reg("parity", bit());
 
-    let mut inst_ins: Vec<(String, Expr)> = Vec::new();
+    let mut inst = m.instance("dut", inner);
     let mut outs: Vec<Sig> = Vec::new();
     let mut lo = 0;
     for p in &ports {
         match p.dir {
             Dir::Input => {
-                inst_ins.push((p.name.clone(), scan.slice(lo + p.ty.width - 1, lo)));
+                inst.con(&p.name, scan.slice(lo + p.ty.width - 1, lo));
                 lo += p.ty.width;
             }
-            Dir::Output => outs.push(m.wire(&format!("{}_o", p.name), uint(p.ty.width))),
+            Dir::Output => outs.push(inst.out(&p.name)),
         }
-    }
-    let mut inst = m.instance("dut", inner);
-    for (name, e) in inst_ins {
-        inst = inst.con(&name, e);
-    }
-    for (p, w) in ports.iter().filter(|p| p.dir == Dir::Output).zip(&outs) {
-        inst = inst.con(&p.name, *w);
     }
     m.next(capture, cat(outs.iter().rev().copied()));
     m.next(parity, capture.reduce_xor());

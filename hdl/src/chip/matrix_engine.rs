@@ -23,24 +23,29 @@
 //! - a new group may start the cycle after its tile's last weight row is accepted.
 
 use super::config::MatrixConfig;
-use super::result_fifo::result_fifo;
-use super::skew::{deskew, skew};
-use super::systolic_array::{psum_bits, systolic_array};
+use super::result_fifo::{fifo_in, fifo_out, result_fifo};
+use super::skew::{deskew, lanes_bundle, skew, skew_in, skew_out};
+use super::systolic_array::{north_edge, psum_bits, south_edge, systolic_array, west_edge};
 use crate::hw::*;
 
-/// Port names of the matrix engine (used by the harness and the docs).
-pub mod port {
-    pub const WEIGHT_VALID: &str = "weight_valid";
-    pub const WEIGHT_READY: &str = "weight_ready";
-    pub const WEIGHT_DATA: &str = "weight_data";
-    pub const ACT_VALID: &str = "act_valid";
-    pub const ACT_READY: &str = "act_ready";
-    pub const ACT_DATA: &str = "act_data";
-    pub const ACT_LAST: &str = "act_last";
-    pub const OUT_VALID: &str = "out_valid";
-    pub const OUT_READY: &str = "out_ready";
-    pub const OUT_DATA: &str = "out_data";
-    pub const OUT_LAST: &str = "out_last";
+/// The engine's weight stream: one row of a weight tile per transfer, lane `c` = W[k][c].
+pub fn weight_stream(cols: u32) -> Bundle {
+    Bundle::stream("weight").field("data", uint(cols * 8))
+}
+
+/// The engine's activation stream: one row per transfer, lane `r` = A[m][r]; `last` ends a
+/// group (the rows that use one weight tile).
+pub fn act_stream(rows: u32) -> Bundle {
+    Bundle::stream("act")
+        .field("data", uint(rows * 8))
+        .field("last", bit())
+}
+
+/// The engine's result stream: one int32 row per activation row, `last` ends the group.
+pub fn out_stream(cols: u32) -> Bundle {
+    Bundle::stream("out")
+        .field("data", uint(cols * OUT_LANE_BITS))
+        .field("last", bit())
 }
 
 /// Width of one result lane on the engine's interface.
@@ -117,17 +122,11 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
         s.fifo_depth,
         s.preload_guard
     ));
-    let weight_valid = m.input(port::WEIGHT_VALID, bit());
-    let weight_ready = m.output(port::WEIGHT_READY, bit());
-    let weight_data = m.input(port::WEIGHT_DATA, uint(cols * 8));
-    let act_valid = m.input(port::ACT_VALID, bit());
-    let act_ready = m.output(port::ACT_READY, bit());
-    let act_data = m.input(port::ACT_DATA, uint(rows * 8));
-    let act_last = m.input(port::ACT_LAST, bit());
-    let out_valid = m.output(port::OUT_VALID, bit());
-    let out_ready = m.input(port::OUT_READY, bit());
-    let out_data = m.output(port::OUT_DATA, uint(cols * OUT_LANE_BITS));
-    let out_last = m.output(port::OUT_LAST, bit());
+    m.unit("matrix engine: control and result FIFO");
+    let weight = m.io(&weight_stream(cols), Role::Sink);
+    let act = m.io(&act_stream(rows), Role::Sink);
+    let out = m.io(&out_stream(cols), Role::Source);
+    let act_last = act.field("last");
     m.comment(act_last, "last row of a group (one weight tile)");
 
     // --- control -------------------------------------------------------------------------
@@ -147,25 +146,15 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     m.next_en(reset_wait, reset_wait.ne_lit(0), reset_wait.dec());
     let running = m.wire_of("running", reset_wait.eq_lit(0));
 
-    let weight_fire = m.wire_of("weight_fire", weight_valid & weight_ready);
-    let act_fire = m.wire_of("act_fire", act_valid & act_ready);
-    let out_fire = m.wire_of("out_fire", out_valid & out_ready);
+    let weight_fire = m.wire_of("weight_fire", weight.fire());
+    let act_fire = m.wire_of("act_fire", act.fire());
+    let out_fire = m.wire_of("out_fire", out.fire());
     let commit = m.wire_of("commit", act_fire & !in_group);
     m.comment(commit, "first row of a group: tile shadow -> active");
 
     // Weight rows: count to R; the tile is loaded with its last row.
-    let last_weight_row: Expr = if rows > 1 {
-        let w_row = m.reg("weight_row", uint(clog2(rows as u64)), 0);
-        m.next_en(
-            w_row,
-            weight_fire,
-            super::result_fifo::wrap_inc(w_row, rows),
-        );
-        w_row.eq_lit(rows as i64 - 1)
-    } else {
-        ulit(1, 1)
-    };
-    let tile_done = m.wire_of("tile_done", weight_fire & last_weight_row);
+    let weight_row = m.counter("weight_row", rows, weight_fire);
+    let tile_done = m.wire_of("tile_done", weight_fire & weight_row.last);
     m.next(tile_loaded, tile_done | (tile_loaded & !commit));
     m.next(in_group, mux(act_fire, !act_last, in_group));
 
@@ -183,11 +172,11 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     } else {
         ulit(1, 1)
     };
-    m.assign(weight_ready, running & !tile_loaded & guard_clear);
+    m.assign(weight.ready(), running & !tile_loaded & guard_clear);
 
     // Credits: one per row from acceptance until its result is taken.
     let has_credit = credits_used.ne_lit(s.fifo_depth as i64);
-    m.assign(act_ready, running & has_credit & (in_group | tile_loaded));
+    m.assign(act.ready(), running & has_credit & (in_group | tile_loaded));
     m.next(
         credits_used,
         credits_used
@@ -199,7 +188,10 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     // Input registers. Idle cycles feed zeros into the array (quiet, and never X).
     let act_q = m.data_reg("act_q", uint(rows * 8));
     let commit_q = m.reg("commit_q", bit(), 0);
-    m.next(act_q, mux(act_fire, act_data, zero(uint(rows * 8))));
+    m.next(
+        act_q,
+        mux(act_fire, act.field("data"), zero(uint(rows * 8))),
+    );
     m.next(commit_q, commit);
     let weight_q = m.data_reg("weight_q", uint(cols * 8));
     let weight_q_valid = m.reg("weight_q_valid", uint(cols), 0);
@@ -207,66 +199,60 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
         weight_q_valid,
         "one copy per column: no broadcast net across the top row",
     );
-    m.next(weight_q, weight_data);
+    m.next(weight_q, weight.field("data"));
     m.next(weight_q_valid, weight_fire.repeat(cols));
 
     // Row bookkeeping beside the array: valid and last travel latency - 1 stages after act_q.
     let stages = s.latency;
-    let row_valid = m.reg("row_valid", uint(stages), 0);
-    let row_last = m.reg("row_last", uint(stages), 0);
+    let row_valid = m.history("row_valid", act_fire, stages);
+    let row_last = m.history("row_last", act_fire & act_last, stages);
     m.comment(
         row_valid,
         "shift register: bit k = row accepted k + 1 cycles ago",
     );
-    let shift_in = |reg: Sig, bit_in: Expr| -> Expr {
-        if stages == 1 {
-            bit_in
-        } else {
-            cat([reg.slice(stages - 2, 0), bit_in])
-        }
-    };
-    m.next(row_valid, shift_in(row_valid, act_fire.into()));
-    m.next(row_last, shift_in(row_last, act_fire & act_last));
 
-    let skewed_act = m.wire("skewed_act", uint(rows * 8));
-    let skewed_commit = m.wire("skewed_commit", uint(rows));
-    m.instance("act_skew", &act_skew)
-        .con("data_in", act_q)
-        .con("tag_in", commit_q)
-        .con("data_out", skewed_act)
-        .con("tag_out", skewed_commit);
-    let column_sums = m.wire("column_sums", uint(cols * p));
+    let (skew_in, skew_out) = (skew_in(rows, 8), skew_out(rows, 8));
+    let mut sk = m.instance("act_skew", &act_skew);
+    sk.con(skew_in.port("data"), act_q)
+        .con(skew_in.port("tag"), commit_q);
+    let skewed = sk.io(&skew_out);
+
     // The array's reset is registered here and then travels PE to PE.
     let array_rst = m.forward_reset("array_rst");
-    m.instance("array", &array)
-        .reset(array_rst)
-        .con("act_in", skewed_act)
-        .con("commit_in", skewed_commit)
-        .con("weight_in", weight_q)
-        .con("weight_in_valid", weight_q_valid)
-        .con("psum_out", column_sums);
-    let aligned_sums = m.wire("aligned_sums", uint(cols * p));
-    m.instance("out_deskew", &out_deskew)
-        .con("data_in", column_sums)
-        .con("data_out", aligned_sums);
+    let (west, north, south) = (west_edge(rows), north_edge(cols), south_edge(cols, p));
+    let mut arr = m.instance("array", &array);
+    arr.reset(array_rst)
+        .con(west.port("act"), skewed.field("data"))
+        .con(west.port("commit"), skewed.field("tag"))
+        .con(north.port("weight"), weight_q)
+        .con(north.port("weight_valid"), weight_q_valid);
+    let column_sums = arr.out(south.port("psum"));
 
-    let result = m.wire("result", uint(cols * p + 1));
-    m.instance("results", &fifo)
-        .con("in_valid", row_valid.bit(stages - 1))
+    let (deskew_in, deskew_out) = (lanes_bundle("in", cols, p), lanes_bundle("out", cols, p));
+    let mut dsk = m.instance("out_deskew", &out_deskew);
+    dsk.con(deskew_in.port("data"), column_sums);
+    let aligned_sums = dsk.out(deskew_out.port("data"));
+
+    let (fin, fout) = (fifo_in(cols * p + 1), fifo_out(cols * p + 1));
+    let mut results = m.instance("results", &fifo);
+    results
+        .con(fin.port("valid"), row_valid.bit(stages - 1))
         .con(
-            "in_data",
+            fin.port("data"),
             cat([row_last.bit(stages - 1), aligned_sums.into()]),
-        )
-        .con("out_valid", out_valid)
-        .con("out_ready", out_ready)
-        .con("out_data", result);
+        );
+    let head = results.io(&fout);
+    m.assign(out.valid(), head.valid());
+    m.assign(head.ready(), out.ready());
 
     // Widen each column sum to int32 on the way out.
-    let lanes: Vec<Expr> = (0..cols)
-        .rev()
-        .map(|c| result.slice(c * p + p - 1, c * p).sext(OUT_LANE_BITS))
+    let result = head.field("data");
+    let widened: Vec<Expr> = lanes(result, p)
+        .into_iter()
+        .take(cols as usize)
+        .map(|lane| lane.sext(OUT_LANE_BITS))
         .collect();
-    m.assign(out_data, cat(lanes));
-    m.assign(out_last, result.bit(cols * p));
+    m.assign(out.field("data"), from_lanes(widened));
+    m.assign(out.field("last"), result.bit(cols * p));
     m.finish()
 }

@@ -27,23 +27,27 @@
 
 use crate::hw::*;
 
-/// Port and register names, shared with the array that wires PEs together.
-pub mod port {
-    pub const ACT_IN: &str = "act_in";
-    pub const COMMIT_IN: &str = "commit_in";
-    pub const WEIGHT_IN: &str = "weight_in";
-    pub const WEIGHT_IN_VALID: &str = "weight_in_valid";
-    pub const PSUM_IN: &str = "psum_in";
-    pub const ACT_OUT: &str = "act_out";
-    pub const COMMIT_OUT: &str = "commit_out";
-    pub const WEIGHT_OUT: &str = "weight_out";
-    pub const WEIGHT_OUT_VALID: &str = "weight_out_valid";
-    pub const PSUM_OUT: &str = "psum_out";
-    pub const RST_OUT: &str = "rst_out";
-}
-
 /// int8 operands.
 pub const OPERAND: Ty = sint(8);
+
+/// What travels along a row, PE to PE (west in, east out): the activation and the tag that
+/// commits a new tile.
+pub fn row_link(side: &str) -> Bundle {
+    Bundle::plain(side)
+        .field("act", OPERAND)
+        .field("commit", bit())
+}
+
+/// What travels down a column (north in, south out): the weight stream and the partial sum.
+pub fn column_link(side: &str, psum_bits: u32) -> Bundle {
+    Bundle::plain(side)
+        .field("weight", OPERAND)
+        .field("weight_valid", bit())
+        .field("psum", sint(psum_bits))
+}
+
+/// The PE's reset, forwarded one cycle later to its neighbours.
+pub const RST_OUT: &str = "rst_out";
 
 /// Build the PE for a `psum_bits`-wide partial-sum chain, with the product registered before
 /// the accumulate when `pipelined`. Named `pe_p<psum_bits>` (`pe_p<psum_bits>_s1` unpipelined).
@@ -67,18 +71,16 @@ pub fn pe(psum_bits: u32, pipelined: bool) -> Result<ModuleRef, ModuleError> {
             ""
         }
     ));
+    m.unit("matrix engine: PE array");
 
-    let act_in = m.input(port::ACT_IN, OPERAND);
-    let commit_in = m.input(port::COMMIT_IN, bit());
-    let weight_in = m.input(port::WEIGHT_IN, OPERAND);
-    let weight_in_valid = m.input(port::WEIGHT_IN_VALID, bit());
-    let psum_in = m.input(port::PSUM_IN, psum_ty);
-    let act_out = m.output(port::ACT_OUT, OPERAND);
-    let commit_out = m.output(port::COMMIT_OUT, bit());
-    let weight_out = m.output(port::WEIGHT_OUT, OPERAND);
-    let weight_out_valid = m.output(port::WEIGHT_OUT_VALID, bit());
-    let psum_out = m.output(port::PSUM_OUT, psum_ty);
-    let rst_out = m.output(port::RST_OUT, bit());
+    let west = m.io(&row_link("west"), Role::Sink);
+    let north = m.io(&column_link("north", psum_bits), Role::Sink);
+    let east = m.io(&row_link("east"), Role::Source);
+    let south = m.io(&column_link("south", psum_bits), Role::Source);
+    let rst_out = m.output(RST_OUT, bit());
+    let (act_in, commit_in) = (west.field("act"), west.field("commit"));
+    let (weight_in, weight_in_valid) = (north.field("weight"), north.field("weight_valid"));
+    let psum_in = north.field("psum");
     m.comment(
         commit_in,
         "first activation of a new tile: shadow -> active",
@@ -120,11 +122,11 @@ pub fn pe(psum_bits: u32, pipelined: bool) -> Result<ModuleRef, ModuleError> {
     let psum_q = m.data_reg("psum_q", psum_ty);
     m.next(psum_q, psum_in.add_wrap(addend.ext(psum_bits)));
 
-    m.assign(act_out, act_q);
-    m.assign(commit_out, commit_q);
-    m.assign(weight_out, weight_q);
-    m.assign(weight_out_valid, weight_q_valid);
-    m.assign(psum_out, psum_q);
+    m.assign(east.field("act"), act_q);
+    m.assign(east.field("commit"), commit_q);
+    m.assign(south.field("weight"), weight_q);
+    m.assign(south.field("weight_valid"), weight_q_valid);
+    m.assign(south.field("psum"), psum_q);
 
     // Reset travels PE to PE, one register per hop, so no reset net spans the array.
     let rst_q = m.forward_reset("rst_q");

@@ -8,33 +8,31 @@
 
 use crate::hw::*;
 
-/// `ptr + 1`, wrapping to 0 after `depth - 1` (any depth, not only powers of two).
-pub fn wrap_inc(ptr: Sig, depth: u32) -> Expr {
-    if depth.is_power_of_two() {
-        ptr.inc()
-    } else {
-        mux(ptr.eq_lit(depth as i64 - 1), zero(ptr.ty()), ptr.inc())
-    }
+/// What the writer offers: a row and its valid bit (no ready: credits guarantee room).
+pub fn fifo_in(width: u32) -> Bundle {
+    Bundle::plain("in")
+        .field("valid", bit())
+        .field("data", uint(width))
+}
+
+/// The FIFO's head, a valid/ready stream.
+pub fn fifo_out(width: u32) -> Bundle {
+    Bundle::stream("out").field("data", uint(width))
 }
 
 /// A `depth`-entry FIFO of `width` bits. Named `result_fifo_d<depth>_w<width>`.
 pub fn result_fifo(depth: u32, width: u32) -> Result<ModuleRef, ModuleError> {
-    let ram = sram_1r1w(depth, width)?;
-    let aw = addr_bits(depth);
     let cw = clog2(depth as u64 + 1);
     let mut m = ModuleBuilder::new(format!("result_fifo_d{depth}_w{width}"));
     m.doc(&format!(
         "{depth}-entry result FIFO, {width} bits, SRAM-backed, first-word-fall-through.\n\
          The writer guarantees space (credits); there is no in_ready."
     ));
-    let in_valid = m.input("in_valid", bit());
-    let in_data = m.input("in_data", uint(width));
-    let out_valid = m.output("out_valid", bit());
-    let out_ready = m.input("out_ready", bit());
-    let out_data = m.output("out_data", uint(width));
+    m.unit("matrix engine: control and result FIFO");
+    let input = m.io(&fifo_in(width), Role::Sink);
+    let output = m.io(&fifo_out(width), Role::Source);
+    let (in_valid, out_ready) = (input.field("valid"), output.ready());
 
-    let wptr = m.reg("wptr", uint(aw), 0);
-    let rptr = m.reg("rptr", uint(aw), 0);
     let count = m.reg("count", uint(cw), 0);
     let head_valid = m.reg("head_valid", bit(), 0);
     m.comment(count, "entries in the SRAM, not counting the head");
@@ -42,23 +40,28 @@ pub fn result_fifo(depth: u32, width: u32) -> Result<ModuleRef, ModuleError> {
 
     // Read the next entry when the head register is free or being taken this cycle.
     let read = m.wire_of("read", count.ne_lit(0) & (!head_valid | out_ready));
-    m.next_en(wptr, in_valid, wrap_inc(wptr, depth));
-    m.next_en(rptr, read, wrap_inc(rptr, depth));
+    let wptr = m.counter("wptr", depth, in_valid);
+    let rptr = m.counter("rptr", depth, read);
     m.next(
         count,
         count.add_wrap(in_valid.zext(cw)).sub_wrap(read.zext(cw)),
     );
     m.next(head_valid, read | (head_valid & !out_ready));
 
-    let rdata = m.wire("rdata", uint(width));
-    m.instance("ram", &ram)
-        .con("we", in_valid)
-        .con("waddr", wptr)
-        .con("wdata", in_data)
-        .con("re", read)
-        .con("raddr", rptr)
-        .con("rdata", rdata);
-    m.assign(out_valid, head_valid);
-    m.assign(out_data, rdata);
+    let ram = m.memory("ram", &MemSpec::new(MemPorts::OneROneW, depth, width))?;
+    let bank = &ram.banks[0];
+    m.assign(bank.write_enable(), in_valid);
+    m.assign(
+        bank.write_addr(),
+        wptr.value.resize(bank.write_addr().width()),
+    );
+    m.assign(bank.write_data(), input.field("data"));
+    m.assign(bank.read_enable(0), read);
+    m.assign(
+        bank.read_addr(0),
+        rptr.value.resize(bank.read_addr(0).width()),
+    );
+    m.assign(output.valid(), head_valid);
+    m.assign(output.field("data"), bank.read_data(0));
     m.finish()
 }

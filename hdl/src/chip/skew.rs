@@ -12,38 +12,49 @@ use crate::hw::*;
 fn delay_lanes(
     m: &mut ModuleBuilder,
     data_in: Sig,
-    lanes: u32,
     width: u32,
     delay: impl Fn(u32) -> u32,
 ) -> Expr {
-    let mut outs = Vec::new();
-    for lane in 0..lanes {
-        let mut v: Expr = data_in.slice(lane * width + width - 1, lane * width);
-        for stage in 0..delay(lane) {
-            let q = m.data_reg(&format!("lane{lane}_d{stage}"), uint(width));
-            m.next(q, v);
-            v = q.into();
-        }
-        outs.push(v);
-    }
-    outs.reverse(); // lane 0 is least significant
-    cat(outs)
+    let delayed: Vec<Expr> = lanes(data_in, width)
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| m.delay(&format!("lane{i}"), v, delay(i as u32)))
+        .collect();
+    from_lanes(delayed)
+}
+
+/// The skew's input: `lanes` lanes of `width` bits and a one-bit tag for the whole vector.
+pub fn skew_in(lanes: u32, width: u32) -> Bundle {
+    Bundle::plain("in")
+        .field("data", uint(lanes * width))
+        .field("tag", bit())
+}
+
+/// The skew's output: the lanes, and one copy of the tag per lane, delayed like its lane.
+pub fn skew_out(lanes: u32, width: u32) -> Bundle {
+    Bundle::plain("out")
+        .field("data", uint(lanes * width))
+        .field("tag", uint(lanes))
+}
+
+/// Plain lanes in or out of the de-skew.
+pub fn lanes_bundle(side: &str, lanes: u32, width: u32) -> Bundle {
+    Bundle::plain(side).field("data", uint(lanes * width))
 }
 
 /// Input skew for `lanes` activation lanes of `width` bits, plus a one-bit tag (the tile
-/// commit) delayed like the data: `tag_out[i]` is `tag_in` delayed by `i`. Named
+/// commit) delayed like the data: `out_tag[i]` is `in_tag` delayed by `i`. Named
 /// `skew_l<lanes>_w<width>`.
 pub fn skew(lanes: u32, width: u32) -> Result<ModuleRef, ModuleError> {
     let mut m = ModuleBuilder::new(format!("skew_l{lanes}_w{width}"));
     m.doc("Input skew: lane i (and its copy of the tag) is delayed by i cycles.");
-    let data_in = m.input("data_in", uint(lanes * width));
-    let tag_in = m.input("tag_in", bit());
-    let data_out = m.output("data_out", uint(lanes * width));
-    let tag_out = m.output("tag_out", uint(lanes));
-    let delayed = delay_lanes(&mut m, data_in, lanes, width, |lane| lane);
-    m.assign(data_out, delayed);
+    m.unit("matrix engine: skew and de-skew");
+    let input = m.io(&skew_in(lanes, width), Role::Sink);
+    let output = m.io(&skew_out(lanes, width), Role::Source);
+    let delayed = delay_lanes(&mut m, input.field("data"), width, |lane| lane);
+    m.assign(output.field("data"), delayed);
     // The tag is the same for every lane, so one tapped chain serves all lanes.
-    let mut taps: Vec<Expr> = vec![tag_in.into()];
+    let mut taps: Vec<Expr> = vec![input.field("tag").into()];
     for stage in 0..lanes.saturating_sub(1) {
         let q = m.reg(&format!("tag_d{stage}"), bit(), 0);
         m.next(
@@ -54,8 +65,7 @@ pub fn skew(lanes: u32, width: u32) -> Result<ModuleRef, ModuleError> {
         );
         taps.push(q.into());
     }
-    taps.reverse();
-    m.assign(tag_out, cat(taps));
+    m.assign(output.field("tag"), from_lanes(taps));
     m.finish()
 }
 
@@ -64,9 +74,10 @@ pub fn skew(lanes: u32, width: u32) -> Result<ModuleRef, ModuleError> {
 pub fn deskew(lanes: u32, width: u32) -> Result<ModuleRef, ModuleError> {
     let mut m = ModuleBuilder::new(format!("deskew_l{lanes}_w{width}"));
     m.doc("Output de-skew: lane i is delayed by (lanes - 1 - i) cycles.");
-    let data_in = m.input("data_in", uint(lanes * width));
-    let data_out = m.output("data_out", uint(lanes * width));
-    let delayed = delay_lanes(&mut m, data_in, lanes, width, |lane| lanes - 1 - lane);
-    m.assign(data_out, delayed);
+    m.unit("matrix engine: skew and de-skew");
+    let input = m.io(&lanes_bundle("in", lanes, width), Role::Sink);
+    let output = m.io(&lanes_bundle("out", lanes, width), Role::Source);
+    let delayed = delay_lanes(&mut m, input.field("data"), width, |lane| lanes - 1 - lane);
+    m.assign(output.field("data"), delayed);
     m.finish()
 }

@@ -1,23 +1,24 @@
 //! R x C grid of processing elements.
 //!
 //! ```text
-//!            weight_in[0]  weight_in[1] ...  (top: weight stream, weight_in_valid shared)
+//!            north_weight[0] north_weight[1] ...  (top: weight stream, one valid per column)
 //!                 |             |
-//!   act_in[0] -> PE(0,0) ---> PE(0,1) ---> ...      activations flow right
+//!  west_act[0] -> PE(0,0) ---> PE(0,1) ---> ...   activations flow east (row links)
 //!                 |             |
-//!   act_in[1] -> PE(1,0) ---> PE(1,1) ---> ...      partial sums flow down
+//!  west_act[1] -> PE(1,0) ---> PE(1,1) ---> ...   partial sums flow south (column links)
 //!                 |             |
-//!            psum_out[0]   psum_out[1] ...  (bottom: column sums)
+//!            south_psum[0] south_psum[1] ...  (bottom: column sums)
 //! ```
 //!
 //! Inputs must already be skewed (row r delayed by r cycles) and outputs are skewed (column c
-//! c cycles late); [`skew`](super::skew) handles both. Edge PEs leave their forwarding outputs
-//! open (the `*_unused` wires); synthesis removes those flip-flops.
+//! c cycles late); [`skew`](super::skew) handles both. Each PE's east and south links are
+//! its neighbours' west and north inputs; edge PEs leave their outgoing links open (the
+//! `*_unused` wires), and synthesis removes those flip-flops.
 //!
 //! Reset enters at PE(0,0) and is forwarded down column 0 and along every row, one register
 //! per hop: PE(r, c) is reset [`reset_delay`]`(r, c)` cycles after the array's `rst`.
 
-use super::pe::{self, port, OPERAND};
+use super::pe::{self, column_link, row_link};
 use crate::hw::*;
 
 /// Partial-sum width for a column of `rows` PEs: the sum of `rows` int8 x int8 products
@@ -31,6 +32,26 @@ pub fn reset_delay(r: u32, c: u32) -> u32 {
     r + c
 }
 
+/// The array's west edge: one activation lane and one commit bit per row.
+pub fn west_edge(rows: u32) -> Bundle {
+    Bundle::plain("west")
+        .field("act", uint(rows * 8))
+        .field("commit", uint(rows))
+}
+
+/// The array's north edge: one weight lane and one weight-valid bit per column (registered
+/// apart per column: no broadcast net).
+pub fn north_edge(cols: u32) -> Bundle {
+    Bundle::plain("north")
+        .field("weight", uint(cols * 8))
+        .field("weight_valid", uint(cols))
+}
+
+/// The array's south edge: one column sum per column.
+pub fn south_edge(cols: u32, psum_bits: u32) -> Bundle {
+    Bundle::plain("south").field("psum", uint(cols * psum_bits))
+}
+
 /// Build the `rows` x `cols` array. Named `systolic_array_<rows>x<cols>` (`..._s1` with
 /// unpipelined PEs).
 pub fn systolic_array(rows: u32, cols: u32, pipelined: bool) -> Result<ModuleRef, ModuleError> {
@@ -40,106 +61,76 @@ pub fn systolic_array(rows: u32, cols: u32, pipelined: bool) -> Result<ModuleRef
     let mut m = ModuleBuilder::new(format!("systolic_array_{rows}x{cols}{suffix}"));
     m.doc(&format!(
         "{rows} x {cols} weight-stationary systolic array of int8 PEs ({p}-bit column sums).\n\
-         Row r of act_in is lane r (bits 8r+7:8r); column c of weight_in and psum_out likewise."
+         Row r of west_act is lane r (bits 8r+7:8r); column c of north_weight and south_psum likewise."
     ));
-    let act_in = m.input("act_in", uint(rows * 8));
-    let commit_in = m.input("commit_in", uint(rows));
-    let weight_in = m.input("weight_in", uint(cols * 8));
-    let weight_in_valid = m.input("weight_in_valid", uint(cols));
-    m.comment(
-        weight_in_valid,
-        "one copy per column (registered apart: no broadcast net)",
-    );
-    let psum_out = m.output("psum_out", uint(cols * p));
+    m.unit("matrix engine: PE array");
+    let west = m.io(&west_edge(rows), Role::Sink);
+    let north = m.io(&north_edge(cols), Role::Sink);
+    let south = m.io(&south_edge(cols, p), Role::Source);
+    let (pe_west, pe_east) = (row_link("west"), row_link("east"));
+    let (pe_north, pe_south) = (column_link("north", p), column_link("south", p));
 
-    // Nets between neighbours: what PE(r, c) passes right and down.
-    let mut act = vec![vec![None; cols as usize]; rows as usize];
-    let mut commit = act.clone();
-    let mut weight = act.clone();
-    let mut weight_valid = act.clone();
-    let mut psum = act.clone();
-    let mut reset = act.clone();
-    for r in 0..rows as usize {
-        for c in 0..cols as usize {
-            if c + 1 < cols as usize {
-                act[r][c] = Some(m.wire(&format!("act_r{r}_c{c}"), OPERAND));
-                commit[r][c] = Some(m.wire(&format!("commit_r{r}_c{c}"), bit()));
+    // Links leaving the previous column (per row) and the previous row (per column).
+    let mut from_west: Vec<Option<BundleIo>> = vec![None; rows as usize];
+    let mut from_north: Vec<Option<BundleIo>> = vec![None; cols as usize];
+    let mut reset_from_west: Option<Sig> = None;
+    let mut reset_down_col0: Option<Sig> = None;
+    let mut column_sums = Vec::new();
+    for r in 0..rows {
+        for c in 0..cols {
+            let (ri, ci) = (r as usize, c as usize);
+            let mut pe = m.instance(&format!("pe_r{r}_c{c}"), &cell);
+            match from_west[ri].take() {
+                Some(link) => pe.io_from(&pe_west, &link),
+                None => pe
+                    .con(pe_west.port("act"), lane(west.field("act"), r, 8))
+                    .con(pe_west.port("commit"), west.field("commit").bit(r)),
+            };
+            match from_north[ci].take() {
+                Some(link) => pe.io_from(&pe_north, &link),
+                None => pe
+                    .con(pe_north.port("weight"), lane(north.field("weight"), c, 8))
+                    .con(
+                        pe_north.port("weight_valid"),
+                        north.field("weight_valid").bit(c),
+                    )
+                    .con(pe_north.port("psum"), zero(sint(p))),
+            };
+            // Reset: from the west neighbour, or from above in column 0.
+            match (c, reset_from_west.take(), reset_down_col0) {
+                (0, _, Some(above)) => {
+                    pe.reset(above);
+                }
+                (_, Some(west_rst), _) => {
+                    pe.reset(west_rst);
+                }
+                _ => {}
             }
-            if r + 1 < rows as usize {
-                weight[r][c] = Some(m.wire(&format!("weight_r{r}_c{c}"), OPERAND));
-                weight_valid[r][c] = Some(m.wire(&format!("weight_valid_r{r}_c{c}"), bit()));
+            let forwards_reset = c + 1 < cols || (c == 0 && r + 1 < rows);
+            let rst_out = if forwards_reset {
+                Some(pe.out(pe::RST_OUT))
+            } else {
+                pe.open(pe::RST_OUT);
+                None
+            };
+            if c + 1 < cols {
+                from_west[ri] = Some(pe.io(&pe_east));
+            } else {
+                pe.open_io(&pe_east);
             }
-            psum[r][c] = Some(m.wire(&format!("psum_r{r}_c{c}"), sint(p)));
-            if c + 1 < cols as usize || (c == 0 && r + 1 < rows as usize) {
-                reset[r][c] = Some(m.wire(&format!("rst_r{r}_c{c}"), bit()));
+            if r + 1 < rows {
+                from_north[ci] = Some(pe.io(&pe_south));
+            } else {
+                column_sums.push(pe.out(pe_south.port("psum")));
+                pe.open(pe_south.port("weight"))
+                    .open(pe_south.port("weight_valid"));
             }
+            if c == 0 {
+                reset_down_col0 = rst_out;
+            }
+            reset_from_west = if c + 1 < cols { rst_out } else { None };
         }
     }
-    let net = |grid: &Vec<Vec<Option<Sig>>>, r: usize, c: usize| -> Sig {
-        grid[r][c].expect("a net exists between neighbours")
-    };
-
-    for r in 0..rows as usize {
-        for c in 0..cols as usize {
-            let (ri, ci) = (r as u32, c as u32);
-            let a: Expr = if c == 0 {
-                act_in.slice(8 * ri + 7, 8 * ri)
-            } else {
-                net(&act, r, c - 1).into()
-            };
-            let k: Expr = if c == 0 {
-                commit_in.bit(ri)
-            } else {
-                net(&commit, r, c - 1).into()
-            };
-            let (w, wv): (Expr, Expr) = if r == 0 {
-                (weight_in.slice(8 * ci + 7, 8 * ci), weight_in_valid.bit(ci))
-            } else {
-                (
-                    net(&weight, r - 1, c).into(),
-                    net(&weight_valid, r - 1, c).into(),
-                )
-            };
-            let s: Expr = if r == 0 {
-                zero(sint(p))
-            } else {
-                net(&psum, r - 1, c).into()
-            };
-            let mut inst = m.instance(&format!("pe_r{r}_c{c}"), &cell);
-            inst = match (r, c) {
-                (0, 0) => inst,
-                (_, 0) => inst.reset(net(&reset, r - 1, 0)),
-                _ => inst.reset(net(&reset, r, c - 1)),
-            };
-            inst = match reset[r][c] {
-                Some(w) => inst.con(port::RST_OUT, w),
-                None => inst.open(port::RST_OUT),
-            };
-            let mut inst = inst
-                .con(port::ACT_IN, a)
-                .con(port::COMMIT_IN, k)
-                .con(port::WEIGHT_IN, w)
-                .con(port::WEIGHT_IN_VALID, wv)
-                .con(port::PSUM_IN, s)
-                .con(port::PSUM_OUT, net(&psum, r, c));
-            inst = match act[r][c] {
-                Some(a) => inst
-                    .con(port::ACT_OUT, a)
-                    .con(port::COMMIT_OUT, net(&commit, r, c)),
-                None => inst.open(port::ACT_OUT).open(port::COMMIT_OUT),
-            };
-            match weight[r][c] {
-                Some(w) => inst
-                    .con(port::WEIGHT_OUT, w)
-                    .con(port::WEIGHT_OUT_VALID, net(&weight_valid, r, c)),
-                None => inst.open(port::WEIGHT_OUT).open(port::WEIGHT_OUT_VALID),
-            };
-        }
-    }
-    let bottom: Vec<Sig> = (0..cols as usize)
-        .rev()
-        .map(|c| net(&psum, rows as usize - 1, c))
-        .collect();
-    m.assign(psum_out, cat(bottom));
+    m.assign(south.field("psum"), from_lanes(column_sums));
     m.finish()
 }

@@ -296,6 +296,8 @@ pub(crate) fn finish(mut b: ModuleBuilder, body: Body) -> Result<Module, ModuleE
         uses_clk,
         uses_rst,
         comb_paths,
+        interfaces: b.interfaces,
+        unit: b.unit,
     })
 }
 

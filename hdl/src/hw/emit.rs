@@ -11,7 +11,8 @@ use std::fmt::Write;
 
 use super::check::is_ident;
 use super::expr::{ArithOp, CmpOp, Expr, Kind, LogicOp, ReduceOp, ShiftDir};
-use super::module::{Body, Conn, Item, Module, SramSpec};
+use super::memory::{MemPorts, MemSignal, MemSpec};
+use super::module::{Body, Conn, Item, Module};
 use super::signal::{SigKind, Ty};
 use super::stmt::{self, Stmt};
 
@@ -318,26 +319,75 @@ fn instances(m: &Module, out: &mut String) {
     }
 }
 
-fn sram_body(spec: &SramSpec, out: &mut String) {
-    let w = spec.width;
+fn sram_body(spec: &MemSpec, out: &mut String) {
+    let name = |signal| spec.port(signal).map(|p| p.name).unwrap_or_default();
     let _ = writeln!(
         out,
-        "\n{INDENT}// Behavioural body. For an ASIC, swap in a macro (OpenRAM, DFFRAM) with these\n\
-         {INDENT}// ports: synchronous write; synchronous read with one cycle of latency whose data\n\
-         {INDENT}// holds until the next read. Users never read an address in the cycle it is written."
+        "\n{INDENT}// Behavioural body. For an ASIC, swap in a macro (OpenRAM, DFFRAM) with these ports\n\
+         {INDENT}// and this behaviour: {}.",
+        spec.contract()
     );
     let _ = writeln!(
         out,
         "{INDENT}reg {} mem [0:{}];",
         range(Ty {
-            width: w,
+            width: spec.width,
             signed: false
         }),
         spec.depth - 1
     );
+    let write = |out: &mut String, depth: usize, addr: &str| {
+        let ind = INDENT.repeat(depth);
+        let data = name(MemSignal::WriteData);
+        if spec.byte_mask {
+            let mask = name(MemSignal::WriteMask);
+            for b in 0..spec.width / 8 {
+                let (hi, lo) = (8 * b + 7, 8 * b);
+                let _ = writeln!(
+                    out,
+                    "{ind}if ({mask}[{b}]) mem[{addr}][{hi}:{lo}] <= {data}[{hi}:{lo}];"
+                );
+            }
+        } else {
+            let _ = writeln!(out, "{ind}mem[{addr}] <= {data};");
+        }
+    };
     let _ = writeln!(out, "\n{INDENT}always @(posedge clk) begin");
-    let _ = writeln!(out, "{INDENT}{INDENT}if (we) mem[waddr] <= wdata;");
-    let _ = writeln!(out, "{INDENT}{INDENT}if (re) rdata <= mem[raddr];");
+    match spec.ports {
+        MemPorts::OneRw => {
+            let (en, we, addr) = (
+                name(MemSignal::Enable),
+                name(MemSignal::WriteEnable),
+                name(MemSignal::Addr),
+            );
+            let _ = writeln!(out, "{INDENT}{INDENT}if ({en} && {we}) begin");
+            write(out, 3, &addr);
+            let _ = writeln!(out, "{INDENT}{INDENT}end");
+            let _ = writeln!(
+                out,
+                "{INDENT}{INDENT}if ({en} && !{we}) {} <= mem[{addr}];",
+                name(MemSignal::ReadData(0))
+            );
+        }
+        MemPorts::OneROneW | MemPorts::TwoROneW => {
+            let _ = writeln!(
+                out,
+                "{INDENT}{INDENT}if ({}) begin",
+                name(MemSignal::WriteEnable)
+            );
+            write(out, 3, &name(MemSignal::WriteAddr));
+            let _ = writeln!(out, "{INDENT}{INDENT}end");
+            for r in 0..spec.ports.reads() {
+                let _ = writeln!(
+                    out,
+                    "{INDENT}{INDENT}if ({}) {} <= mem[{}];",
+                    name(MemSignal::ReadEnable(r)),
+                    name(MemSignal::ReadData(r)),
+                    name(MemSignal::ReadAddr(r))
+                );
+            }
+        }
+    }
     let _ = writeln!(out, "{INDENT}end");
 }
 

@@ -18,23 +18,29 @@
 //! ```
 
 mod bits;
+mod bundle;
 mod check;
 mod design;
 mod emit;
 mod error;
 mod expr;
+mod fsm;
+mod idioms;
+mod memory;
 mod module;
 mod signal;
-mod sram;
 mod stmt;
 
 pub use bits::{Bits, BitsError};
+pub use bundle::{Bundle, BundleIo, BundlePort, Interface, Role};
 pub use design::{Design, VerilogFile};
 pub use error::{HdlError, ModuleError, Problem};
 pub use expr::{cat, lit, mux, slit, ulit, zero, Expr, ExprOps};
-pub use module::{Dir, InstanceBuilder, Module, ModuleBuilder, ModuleRef, Port, SramSpec};
+pub use fsm::Fsm;
+pub use idioms::{from_lanes, lane, lanes, wrap_inc, Counter};
+pub use memory::{addr_bits, sram, MemIo, MemPort, MemPorts, MemSignal, MemSpec, Memory};
+pub use module::{Dir, InstanceBuilder, Module, ModuleBuilder, ModuleRef, Port};
 pub use signal::{bit, sint, uint, Sig, SigDecl, SigKind, Ty};
-pub use sram::{addr_bits, sram_1r1w};
 pub use stmt::{Block, WhenChain};
 
 /// Bits needed to count `n` distinct values, i.e. ceil(log2(n)); 0 for n <= 1.

@@ -10,9 +10,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use super::bits::Bits;
+use super::bundle::{Bundle, BundleIo, Interface, Role};
 use super::check;
 use super::error::{ModuleError, Problem};
 use super::expr::Expr;
+use super::memory::MemSpec;
 use super::signal::{bit, Sig, SigDecl, SigKind, Ty};
 use super::stmt::{Block, Stmt};
 
@@ -52,17 +54,11 @@ pub(crate) struct Instance {
     pub reset: Option<Expr>,
 }
 
-/// A memory macro boundary: behavioural body by default, replaceable by a hard macro.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SramSpec {
-    pub depth: u32,
-    pub width: u32,
-}
-
 #[derive(Clone, Debug)]
 pub(crate) enum Body {
     Logic,
-    Sram(SramSpec),
+    /// A memory macro boundary: behavioural body by default, replaceable by a hard macro.
+    Sram(MemSpec),
 }
 
 /// Direction of a port.
@@ -93,6 +89,10 @@ pub struct Module {
     pub(crate) uses_rst: bool,
     /// For each output port, the input ports it depends on combinationally.
     pub(crate) comb_paths: HashMap<String, Vec<String>>,
+    /// The bundles of ports this module declared with [`ModuleBuilder::io`].
+    pub(crate) interfaces: Vec<Interface>,
+    /// The chip unit this module belongs to (PPA attribution).
+    pub(crate) unit: Option<String>,
 }
 
 impl Module {
@@ -163,11 +163,26 @@ impl Module {
         out
     }
 
-    pub fn sram(&self) -> Option<&SramSpec> {
+    pub fn sram(&self) -> Option<&MemSpec> {
         match &self.body {
             Body::Sram(s) => Some(s),
             Body::Logic => None,
         }
+    }
+
+    /// The port bundles (streams and plain bundles) of this module, as declared.
+    pub fn interfaces(&self) -> &[Interface] {
+        &self.interfaces
+    }
+
+    /// The interface named `name`, if declared.
+    pub fn interface(&self, name: &str) -> Option<&Interface> {
+        self.interfaces.iter().find(|i| i.bundle.name() == name)
+    }
+
+    /// The chip unit this module was attributed to ([`ModuleBuilder::unit`]).
+    pub fn unit(&self) -> Option<&str> {
+        self.unit.as_deref()
     }
 
     pub(crate) fn sig_name(&self, s: Sig) -> &str {
@@ -188,6 +203,8 @@ pub struct ModuleBuilder {
     pub(crate) problems: Vec<Problem>,
     /// Registers made by [`ModuleBuilder::forward_reset`]: the only readers of `rst` as data.
     pub(crate) reset_readers: Vec<u32>,
+    pub(crate) interfaces: Vec<Interface>,
+    pub(crate) unit: Option<String>,
 }
 
 impl ModuleBuilder {
@@ -203,6 +220,8 @@ impl ModuleBuilder {
             instances: Vec::new(),
             problems: Vec::new(),
             reset_readers: Vec::new(),
+            interfaces: Vec::new(),
+            unit: None,
         };
         if let Some(reason) = check::name_problem(&name) {
             m.problems.push(Problem::BadName { name, reason });
@@ -226,6 +245,35 @@ impl ModuleBuilder {
         if sig.owner == self.owner {
             self.signals[sig.index as usize].doc = Some(text.to_string());
         }
+    }
+
+    /// Attribute this module to a unit of the chip (PPA reports group area by unit).
+    pub fn unit(&mut self, unit: &str) {
+        self.unit = Some(unit.to_string());
+    }
+
+    /// Declare `bundle` as ports, as a `role` of this module: a [`Role::Sink`] takes the data
+    /// in (payload and `valid` inputs, `ready` output), a [`Role::Source`] sends it out. Port
+    /// names come from the bundle (`<bundle>_<field>`); the module lists the interface.
+    pub fn io(&mut self, bundle: &Bundle, role: Role) -> BundleIo {
+        let io = bundle.declare(self, role);
+        self.interfaces.push(Interface {
+            bundle: bundle.clone(),
+            role,
+        });
+        io
+    }
+
+    /// Wires for `bundle` inside this module, named `<prefix>_<field>` (`<prefix>_valid`...).
+    pub fn bundle_wires(&mut self, bundle: &Bundle, prefix: &str) -> BundleIo {
+        bundle.wires(self, prefix)
+    }
+
+    /// Join two bundles of the same fields: payload and `valid` flow from `from` to `to`,
+    /// `ready` flows back. Typical uses: a sink port to an instance's sink, an instance's
+    /// source to a source port.
+    pub fn connect(&mut self, from: &BundleIo, to: &BundleIo) {
+        super::bundle::connect(self, from, to)
     }
 
     pub fn input(&mut self, name: &str, ty: Ty) -> Sig {
@@ -364,11 +412,11 @@ impl ModuleBuilder {
         check::finish(self, Body::Logic).map(Arc::new)
     }
 
-    pub(crate) fn finish_sram(self, spec: SramSpec) -> Result<ModuleRef, ModuleError> {
+    pub(crate) fn finish_sram(self, spec: MemSpec) -> Result<ModuleRef, ModuleError> {
         check::finish(self, Body::Sram(spec)).map(Arc::new)
     }
 
-    fn declare(&mut self, name: &str, ty: Ty, kind: SigKind) -> Sig {
+    pub(crate) fn declare(&mut self, name: &str, ty: Ty, kind: SigKind) -> Sig {
         if let Some(reason) = check::name_problem(name) {
             self.problems.push(Problem::BadName {
                 name: name.to_string(),
@@ -424,16 +472,17 @@ impl ModuleBuilder {
     }
 }
 
-/// Connects the ports of one instance.
+/// Connects the ports of one instance. Methods chain (`m.instance(..).con(..).con(..)`).
 pub struct InstanceBuilder<'a> {
-    m: &'a mut ModuleBuilder,
-    index: usize,
+    pub(crate) m: &'a mut ModuleBuilder,
+    pub(crate) index: usize,
 }
 
 impl InstanceBuilder<'_> {
     /// Connect port `port`: an input to any expression of its width, an output to a signal
     /// of this module of its width.
-    pub fn con(self, port: &str, value: impl Into<Expr>) -> Self {
+    pub fn con(&mut self, port: impl AsRef<str>, value: impl Into<Expr>) -> &mut Self {
+        let port = port.as_ref();
         let value = value.into();
         let inst = &self.m.instances[self.index];
         let conn = match inst.module.port(port) {
@@ -455,17 +504,82 @@ impl InstanceBuilder<'_> {
         self
     }
 
+    /// The instance's output `port` as a new wire of this module (named `<instance>_<port>`),
+    /// so no output needs a wire declared beforehand.
+    pub fn out(&mut self, port: impl AsRef<str>) -> Sig {
+        let port = port.as_ref();
+        let inst = &self.m.instances[self.index];
+        let ty = inst.module.port(port).map_or(bit(), |p| p.ty);
+        let name = self.m.fresh_name(&format!("{}_{port}", inst.name));
+        let w = self.m.declare_raw(&name, ty, SigKind::Wire);
+        self.con(port, w);
+        w
+    }
+
+    /// The instance's interface `bundle` as wires of this module (`<instance>_<bundle>_*`),
+    /// connected to its ports: drive what flows into the instance, read what flows out.
+    pub fn io(&mut self, bundle: &Bundle) -> BundleIo {
+        let prefix = format!("{}_{}", self.m.instances[self.index].name, bundle.name());
+        let wires = bundle.wires(self.m, &prefix);
+        self.io_from(bundle, &wires);
+        wires
+    }
+
+    /// Connect the instance's interface `bundle` to signals this module already has (`sigs`,
+    /// a bundle with the same fields, e.g. a neighbour's output wires or a port bundle).
+    pub fn io_from(&mut self, bundle: &Bundle, sigs: &BundleIo) -> &mut Self {
+        let inst = &self.m.instances[self.index];
+        let (instance, module) = (inst.name.clone(), inst.module.name.clone());
+        if inst.module.interface(bundle.name()).is_none() {
+            self.m.problems.push(Problem::UnknownPort {
+                instance: instance.clone(),
+                module: module.clone(),
+                port: format!("{} (no such interface)", bundle.name()),
+            });
+        }
+        for (port, sig) in bundle.connections(sigs) {
+            match sig {
+                Some(s) => {
+                    self.con(&port, s);
+                }
+                None => self.m.problems.push(Problem::UnknownPort {
+                    instance: instance.clone(),
+                    module: format!("{module} (bundle `{}` lacks it)", sigs.bundle().name()),
+                    port,
+                }),
+            }
+        }
+        self
+    }
+
     /// Drive the child's reset from `value` (one bit) instead of this module's `rst`.
-    pub fn reset(self, value: impl Into<Expr>) -> Self {
+    pub fn reset(&mut self, value: impl Into<Expr>) -> &mut Self {
         self.m.instances[self.index].reset = Some(value.into());
         self
     }
 
     /// Leave output `port` unconnected on purpose (edge cells of an array, for instance).
-    pub fn open(self, port: &str) -> Self {
+    pub fn open(&mut self, port: impl AsRef<str>) -> &mut Self {
         self.m.instances[self.index]
             .conns
-            .push((port.to_string(), Conn::Open));
+            .push((port.as_ref().to_string(), Conn::Open));
+        self
+    }
+
+    /// Leave every port of the instance's interface `bundle` that flows out unconnected (the
+    /// edge of an array), and tie what flows in to zero.
+    pub fn open_io(&mut self, bundle: &Bundle) -> &mut Self {
+        let role = self.m.instances[self.index]
+            .module
+            .interface(bundle.name())
+            .map_or(Role::Source, |i| i.role);
+        for p in bundle.ports(role) {
+            if p.input {
+                self.con(&p.name, super::expr::zero(p.ty));
+            } else {
+                self.open(&p.name);
+            }
+        }
         self
     }
 }

@@ -21,6 +21,7 @@
 
 use std::collections::BTreeMap;
 
+use seedchip_hdl::hw::{Interface, Role};
 use serde::{Deserialize, Serialize};
 
 use crate::verilator::PortInfo;
@@ -72,6 +73,35 @@ pub struct ConstraintError {
 }
 
 impl Constraints {
+    /// Constraints read from a seedchip module's interfaces: every sink stream gets a
+    /// valid/ready producer that holds its payload until accepted, and every source stream's
+    /// payload is compared only while its `valid` is high. Plain bundles add nothing.
+    pub fn from_interfaces(interfaces: &[Interface]) -> Constraints {
+        let mut c = Constraints::default();
+        for i in interfaces.iter().filter(|i| i.bundle.is_stream()) {
+            let b = &i.bundle;
+            match i.role {
+                Role::Sink => c.handshake.push(Handshake {
+                    valid: b.valid_port(),
+                    ready: b.ready_port(),
+                    data: b.payload_ports(),
+                    offer: None,
+                }),
+                Role::Source => {
+                    for port in b.payload_ports() {
+                        c.outputs.insert(
+                            port,
+                            OutputRule {
+                                when: b.valid_port(),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        c
+    }
+
     /// Parse TOML; `origin` names the file in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Constraints, ConstraintError> {
         toml::from_str(text).map_err(|e| ConstraintError {

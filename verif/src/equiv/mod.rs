@@ -72,37 +72,6 @@ impl EquivOptions {
     }
 }
 
-/// Constraints for the matrix engine's ports: both input streams follow valid/ready, and
-/// results matter only while `out_valid` is high.
-pub fn matrix_engine_constraints() -> Constraints {
-    use seedchip_hdl::chip::matrix_engine::port;
-    let handshake = |valid: &str, ready: &str, data: &[&str]| compare::Handshake {
-        valid: valid.into(),
-        ready: ready.into(),
-        data: data.iter().map(|d| d.to_string()).collect(),
-        offer: None,
-    };
-    let when = |w: &str| compare::OutputRule { when: w.into() };
-    Constraints {
-        inputs: Default::default(),
-        handshake: vec![
-            handshake(port::WEIGHT_VALID, port::WEIGHT_READY, &[port::WEIGHT_DATA]),
-            handshake(
-                port::ACT_VALID,
-                port::ACT_READY,
-                &[port::ACT_DATA, port::ACT_LAST],
-            ),
-        ],
-        outputs: [
-            (port::OUT_DATA, when(port::OUT_VALID)),
-            (port::OUT_LAST, when(port::OUT_VALID)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect(),
-    }
-}
-
 /// Errors of `equiv` (before any run).
 #[derive(Debug, thiserror::Error)]
 pub enum EquivError {
@@ -391,16 +360,17 @@ pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
     // models for mapped netlists) serve Yosys too.
     let (setup, gold_src, gate_src) = setup(opts)?;
     let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
-    let files = |s: &[Source]| -> String {
-        s.iter()
-            .filter_map(|x| match x {
-                Source::File(p) => std::fs::canonicalize(p)
-                    .ok()
-                    .map(|p| p.display().to_string()),
-                Source::Text { .. } => None,
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+    // Absolute, quoted paths: the script runs in the output directory, and a path may hold
+    // spaces.
+    let files = |s: &[Source]| -> Result<String, EquivError> {
+        let mut out = Vec::new();
+        for x in s {
+            if let Source::File(p) = x {
+                let abs = std::fs::canonicalize(p).map_err(tool::io_err("reading", p))?;
+                out.push(tool::quote_yosys(&abs)?);
+            }
+        }
+        Ok(out.join(" "))
     };
     let mut set_at = String::new();
     if let Some(r) = &setup.reset {
@@ -412,15 +382,17 @@ pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
             ));
         }
     }
+    // Memories become flip-flops and logic (`memory_map`): the SAT solver models registers,
+    // not memory cells.
     let script = format!(
         "# seedchip equiv --formal: equivalence miter proven by SAT temporal induction.\n\
-         read_verilog {gold}\nhierarchy -check -top {top}\nprep -top {top}\nflatten\nrename {top} seedchip_gold\ndesign -stash gold\n\
-         read_verilog {gate}\nhierarchy -check -top {gate_top}\nprep -top {gate_top}\nflatten\nrename {gate_top} seedchip_gate\ndesign -stash gate\n\
+         read_verilog {gold}\nhierarchy -check -top {top}\nprep -top {top}\nmemory_map\nopt_clean\nflatten\nrename {top} seedchip_gold\ndesign -stash gold\n\
+         read_verilog {gate}\nhierarchy -check -top {gate_top}\nprep -top {gate_top}\nmemory_map\nopt_clean\nflatten\nrename {gate_top} seedchip_gate\ndesign -stash gate\n\
          design -copy-from gold -as seedchip_gold seedchip_gold\ndesign -copy-from gate -as seedchip_gate seedchip_gate\n\
          miter -equiv -flatten -make_assert seedchip_gold seedchip_gate seedchip_miter\nhierarchy -top seedchip_miter\n\
          sat -prove-asserts -set-init-zero -tempinduct -maxsteps {depth} -show-inputs{set_at} seedchip_miter\n",
-        gold = files(&gold_src),
-        gate = files(&gate_src),
+        gold = files(&gold_src)?,
+        gate = files(&gate_src)?,
         top = opts.top,
     );
     let path = opts.out.join("formal.ys");

@@ -1,0 +1,105 @@
+//! Small idioms every unit needs: wrapping counters, lanes of packed buses, register arrays
+//! and delay lines. They live here, not in chip files.
+
+use super::expr::{cat, lit, mux, zero, Expr, ExprOps};
+use super::module::ModuleBuilder;
+use super::signal::{uint, Sig, Ty};
+
+/// `value + 1`, wrapping to 0 after `modulus - 1` (any modulus, not only powers of two).
+pub fn wrap_inc(value: impl ExprOps, modulus: u32) -> Expr {
+    let v = value.expr();
+    if modulus.is_power_of_two() && 1u64 << v.width() == modulus as u64 {
+        v.inc()
+    } else {
+        mux(v.eq(lit(v.ty(), modulus as i64 - 1)), zero(v.ty()), v.inc())
+    }
+}
+
+/// A counter register from 0 to `modulus - 1`.
+#[derive(Clone, Debug)]
+pub struct Counter {
+    /// The count (a constant 0 when `modulus` is 1).
+    pub value: Expr,
+    /// High when the count is `modulus - 1`.
+    pub last: Expr,
+}
+
+/// Lanes of a packed bus: lane `i` is bits `w*i + w-1 .. w*i` (lane 0 least significant).
+pub fn lanes(bus: impl ExprOps, lane_width: u32) -> Vec<Expr> {
+    let b = bus.expr();
+    (0..b.width() / lane_width.max(1))
+        .map(|i| lane(b.clone(), i, lane_width))
+        .collect()
+}
+
+/// Lane `i` of a packed bus of `lane_width`-bit lanes.
+pub fn lane(bus: impl ExprOps, i: u32, lane_width: u32) -> Expr {
+    bus.expr()
+        .slice(lane_width * i + lane_width - 1, lane_width * i)
+}
+
+/// A packed bus from lanes, lane 0 least significant (the inverse of [`lanes`]).
+pub fn from_lanes<E: Into<Expr>>(lanes: impl IntoIterator<Item = E>) -> Expr {
+    let mut v: Vec<Expr> = lanes.into_iter().map(Into::into).collect();
+    v.reverse();
+    cat(v)
+}
+
+impl ModuleBuilder {
+    /// A counter `name` from 0 to `modulus - 1` that advances at edges where `enable` is high
+    /// and wraps to 0 after the last value. Resets to 0.
+    pub fn counter(&mut self, name: &str, modulus: u32, enable: impl Into<Expr>) -> Counter {
+        if modulus <= 1 {
+            return Counter {
+                value: zero(uint(1)),
+                last: lit(uint(1), 1),
+            };
+        }
+        let width = crate::hw::clog2(modulus as u64);
+        let value = self.reg(name, uint(width), 0);
+        self.next_en(value, enable, wrap_inc(value, modulus));
+        Counter {
+            value: value.into(),
+            last: value.eq_lit(modulus as i64 - 1),
+        }
+    }
+
+    /// `n` control registers `name_<i>` of type `ty`, each reset to `reset`.
+    pub fn reg_array(&mut self, name: &str, n: u32, ty: Ty, reset: i64) -> Vec<Sig> {
+        (0..n)
+            .map(|i| self.reg(&format!("{name}_{i}"), ty, reset))
+            .collect()
+    }
+
+    /// `n` datapath registers `name_<i>` (no reset; never read before written).
+    pub fn data_reg_array(&mut self, name: &str, n: u32, ty: Ty) -> Vec<Sig> {
+        (0..n)
+            .map(|i| self.data_reg(&format!("{name}_{i}"), ty))
+            .collect()
+    }
+
+    /// `value` delayed by `cycles` datapath registers `name_d0`, `name_d1`, ...
+    pub fn delay(&mut self, name: &str, value: impl Into<Expr>, cycles: u32) -> Expr {
+        let mut v: Expr = value.into();
+        for stage in 0..cycles {
+            let q = self.data_reg(&format!("{name}_d{stage}"), v.ty());
+            self.next(q, v);
+            v = q.into();
+        }
+        v
+    }
+
+    /// A shift register of bits (a control register, reset to 0): bit `k` holds `input` as it
+    /// was `k + 1` cycles ago. Returns the register.
+    pub fn history(&mut self, name: &str, input: impl Into<Expr>, length: u32) -> Sig {
+        let reg = self.reg(name, uint(length), 0);
+        let input = input.into();
+        let next = if length == 1 {
+            input
+        } else {
+            cat([reg.slice(length - 2, 0), input])
+        };
+        self.next(reg, next);
+        reg
+    }
+}
