@@ -52,7 +52,7 @@ configuration gives byte-identical files."
     Synth(cmd::synth::SynthArgs),
     /// Compare two designs: randomized simulation with shrinking and waveforms, or --formal.
     #[command(
-        after_help = "Both designs start from the same state, get the same reset and the same constrained-random inputs; every output is compared every cycle after reset. A run is one random stimulus of --cycles cycles (run i uses seed + i); the last line is `N passed, M failed` counting runs. On a difference: the cycle, port and both values, a shrunk minimal stimulus (saved for --replay) and VCDs of both designs. --formal exits 0 proven, 1 counterexample, 3 inconclusive."
+        after_help = "Both designs start from the same state, get the same reset and the same constrained-random inputs; every output is compared every cycle after reset. A run is one random stimulus of --cycles cycles (run i uses seed + i); the last line is `N passed, M failed` counting runs. On a difference: the cycle, port and both values, a shrunk minimal stimulus (saved for --replay) and VCDs of both designs.\n\nExit status: 0 equivalent (every run passed, or proven); 1 a difference (a failed run, or a formal counterexample); 3 inconclusive (--formal found neither); 2 bad usage or a tool error."
     )]
     Equiv(cmd::equiv::EquivArgs),
     /// Write the PPA table (sky130 area and Fmax, FPGA utilisation and Fmax) to docs/ppa.md.
@@ -61,7 +61,20 @@ configuration gives byte-identical files."
     Bench(cmd::bench::BenchArgs),
 }
 
+/// A closed stdout (`seedchip generate ... | head -1`) ends the command quietly, as it ends
+/// any Unix tool: Rust ignores SIGPIPE by default, which turns the next `println!` into a
+/// panic, so restore the default disposition.
+fn quiet_on_closed_stdout() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Generate(a) => cmd::generate::run(a),
@@ -75,7 +88,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(2)
         }
     }
 }

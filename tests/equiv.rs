@@ -301,11 +301,11 @@ fn rtl_against_rtl_with_an_injected_difference_fails() {
                 return p.clone();
             }
             let t = std::fs::read_to_string(p).unwrap();
-            assert!(t.contains("psum_q <= psum_in + "));
+            assert!(t.contains("psum_q <= north_psum + "));
             let q = dir.path().join(&name);
             std::fs::write(
                 &q,
-                t.replacen("psum_q <= psum_in + ", "psum_q <= psum_in - ", 1),
+                t.replacen("psum_q <= north_psum + ", "psum_q <= north_psum - ", 1),
             )
             .unwrap();
             q

@@ -155,6 +155,65 @@ pub fn run(
     Ok(text)
 }
 
+/// How a run with a time limit ended.
+#[derive(Debug)]
+pub enum Limited {
+    /// The tool finished successfully; its output.
+    Done(String),
+    /// The time limit passed; the tool was stopped. Its output so far.
+    TimedOut(String),
+}
+
+/// [`run`] with a time limit: a tool still running after `limit` is killed and the run ends
+/// as [`Limited::TimedOut`] (its log keeps what it printed). A tool that fails is an error.
+pub fn run_limited(
+    program: &Path,
+    what: &str,
+    args: &[String],
+    dir: &Path,
+    log: &str,
+    limit: std::time::Duration,
+) -> Result<Limited, ToolError> {
+    use std::process::Stdio;
+    let log_path: PathBuf = dir.join(log);
+    let file = std::fs::File::create(&log_path).map_err(io_err("creating log", &log_path))?;
+    let err = file
+        .try_clone()
+        .map_err(io_err("creating log", &log_path))?;
+    let name = program.display().to_string();
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(file))
+        .stderr(Stdio::from(err))
+        .spawn()
+        .map_err(|e| spawn_error(&name, e))?;
+    let start = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait().map_err(io_err("waiting for", program))? {
+            Some(status) => break Some(status),
+            None if start.elapsed() >= limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            None => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    };
+    let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+    match status {
+        None => Ok(Limited::TimedOut(text)),
+        Some(s) if s.success() => Ok(Limited::Done(text)),
+        Some(s) => Err(ToolError::Failed {
+            what: what.to_string(),
+            status: s.to_string(),
+            log: log_path.display().to_string(),
+            excerpt: excerpt(&text),
+        }),
+    }
+}
+
 /// Fill the `{{KEY}}` placeholders of `template` (named `name` in errors) in one pass: values
 /// are inserted as they are and never scanned again, so a value may itself contain `{{`.
 pub fn render(name: &str, template: &str, values: &[(&str, String)]) -> Result<String, ToolError> {
@@ -284,6 +343,40 @@ mod tests {
         assert!(std::fs::read_to_string(dir.path().join("t.log"))
             .unwrap()
             .contains("first"));
+    }
+
+    #[test]
+    fn a_run_past_its_limit_is_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = ["-c".to_string(), "echo started; sleep 30".to_string()];
+        let t = std::time::Instant::now();
+        let r = run_limited(
+            Path::new("sh"),
+            "sh",
+            &args,
+            dir.path(),
+            "l.log",
+            std::time::Duration::from_millis(300),
+        )
+        .unwrap();
+        assert!(
+            matches!(r, Limited::TimedOut(ref out) if out.contains("started")),
+            "{r:?}"
+        );
+        assert!(t.elapsed() < std::time::Duration::from_secs(20));
+        let r = run_limited(
+            Path::new("sh"),
+            "sh",
+            &["-c".into(), "echo fine".into()],
+            dir.path(),
+            "m.log",
+            std::time::Duration::from_secs(20),
+        )
+        .unwrap();
+        assert!(
+            matches!(r, Limited::Done(ref out) if out.contains("fine")),
+            "{r:?}"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub struct BenchArgs {
     #[arg(long, default_value = "4x4,16x16", value_delimiter = ',')]
     pub engines: Vec<String>,
     /// Randomized verification cases for the cases/s figure (4x4 engine).
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
     pub cases: u64,
 }
 
@@ -70,9 +70,10 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         let model = model?;
         // Raw clocking: step() with inputs held.
         let mut sim = model.sim(XInit::Zeros)?;
-        sim.reset(2);
+        sim.reset(2)?;
         let steps = 200_000 / (r as u64 * c as u64 / 16).max(1);
-        let (_, secs) = timed(|| sim.steps(steps));
+        let (stepped, secs) = timed(|| sim.steps(steps));
+        stepped?;
         let raw = steps as f64 / secs;
         // Through the harness: a long GEMM with full handshaking and per-row checking.
         let shape = EngineShape::new(&cfg.matrix);

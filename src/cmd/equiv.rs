@@ -38,11 +38,11 @@ pub struct EquivArgs {
     pub top: String,
     #[arg(long, value_name = "NAME")]
     pub gate_top: Option<String>,
-    /// Cycles per run (after reset).
-    #[arg(long, default_value_t = 1000)]
-    pub cycles: usize,
-    /// Random runs; run i uses seed + i. The final line counts runs.
-    #[arg(long, default_value_t = 8)]
+    /// Cycles per run (after reset), at least 1.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub cycles: u64,
+    /// Random runs (at least 1); run i uses seed + i. The final line counts runs.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..))]
     pub runs: u64,
     /// Seed of the first run (random and printed when omitted).
     #[arg(long)]
@@ -83,13 +83,17 @@ pub struct EquivArgs {
     /// --formal: induction and bounded-check depth, in clock cycles.
     #[arg(long, default_value_t = 20, requires = "formal")]
     pub depth: u32,
+    /// --formal: seconds allowed for the proof; past them the verdict is inconclusive (exit 3).
+    #[arg(long, default_value_t = 600, requires = "formal", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
 }
 
 pub fn run(a: EquivArgs) -> Result<ExitCode> {
     let seed = a.seed.unwrap_or_else(super::clock_seed);
     let mut opts = EquivOptions::new(a.gold.clone(), a.gate.clone(), &a.top);
     opts.gate_top = a.gate_top.clone();
-    opts.cycles = a.cycles;
+    opts.cycles = a.cycles as usize;
+    opts.formal_timeout = std::time::Duration::from_secs(a.timeout);
     opts.runs = a.runs;
     opts.seed = seed;
     opts.reset = a.reset.clone();
@@ -120,28 +124,37 @@ pub fn run(a: EquivArgs) -> Result<ExitCode> {
         files(&a.gate)
     );
     if a.formal {
+        let log = |name: &str| a.out.join(name).display().to_string();
         return Ok(match equiv::formal(&opts, a.depth)? {
-            Verdict::Proven => {
+            Verdict::Proven { by } => {
                 println!(
-                    "formal: proven equivalent (SAT temporal induction; log {})",
-                    a.out.join("formal.log").display()
+                    "formal: proven equivalent by {by} (logs in {})",
+                    a.out.display()
                 );
                 ExitCode::SUCCESS
             }
             Verdict::Counterexample(inputs) => {
                 println!(
                     "formal: counterexample (inputs per step; log {}):",
-                    a.out.join("formal.log").display()
+                    log("formal.log")
                 );
                 for (step, port, value) in inputs {
                     println!("  step {step}: {port} = {value}");
                 }
-                ExitCode::FAILURE
+                ExitCode::from(1)
             }
-            Verdict::Inconclusive { depth } => {
-                println!(
-                    "formal: inconclusive at depth {depth}: no counterexample within {depth} cycles of reset, but induction did not close (raise --depth, or simulate)"
-                );
+            Verdict::Inconclusive { depth, timed_out } => {
+                if timed_out {
+                    println!(
+                        "formal: inconclusive: the {} s limit passed before a proof or a counterexample (raise --timeout, or simulate; logs in {})",
+                        a.timeout,
+                        a.out.display()
+                    );
+                } else {
+                    println!(
+                        "formal: inconclusive at depth {depth}: no counterexample within {depth} cycles of reset, but induction did not close (raise --depth, or simulate)"
+                    );
+                }
                 ExitCode::from(3)
             }
         });

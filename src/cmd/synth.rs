@@ -34,10 +34,10 @@ pub struct SynthArgs {
     #[arg(long)]
     pub check_equiv: bool,
     /// --check-equiv: runs and cycles per run.
-    #[arg(long, default_value_t = 4, requires = "check_equiv")]
+    #[arg(long, default_value_t = 4, requires = "check_equiv", value_parser = clap::value_parser!(u64).range(1..))]
     pub equiv_runs: u64,
-    #[arg(long, default_value_t = 2000, requires = "check_equiv")]
-    pub equiv_cycles: usize,
+    #[arg(long, default_value_t = 2000, requires = "check_equiv", value_parser = clap::value_parser!(u64).range(1..))]
+    pub equiv_cycles: u64,
 }
 
 pub fn run(args: SynthArgs) -> Result<ExitCode> {
@@ -74,7 +74,7 @@ pub fn run(args: SynthArgs) -> Result<ExitCode> {
         &report.top,
     );
     opts.runs = args.equiv_runs;
-    opts.cycles = args.equiv_cycles;
+    opts.cycles = args.equiv_cycles as usize;
     opts.liberty = opts_liberty;
     // The top's stream interfaces say how to drive it: valid/ready producers on its sinks,
     // payload compared while valid on its sources.

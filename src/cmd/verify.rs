@@ -14,8 +14,8 @@ use crate::ConfigArg;
 pub struct VerifyArgs {
     #[command(flatten)]
     pub config: ConfigArg,
-    /// Number of random cases.
-    #[arg(long, default_value_t = 200)]
+    /// Number of random cases (at least 1).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
     pub cases: u64,
     /// Seed of the run (random and printed when omitted).
     #[arg(long)]

@@ -137,7 +137,7 @@ impl EngineHarness {
         for id in [p.weight_valid, p.act_valid, p.act_last, p.out_ready] {
             sim.set_u64(id, 0)?;
         }
-        sim.reset(2);
+        sim.reset(2)?;
         // The engine holds its handshakes off while its reset travels through the array.
         let mut waited = 0;
         while !sim.get_bool(p.weight_ready) {
@@ -148,7 +148,7 @@ impl EngineHarness {
                     cycles: waited as u64,
                 });
             }
-            sim.step();
+            sim.step()?;
             waited += 1;
         }
         let noise = match init {
@@ -301,7 +301,7 @@ impl EngineHarness {
                     what: "out_valid dropped before the result row was taken".into(),
                 });
             }
-            self.sim.step();
+            self.sim.step()?;
             if w_fire {
                 wi += 1;
                 w_hold = false;

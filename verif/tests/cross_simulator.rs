@@ -66,7 +66,7 @@ fn a_changed_design_is_seen_by_the_comparison() {
         .into_iter()
         .map(|s| match s {
             Source::Text { name, text } if name.starts_with("pe_p") => Source::Text {
-                text: text.replacen("psum_q <= psum_in + ", "psum_q <= psum_in - ", 1),
+                text: text.replacen("psum_q <= north_psum + ", "psum_q <= north_psum - ", 1),
                 name,
             },
             other => other,

@@ -209,8 +209,8 @@ fn a_wrong_pe_operator_is_caught_and_shrunk() {
     let f = assert_caught(
         mutant(
             "pe_p",
-            "psum_q <= psum_in + ".into(),
-            "psum_q <= psum_in - ".into(),
+            "psum_q <= north_psum + ".into(),
+            "psum_q <= north_psum - ".into(),
         ),
         "psum subtract",
     );
@@ -226,10 +226,10 @@ fn swapped_pe_inputs_are_caught() {
         if !name.starts_with("systolic_array") {
             return text.to_string();
         }
-        let t = text.replacen("(act_in[7:0])", "(LANE0)", 1);
-        let t = t.replacen("(act_in[15:8])", "(act_in[7:0])", 1);
+        let t = text.replacen("(west_act[7:0])", "(LANE0)", 1);
+        let t = t.replacen("(west_act[15:8])", "(west_act[7:0])", 1);
         assert_ne!(t, text);
-        t.replacen("(LANE0)", "(act_in[15:8])", 1)
+        t.replacen("(LANE0)", "(west_act[15:8])", 1)
     }));
     assert_caught(m, "swapped activation lanes");
 }

@@ -225,14 +225,15 @@ impl Pair {
         self.gate.set(b, v)
     }
 
-    fn step(&mut self, clocked: bool) {
+    fn step(&mut self, clocked: bool) -> Result<(), BridgeError> {
         if clocked {
-            self.gold.step();
-            self.gate.step();
+            self.gold.step()?;
+            self.gate.step()?;
         } else {
             self.gold.sample();
             self.gate.sample();
         }
+        Ok(())
     }
 }
 
@@ -306,7 +307,7 @@ pub fn run(
         let on = Bits::from_u64_wrapping(1, !r.active_low as u64);
         pair.set(rst, &on)?;
         for _ in 0..r.cycles.max(1) {
-            pair.step(clocked);
+            pair.step(clocked)?;
             cycle += 1;
         }
         pair.set(rst, &Bits::from_u64_wrapping(1, r.active_low as u64))?;
@@ -389,7 +390,7 @@ pub fn run(
                 held[k] = None;
             }
         }
-        pair.step(clocked);
+        pair.step(clocked)?;
         cycle += 1;
     }
     pair.gold.trace_close();

@@ -43,6 +43,8 @@ pub struct EquivOptions {
     pub replay: Option<PathBuf>,
     /// Runs allowed for shrinking a failure.
     pub shrink_budget: usize,
+    /// `--formal`: time allowed for the whole proof; past it the verdict is inconclusive.
+    pub formal_timeout: std::time::Duration,
 }
 
 impl EquivOptions {
@@ -68,6 +70,7 @@ impl EquivOptions {
             out: PathBuf::from("equiv-out"),
             replay: None,
             shrink_budget: 400,
+            formal_timeout: std::time::Duration::from_secs(600),
         }
     }
 }
@@ -249,17 +252,7 @@ pub fn simulate(
                     p.display()
                 ))
             })?;
-            let names: Vec<String> = setup.driven_inputs().into_iter().map(|p| p.name).collect();
-            if saved.stimulus.inputs != names
-                || saved.stimulus.cycles.iter().any(|c| c.len() != names.len())
-            {
-                return Err(EquivError::Usage(format!(
-                    "`{}` drives inputs {:?}, these designs have {:?}",
-                    p.display(),
-                    saved.stimulus.inputs,
-                    names
-                )));
-            }
+            check_saved(&setup, &saved, &p.display().to_string())?;
             setup.reset = saved.reset;
             setup.clock = saved.clock;
             setup.constraints = saved.constraints;
@@ -287,6 +280,75 @@ pub fn simulate(
         }
     }
     Ok(report)
+}
+
+/// A saved stimulus must fit these designs: the same clock, a reset that is a 1-bit input,
+/// constraints naming real ports, and values for exactly the inputs it would drive here.
+fn check_saved(setup: &Setup, saved: &Saved, origin: &str) -> Result<(), EquivError> {
+    let bad = |what: String| EquivError::Usage(format!("`{origin}`: {what}"));
+    if saved.clock != setup.clock {
+        return Err(bad(format!(
+            "its clock is {}, but these designs' clock is {}",
+            saved
+                .clock
+                .as_deref()
+                .map_or("none".into(), |c| format!("`{c}`")),
+            setup
+                .clock
+                .as_deref()
+                .map_or("none".into(), |c| format!("`{c}`"))
+        )));
+    }
+    let ports = setup.gold.ports();
+    if let Some(r) = &saved.reset {
+        if !ports
+            .iter()
+            .any(|p| p.name == r.port && p.input && p.width == 1)
+        {
+            return Err(bad(format!(
+                "its reset `{}` is not a 1-bit input of `{}`",
+                r.port,
+                setup.gold.top()
+            )));
+        }
+        if setup.clock.is_none() {
+            return Err(bad("it has a reset but the designs have no clock".into()));
+        }
+    }
+    saved.constraints.validate(ports, origin)?;
+    let swapped = Setup {
+        reset: saved.reset.clone(),
+        clock: saved.clock.clone(),
+        ..setup.clone()
+    };
+    let inputs = swapped.driven_inputs();
+    let names: Vec<&str> = inputs.iter().map(|p| p.name.as_str()).collect();
+    if saved.stimulus.inputs != names {
+        return Err(bad(format!(
+            "it drives inputs {:?}; with its clock and reset these designs have {:?}",
+            saved.stimulus.inputs, names
+        )));
+    }
+    for (k, cycle) in saved.stimulus.cycles.iter().enumerate() {
+        if cycle.len() != inputs.len() {
+            return Err(bad(format!(
+                "cycle {k} has {} values for {} inputs",
+                cycle.len(),
+                inputs.len()
+            )));
+        }
+        for (v, p) in cycle.iter().zip(&inputs) {
+            if v.width() > p.width {
+                return Err(bad(format!(
+                    "cycle {k}: a {}-bit value for the {}-bit input `{}`",
+                    v.width(),
+                    p.width,
+                    p.name
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn failure(
@@ -343,18 +405,40 @@ fn failure(
 /// Verdict of the formal check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    Proven,
+    /// Equivalent; `by` names the method that closed the proof.
+    Proven { by: &'static str },
     /// Inputs per step of the counterexample: (step, port, value).
     Counterexample(Vec<(u32, String, String)>),
-    /// No counterexample within `depth` steps of reset, but induction did not close.
-    Inconclusive {
-        depth: u32,
-    },
+    /// No counterexample within `depth` steps of reset, but no proof either; `timed_out`
+    /// when the time limit ended the search.
+    Inconclusive { depth: u32, timed_out: bool },
 }
 
-/// Formal equivalence with Yosys: flatten both designs, build an equivalence miter and prove
-/// its assertion by SAT-based temporal induction from the zero state (reset applied for the
-/// first cycles when the designs have one), up to `depth` steps.
+/// Method of [`formal`]'s first stage.
+pub const BY_MATCHING: &str =
+    "register matching and induction (Yosys equiv_make, equiv_simple, equiv_induct)";
+/// Method of [`formal`]'s second stage.
+pub const BY_MITER: &str = "SAT temporal induction on an equivalence miter";
+
+/// The Yosys commands that read one side, flatten it, map memories to flip-flops (the SAT
+/// solvers model registers, not memory cells) and stash it as `name`.
+fn read_side(files: &str, top: &str, name: &str) -> String {
+    format!(
+        "read_verilog {files}\nhierarchy -check -top {top}\nprep -top {top}\nmemory_map\nopt_clean\nflatten\n\
+         rename {top} {name}\ndesign -stash {name}\n"
+    )
+}
+
+/// Formal equivalence with Yosys, in two stages, within `opts.formal_timeout`:
+/// 1. register matching: `equiv_make` pairs the signals of the two designs by name (a
+///    netlist keeps its RTL's register names), `equiv_simple` and `equiv_induct` prove each
+///    pair by SAT and induction. An X in the gold design is a don't-care (`-undef`), as in
+///    Yosys `eqy` and commercial checkers: the gate may resolve it to any value. This proves
+///    a design equal to its own synthesised netlist, memories and multipliers included.
+/// 2. when stage 1 leaves pairs unproven (different state encodings, or a real difference):
+///    an equivalence miter proven by SAT temporal induction from the zero state (reset
+///    applied for the first cycles when the designs have one), up to `depth` steps, which
+///    either proves, finds a counterexample, or stops inconclusive.
 pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
     // The simulation setup checks the ports and finds the reset; its sources (with cell
     // models for mapped netlists) serve Yosys too.
@@ -372,6 +456,38 @@ pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
         }
         Ok(out.join(" "))
     };
+    let sides = format!(
+        "{}{}design -copy-from gold -as seedchip_gold gold\ndesign -copy-from gate -as seedchip_gate gate\n",
+        read_side(&files(&gold_src)?, &opts.top, "gold"),
+        read_side(&files(&gate_src)?, &gate_top, "gate"),
+    );
+    let start = std::time::Instant::now();
+    let yosys = |name: &str, script: String, limit| -> Result<tool::Limited, EquivError> {
+        let path = opts.out.join(format!("{name}.ys"));
+        std::fs::write(&path, script).map_err(tool::io_err("writing", &path))?;
+        Ok(tool::run_limited(
+            Path::new("yosys"),
+            &format!("yosys ({name})"),
+            &["-s".into(), format!("{name}.ys")],
+            &opts.out,
+            &format!("{name}.log"),
+            limit,
+        )?)
+    };
+
+    // Stage 1: register matching.
+    let matching = format!(
+        "# seedchip equiv --formal, stage 1: register matching and induction.\n{sides}\
+         equiv_make seedchip_gold seedchip_gate seedchip_equiv\nhierarchy -top seedchip_equiv\n\
+         async2sync\nequiv_simple -undef\nequiv_induct -undef -seq 5\nequiv_status\n"
+    );
+    if let tool::Limited::Done(log) = yosys("formal_match", matching, opts.formal_timeout / 2)? {
+        if log.contains("Equivalence successfully proven!") {
+            return Ok(Verdict::Proven { by: BY_MATCHING });
+        }
+    }
+
+    // Stage 2: the miter, with what is left of the time.
     let mut set_at = String::new();
     if let Some(r) = &setup.reset {
         for step in 1..=r.cycles {
@@ -382,42 +498,32 @@ pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
             ));
         }
     }
-    // Memories become flip-flops and logic (`memory_map`): the SAT solver models registers,
-    // not memory cells.
-    let script = format!(
-        "# seedchip equiv --formal: equivalence miter proven by SAT temporal induction.\n\
-         read_verilog {gold}\nhierarchy -check -top {top}\nprep -top {top}\nmemory_map\nopt_clean\nflatten\nrename {top} seedchip_gold\ndesign -stash gold\n\
-         read_verilog {gate}\nhierarchy -check -top {gate_top}\nprep -top {gate_top}\nmemory_map\nopt_clean\nflatten\nrename {gate_top} seedchip_gate\ndesign -stash gate\n\
-         design -copy-from gold -as seedchip_gold seedchip_gold\ndesign -copy-from gate -as seedchip_gate seedchip_gate\n\
+    let miter = format!(
+        "# seedchip equiv --formal, stage 2: equivalence miter, SAT temporal induction.\n{sides}\
          miter -equiv -flatten -make_assert seedchip_gold seedchip_gate seedchip_miter\nhierarchy -top seedchip_miter\n\
-         sat -prove-asserts -set-init-zero -tempinduct -maxsteps {depth} -show-inputs{set_at} seedchip_miter\n",
-        gold = files(&gold_src)?,
-        gate = files(&gate_src)?,
-        top = opts.top,
+         sat -prove-asserts -set-init-zero -tempinduct -maxsteps {depth} -show-inputs{set_at} seedchip_miter\n"
     );
-    let path = opts.out.join("formal.ys");
-    std::fs::write(&path, script).map_err(tool::io_err("writing", &path))?;
-    let log = tool::run(
-        Path::new("yosys"),
-        "yosys (formal)",
-        &["-s".into(), "formal.ys".into()],
-        &opts.out,
-        "formal.log",
-    )?;
-    parse_verdict(&log, depth).ok_or_else(|| {
-        EquivError::Flow(FlowError::Parse {
-            what: format!(
-                "no verdict in the Yosys SAT log `{}`",
-                opts.out.join("formal.log").display()
-            ),
-        })
-    })
+    let left = opts.formal_timeout.saturating_sub(start.elapsed());
+    match yosys("formal", miter, left)? {
+        tool::Limited::TimedOut(_) => Ok(Verdict::Inconclusive {
+            depth,
+            timed_out: true,
+        }),
+        tool::Limited::Done(log) => parse_verdict(&log, depth).ok_or_else(|| {
+            EquivError::Flow(FlowError::Parse {
+                what: format!(
+                    "no verdict in the Yosys SAT log `{}`",
+                    opts.out.join("formal.log").display()
+                ),
+            })
+        }),
+    }
 }
 
 /// Read the verdict of `sat -tempinduct` from a Yosys log.
 pub fn parse_verdict(log: &str, depth: u32) -> Option<Verdict> {
     if log.contains("Induction step proven: SUCCESS!") || log.contains("no model found: SUCCESS!") {
-        return Some(Verdict::Proven);
+        return Some(Verdict::Proven { by: BY_MITER });
     }
     if log.contains("model found for base case: FAIL!") || log.contains("model found: FAIL!") {
         let mut inputs = Vec::new();
@@ -436,5 +542,8 @@ pub fn parse_verdict(log: &str, depth: u32) -> Option<Verdict> {
         return Some(Verdict::Counterexample(inputs));
     }
     log.contains("Reached maximum number of time steps")
-        .then_some(Verdict::Inconclusive { depth })
+        .then_some(Verdict::Inconclusive {
+            depth,
+            timed_out: false,
+        })
 }

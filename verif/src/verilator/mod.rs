@@ -54,6 +54,10 @@ pub enum BridgeError {
     DriveOutput { port: String },
     #[error("tracing to `{path}`: {reason}")]
     Trace { path: String, reason: String },
+    #[error("design `{top}` has no clock port `clk`; name the clock with Sim::with_clock")]
+    NoClock { top: String },
+    #[error("design `{top}` has no reset port `rst`; name the reset with Sim::with_reset")]
+    NoReset { top: String },
     #[error("{0}")]
     Usage(String),
 }

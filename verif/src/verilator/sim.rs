@@ -328,12 +328,9 @@ impl Sim {
         self.write(PortId(index), &[v as u32, 0]);
     }
 
-    fn clock_index(&self) -> usize {
-        self.clock.unwrap_or_else(|| {
-            panic!(
-                "design `{}` has no `clk` port; name the clock with with_clock()",
-                self.model.top
-            )
+    fn clock_index(&self) -> Result<usize> {
+        self.clock.ok_or_else(|| BridgeError::NoClock {
+            top: self.model.top.clone(),
         })
     }
 
@@ -378,8 +375,9 @@ impl Sim {
     }
 
     /// One clock cycle: rising edge, then falling edge. Trace samples at 10 ns per cycle.
-    pub fn step(&mut self) {
-        let clk = self.clock_index();
+    /// A design without a clock is an error (use [`Sim::sample`]).
+    pub fn step(&mut self) -> Result<()> {
+        let clk = self.clock_index()?;
         self.settle();
         if self.recording.is_some() {
             self.record_cycle();
@@ -392,6 +390,7 @@ impl Sim {
         self.eval();
         self.time += 10;
         self.cycle += 1;
+        Ok(())
     }
 
     /// For designs without a clock: settle the inputs and record one time step (in the
@@ -407,24 +406,25 @@ impl Sim {
     }
 
     /// `n` clock cycles.
-    pub fn steps(&mut self, n: u64) {
+    pub fn steps(&mut self, n: u64) -> Result<()> {
         for _ in 0..n {
-            self.step();
+            self.step()?;
         }
+        Ok(())
     }
 
     /// Hold reset high for `cycles` clock cycles, then release it.
-    pub fn reset(&mut self, cycles: u64) {
-        let rst = self.reset.unwrap_or_else(|| {
-            panic!(
-                "design `{}` has no `rst` port; name it with with_reset()",
-                self.model.top
-            )
-        });
+    /// A design without a reset (or a clock) is an error.
+    pub fn reset(&mut self, cycles: u64) -> Result<()> {
+        let rst = self.reset.ok_or_else(|| BridgeError::NoReset {
+            top: self.model.top.clone(),
+        })?;
+        self.clock_index()?;
         self.drive_bit(rst, true);
-        self.steps(cycles.max(1));
+        self.steps(cycles.max(1))?;
         self.drive_bit(rst, false);
         self.eval();
+        Ok(())
     }
 
     /// Clock cycles run so far.
