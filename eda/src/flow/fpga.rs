@@ -11,7 +11,7 @@ use super::{file_args, fill, parse, read, templates, write, yosys, FlowError, Sy
 use crate::tool::{clip, io_err, run, ToolError};
 
 #[derive(Clone, Copy, PartialEq)]
-pub(crate) enum Family {
+pub enum Family {
     Ice40,
     Ecp5,
 }
@@ -102,7 +102,7 @@ fn shorten(line: &str) -> String {
 }
 
 /// A YoWASP tool from the project's `.venv` (created by scripts/setup.sh) or from PATH.
-fn yowasp(tool: &str) -> PathBuf {
+pub fn yowasp(tool: &str) -> PathBuf {
     let mut candidates = Vec::new();
     if let Ok(v) = std::env::var("SEEDCHIP_VENV") {
         candidates.push(PathBuf::from(v).join("bin").join(tool));

@@ -45,6 +45,10 @@ pub struct EquivOptions {
     pub shrink_budget: usize,
     /// `--formal`: time allowed for the whole proof; past it the verdict is inconclusive.
     pub formal_timeout: std::time::Duration,
+    /// Preprocessor defines for both designs: `NAME` or `NAME=VALUE` (`-D`).
+    pub defines: Vec<String>,
+    /// Include directories for both designs (`-I`).
+    pub include_dirs: Vec<PathBuf>,
 }
 
 impl EquivOptions {
@@ -71,7 +75,23 @@ impl EquivOptions {
             replay: None,
             shrink_budget: 400,
             formal_timeout: std::time::Duration::from_secs(600),
+            defines: Vec::new(),
+            include_dirs: Vec::new(),
         }
+    }
+
+    /// `-DNAME[=VALUE]` and `-I<dir>` as Verilator and Yosys's `read_verilog` both take them.
+    pub fn preprocessor_args(&self) -> Vec<String> {
+        self.defines
+            .iter()
+            .map(|d| format!("-D{d}"))
+            .chain(self.include_dirs.iter().map(|d| {
+                format!(
+                    "-I{}",
+                    std::fs::canonicalize(d).unwrap_or(d.clone()).display()
+                )
+            }))
+            .collect()
     }
 }
 
@@ -151,12 +171,17 @@ fn side_sources(
     Ok(sources)
 }
 
-fn build(sources: &[Source], top: &str, trace: bool) -> Result<Arc<Model>, EquivError> {
-    let opts = BuildOptions {
+fn build(
+    opts: &EquivOptions,
+    sources: &[Source],
+    top: &str,
+    trace: bool,
+) -> Result<Arc<Model>, EquivError> {
+    let build = BuildOptions {
         trace: trace.then_some(TraceKind::Vcd),
-        ..Default::default()
+        verilator_args: opts.preprocessor_args(),
     };
-    Ok(Model::build(sources, top, &opts)?)
+    Ok(Model::build(sources, top, &build)?)
 }
 
 /// Build both designs, check their ports, and assemble the comparison setup.
@@ -165,8 +190,8 @@ pub fn setup(opts: &EquivOptions) -> Result<(Setup, Vec<Source>, Vec<Source>), E
     let gold_src = side_sources(&opts.gold, opts, "gold")?;
     let gate_src = side_sources(&opts.gate, opts, "gate")?;
     let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
-    let gold = build(&gold_src, &opts.top, false)?;
-    let gate = build(&gate_src, &gate_top, false)?;
+    let gold = build(opts, &gold_src, &opts.top, false)?;
+    let gate = build(opts, &gate_src, &gate_top, false)?;
     let diffs = compare::port_differences(gold.ports(), gate.ports());
     if !diffs.is_empty() {
         return Err(EquivError::Ports(diffs));
@@ -377,8 +402,8 @@ fn failure(
     // Waveforms of the minimal stimulus on both designs.
     let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
     let traced = Setup {
-        gold: build(gold_src, &opts.top, true)?,
-        gate: build(gate_src, &gate_top, true)?,
+        gold: build(opts, gold_src, &opts.top, true)?,
+        gate: build(opts, gate_src, &gate_top, true)?,
         ..setup.clone()
     };
     let (gv, tv) = (opts.out.join("gold.vcd"), opts.out.join("gate.vcd"));
@@ -422,9 +447,9 @@ pub const BY_MITER: &str = "SAT temporal induction on an equivalence miter";
 
 /// The Yosys commands that read one side, flatten it, map memories to flip-flops (the SAT
 /// solvers model registers, not memory cells) and stash it as `name`.
-fn read_side(files: &str, top: &str, name: &str) -> String {
+fn read_side(flags: &str, files: &str, top: &str, name: &str) -> String {
     format!(
-        "read_verilog {files}\nhierarchy -check -top {top}\nprep -top {top}\nmemory_map\nopt_clean\nflatten\n\
+        "read_verilog {flags}{files}\nhierarchy -check -top {top}\nprep -top {top}\nmemory_map\nopt_clean\nflatten\n\
          rename {top} {name}\ndesign -stash {name}\n"
     )
 }
@@ -456,10 +481,17 @@ pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
         }
         Ok(out.join(" "))
     };
+    let mut flags = String::new();
+    for a in opts.preprocessor_args() {
+        match a.strip_prefix("-I") {
+            Some(dir) => flags.push_str(&format!("-I{} ", tool::quote_yosys(Path::new(dir))?)),
+            None => flags.push_str(&format!("{a} ")),
+        }
+    }
     let sides = format!(
         "{}{}design -copy-from gold -as seedchip_gold gold\ndesign -copy-from gate -as seedchip_gate gate\n",
-        read_side(&files(&gold_src)?, &opts.top, "gold"),
-        read_side(&files(&gate_src)?, &gate_top, "gate"),
+        read_side(&flags, &files(&gold_src)?, &opts.top, "gold"),
+        read_side(&flags, &files(&gate_src)?, &gate_top, "gate"),
     );
     let start = std::time::Instant::now();
     let yosys = |name: &str, script: String, limit| -> Result<tool::Limited, EquivError> {

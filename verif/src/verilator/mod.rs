@@ -348,12 +348,13 @@ fn lock(path: &Path) -> Result<File> {
 
 /// Verilator options every model is built with.
 ///
-/// `-fno-dfg`: Verilator 5.006's DFG optimiser mis-simulates bit-blasted netlists. Yosys 0.23's
-/// `synth -flatten` netlist of the 2x2 matrix engine computes `pe_r1_c0.product = 0x8000` for
-/// 0 x 0 under Verilator 5.006 (with DFG), while the same netlist gives 0 under Icarus, under
-/// Verilator with `-fno-dfg`, and is proven equal to the RTL by Yosys SAT: the emitted Verilog
-/// and Yosys are right, the simulator is not. Disabling DFG costs little on seedchip's RTL
-/// (`seedchip bench` measures cycles/s) and makes every gate-level comparison trustworthy.
+/// `-fno-gate`: Verilator 5.006's gate-level optimiser (V3Gate) mis-simulates bit-blasted
+/// netlists. Yosys 0.23's `synth -flatten` netlist of the 2x2 matrix engine computes
+/// `pe_r1_c0.product = 0x8000` for 0 x 0 under Verilator 5.006, while the same netlist gives
+/// 0 under Icarus and under Verilator with `-fno-gate`, and Yosys's own equivalence check
+/// proves it equal to the RTL: the emitted Verilog and Yosys are right, the simulator is not.
+/// (`-fno-dfg` hid the defect on one netlist but not on another; `-fno-gate` fixes both.)
+/// The cost on seedchip's RTL is measured by `seedchip bench`.
 pub const VERILATOR_FLAGS: &[&str] = &[
     "--x-assign",
     "unique",
@@ -363,7 +364,7 @@ pub const VERILATOR_FLAGS: &[&str] = &[
     "-Wno-lint",
     "-Wno-style",
     "--no-timing",
-    "-fno-dfg",
+    "-fno-gate",
 ];
 
 /// Flags for the model, the shim and the runtime. -O1 builds quickly and runs within a small
