@@ -2,9 +2,13 @@
 #   make demo   generate, lint, verify and synthesise (sky130) the built-in default chip
 #   make test   the whole test suite
 CARGO ?= cargo
-SEEDCHIP := target/release/seedchip
+SEEDCHIP ?= target/release/seedchip
+# demo-steps on another configuration (tests use a small one): make demo-steps DEMO_CONFIG=c.toml
+DEMO_CONFIG ?=
+DEMO_CASES ?= 100
+CONFIG_ARG = $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG),)
 
-.PHONY: demo test setup build fmt clippy
+.PHONY: demo demo-steps test setup build fmt clippy
 
 setup:
 	@scripts/setup.sh
@@ -13,11 +17,14 @@ build: setup
 	$(CARGO) build --release --locked
 
 demo: build
-	$(SEEDCHIP) generate --out out/default
+	@$(MAKE) --no-print-directory demo-steps
+
+demo-steps:
+	$(SEEDCHIP) generate $(CONFIG_ARG) --out out/default
 	verilator --lint-only -Wall -F out/default/files.f --top-module $$(tail -n 1 out/default/files.f | sed 's/\.v$$//')
 	@echo "demo: Verilog in out/default is lint-clean (verilator -Wall)"
-	$(SEEDCHIP) verify --cases 100 --seed 1
-	$(SEEDCHIP) synth --target sky130 --out out/default-sky130
+	$(SEEDCHIP) verify $(CONFIG_ARG) --cases $(DEMO_CASES) --seed 1
+	$(SEEDCHIP) synth $(CONFIG_ARG) --target sky130 --out out/default-sky130
 
 test: setup
 	$(CARGO) test --release --locked --workspace
