@@ -168,27 +168,49 @@ pub fn openlane_files(
         .iter()
         .map(|(path, m)| {
             let spec = m.sram().expect("SRAM boundary");
+            let ports: Vec<serde_json::Value> = spec
+                .ports()
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "name": p.name,
+                        "direction": if p.dir == seedchip_hdl::hw::Dir::Input { "input" } else { "output" },
+                        "width": p.width,
+                    })
+                })
+                .collect();
             serde_json::json!({
                 "instance": path,
                 "module": m.name(),
                 "depth": spec.depth,
                 "width": spec.width,
-                "ports": "1 write + 1 read, synchronous; read data one cycle after re, held until the next read",
+                "byte_mask": spec.byte_mask,
+                "behaviour": spec.contract(),
+                "ports": ports,
             })
         })
         .collect();
     let macros = serde_json::json!({
-        "about": "SRAM boundaries of this design: candidates for hard macros (OpenRAM, DFFRAM). The behavioural body in the generated Verilog synthesises to flip-flops; replace the module with a macro of the same ports and add it to the flow's macro configuration.",
+        "about": "SRAM boundaries of this design: candidates for hard macros (OpenRAM, DFFRAM). The behavioural body in the generated Verilog synthesises to flip-flops; for a macro flow, read sram_blackboxes.v instead of the SRAM modules' files, and give the flow a macro of the same ports and behaviour.",
         "srams": list,
     });
-    Ok(vec![
+    let blackboxes: String = design
+        .sram_blackboxes()
+        .iter()
+        .map(|f| f.text.clone())
+        .collect();
+    let mut files = vec![
         ("config.json".into(), config),
         ("constraints.sdc".into(), sdc),
         (
             "macros.json".into(),
             serde_json::to_string_pretty(&macros).expect("json") + "\n",
         ),
-    ])
+    ];
+    if !blackboxes.is_empty() {
+        files.push(("sram_blackboxes.v".into(), blackboxes));
+    }
+    Ok(files)
 }
 
 pub(crate) fn openlane(design: &Design, out: &Path, report: &Report) -> Result<(), FlowError> {

@@ -58,6 +58,20 @@ impl Design {
             .collect()
     }
 
+    /// Black-box stubs (`(* blackbox *)`, ports only) of every SRAM module, for a flow where
+    /// hard macros replace the behavioural memories.
+    pub fn sram_blackboxes(&self) -> Vec<VerilogFile> {
+        self.modules
+            .iter()
+            .filter(|m| m.sram().is_some())
+            .map(|m| VerilogFile {
+                file_name: format!("{}.blackbox.v", m.name),
+                module: m.name.clone(),
+                text: emit::blackbox_text(m),
+            })
+            .collect()
+    }
+
     /// Total instances of each module in the whole hierarchy (the top counts once).
     pub fn instance_totals(&self) -> Vec<(String, u64)> {
         let mut count: HashMap<String, u64> = HashMap::new();

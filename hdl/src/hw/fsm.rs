@@ -42,7 +42,7 @@ impl ModuleBuilder {
             .collect();
         self.comment(reg, &format!("state: {}", encoding.join(", ")));
         for (i, s) in states.iter().enumerate() {
-            if let Some(reason) = super::check::name_problem(s) {
+            if let Some(reason) = super::names::name_problem(s) {
                 self.problems.push(super::error::Problem::BadName {
                     name: format!("{name} state `{s}`"),
                     reason,

@@ -25,9 +25,12 @@ mod emit;
 mod error;
 mod expr;
 mod fsm;
+mod graph;
 mod idioms;
+mod lower;
 mod memory;
 mod module;
+mod names;
 mod signal;
 mod stmt;
 

@@ -15,6 +15,7 @@ use super::check;
 use super::error::{ModuleError, Problem};
 use super::expr::Expr;
 use super::memory::MemSpec;
+use super::names;
 use super::signal::{bit, Sig, SigDecl, SigKind, Ty};
 use super::stmt::{Block, Stmt};
 
@@ -223,7 +224,7 @@ impl ModuleBuilder {
             interfaces: Vec::new(),
             unit: None,
         };
-        if let Some(reason) = check::name_problem(&name) {
+        if let Some(reason) = names::name_problem(&name) {
             m.problems.push(Problem::BadName { name, reason });
         }
         m.declare_raw("clk", bit(), SigKind::Implicit);
@@ -386,7 +387,7 @@ impl ModuleBuilder {
     /// Instantiate `module` as `name`; connect its ports on the returned builder. The clock
     /// and reset are connected automatically.
     pub fn instance(&mut self, name: &str, module: &ModuleRef) -> InstanceBuilder<'_> {
-        if let Some(reason) = check::name_problem(name) {
+        if let Some(reason) = names::name_problem(name) {
             self.problems.push(Problem::BadName {
                 name: name.to_string(),
                 reason,
@@ -417,7 +418,7 @@ impl ModuleBuilder {
     }
 
     pub(crate) fn declare(&mut self, name: &str, ty: Ty, kind: SigKind) -> Sig {
-        if let Some(reason) = check::name_problem(name) {
+        if let Some(reason) = names::name_problem(name) {
             self.problems.push(Problem::BadName {
                 name: name.to_string(),
                 reason,
