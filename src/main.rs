@@ -16,7 +16,7 @@ mod cmd;
 #[command(name = "seedchip", version, propagate_version = true)]
 #[command(
     after_help = "Start with `seedchip generate --out out/` (the built-in 16x16 configuration), \
-then `seedchip verify`. A configuration file is TOML (or JSON), for example:\n\n  [matrix]\n  rows = 8\n  cols = 8"
+then `seedchip verify`. A configuration file is TOML (or JSON), for example:\n\n  [matrix]\n  rows = 8\n  cols = 8\n\nExit status: 0 success; 1 a difference or failure found (verification case, equivalence run, formal counterexample); 3 inconclusive (equiv --formal); 2 bad usage or a tool error."
 )]
 struct Cli {
     #[command(subcommand)]
