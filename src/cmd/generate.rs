@@ -23,6 +23,9 @@ pub struct GenerateArgs {
     /// Clock period for --openlane, in ns.
     #[arg(long, value_name = "T", default_value_t = 5.0, requires = "openlane")]
     pub clock_ns: f64,
+    /// Also write the ISA reference (Markdown, from the ISA's single definition) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub isa_doc: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: GenerateArgs) -> Result<ExitCode> {
@@ -64,6 +67,11 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
             std::fs::write(&p, text).with_context(|| format!("cannot write `{}`", p.display()))?;
             println!("  wrote {}", p.display());
         }
+    }
+    if let Some(p) = &args.isa_doc {
+        std::fs::write(p, seedchip_hdl::chip::isa::markdown())
+            .with_context(|| format!("cannot write `{}`", p.display()))?;
+        println!("  wrote {}", p.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod fpga_shell;
+pub mod isa;
 pub mod matrix_engine;
 pub mod pe;
 pub mod result_fifo;

@@ -1,0 +1,659 @@
+//! The seedchip instruction set, defined once.
+//!
+//! Every instruction is 128 bits, stored little-endian in DRAM (16 bytes, the first byte holds
+//! bits 7..0). The field table [`FIELDS`] is the single definition of the encoding: the
+//! encoder, the decoder, the assembler, the generated C header and `docs/isa.md` all read it,
+//! and so will the RTL decoder.
+//!
+//! Bits 3..0 are the opcode; bits 7..4 are the dependency flags. Opcode 0 is illegal, so a
+//! program counter that runs into zeroed memory stops with an error instead of executing.
+//!
+//! ## Queues and dependency tokens
+//!
+//! The controller dispatches LOAD to the load queue, MATMUL to the compute queue and STORE to
+//! the store queue; the three run concurrently (decoupled access/execute). Ordering between
+//! them is explicit, as in VTA: the queues form a chain load -> compute -> store, and each
+//! adjacent pair has two token channels, one each way. An instruction may
+//! - `pop_prev` / `pop_next`: before it starts, wait for (and take) a token sent to it by the
+//!   previous / next queue in the chain;
+//! - `push_prev` / `push_next`: when it has finished, send a token to the previous / next queue.
+//!
+//! A LOAD has no previous queue and a STORE no next one: those flags are illegal there. The
+//! hardware never guesses an order: a MATMUL that reads rows a LOAD writes must `pop_prev` a
+//! token that LOAD pushed (`push_next`), and a LOAD that overwrites rows a MATMUL reads must
+//! `pop_next` a token that MATMUL pushed (`push_prev`). FENCE waits until every queue is empty
+//! and idle; HALT does the same, then stops the chip with STATUS.done set.
+
+use std::fmt;
+
+/// Instruction width in bits.
+pub const INSTR_BITS: u32 = 128;
+/// Instruction size in DRAM, bytes.
+pub const INSTR_BYTES: u32 = INSTR_BITS / 8;
+
+/// The opcodes. Codes not listed are illegal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Opcode {
+    Load = 1,
+    Store = 2,
+    Matmul = 3,
+    Fence = 4,
+    Halt = 5,
+}
+
+impl Opcode {
+    pub const ALL: [Opcode; 5] = [
+        Opcode::Load,
+        Opcode::Store,
+        Opcode::Matmul,
+        Opcode::Fence,
+        Opcode::Halt,
+    ];
+
+    /// The assembler's mnemonic (and the C header's name, upper-cased).
+    pub fn mnemonic(self) -> &'static str {
+        match self {
+            Opcode::Load => "load",
+            Opcode::Store => "store",
+            Opcode::Matmul => "matmul",
+            Opcode::Fence => "fence",
+            Opcode::Halt => "halt",
+        }
+    }
+
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    pub fn from_code(code: u32) -> Option<Opcode> {
+        Opcode::ALL.into_iter().find(|o| o.code() == code)
+    }
+
+    /// The queue that executes this instruction (FENCE and HALT are the dispatcher's own).
+    pub fn queue(self) -> Option<Queue> {
+        match self {
+            Opcode::Load => Some(Queue::Load),
+            Opcode::Matmul => Some(Queue::Compute),
+            Opcode::Store => Some(Queue::Store),
+            Opcode::Fence | Opcode::Halt => None,
+        }
+    }
+
+    /// One line saying what the instruction does.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Opcode::Load => "copy `rows` rows of `row_bytes` bytes from DRAM (`dram_addr`, rows `dram_stride` bytes apart) into the scratchpad or the accumulator from row `sram_row`; the rest of each SRAM row is zero-filled",
+            Opcode::Store => "copy `rows` rows of `row_bytes` bytes from the scratchpad or the accumulator (from row `sram_row`) to DRAM (`dram_addr`, rows `dram_stride` bytes apart)",
+            Opcode::Matmul => "load the weight tile from scratchpad rows `w_row`.. (R rows), stream `rows` activation rows from scratchpad row `a_row`, and write or add the int32 results into accumulator rows from `acc_row`",
+            Opcode::Fence => "wait until every queue is empty and idle",
+            Opcode::Halt => "wait until every queue is empty and idle, then stop with STATUS.done",
+        }
+    }
+}
+
+/// The three execution queues, in chain order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Queue {
+    Load,
+    Compute,
+    Store,
+}
+
+/// One field of the encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// The opcode this field belongs to; `None` for the header fields every instruction has.
+    pub opcode: Option<Opcode>,
+    pub name: &'static str,
+    pub lo: u32,
+    pub width: u32,
+    pub doc: &'static str,
+}
+
+const fn field(
+    opcode: Option<Opcode>,
+    name: &'static str,
+    lo: u32,
+    width: u32,
+    doc: &'static str,
+) -> Field {
+    Field {
+        opcode,
+        name,
+        lo,
+        width,
+        doc,
+    }
+}
+
+const L: Option<Opcode> = Some(Opcode::Load);
+const S: Option<Opcode> = Some(Opcode::Store);
+const M: Option<Opcode> = Some(Opcode::Matmul);
+
+/// The encoding: the one definition of every field's position.
+pub const FIELDS: &[Field] = &[
+    field(None, "opcode", 0, 4, "operation (see the opcode table)"),
+    field(
+        None,
+        "pop_prev",
+        4,
+        1,
+        "wait for a token from the previous queue first",
+    ),
+    field(
+        None,
+        "pop_next",
+        5,
+        1,
+        "wait for a token from the next queue first",
+    ),
+    field(
+        None,
+        "push_prev",
+        6,
+        1,
+        "send a token to the previous queue when done",
+    ),
+    field(
+        None,
+        "push_next",
+        7,
+        1,
+        "send a token to the next queue when done",
+    ),
+    field(
+        L,
+        "acc",
+        8,
+        1,
+        "0: into the scratchpad (int8 rows); 1: into the accumulator (int32 rows)",
+    ),
+    field(L, "sram_row", 16, 16, "first SRAM row written"),
+    field(L, "rows", 32, 16, "rows to copy, at least 1"),
+    field(
+        L,
+        "row_bytes",
+        48,
+        16,
+        "bytes read per row, 1..=the SRAM row's size in bytes",
+    ),
+    field(L, "dram_addr", 64, 32, "DRAM byte address of the first row"),
+    field(
+        L,
+        "dram_stride",
+        96,
+        32,
+        "DRAM bytes from one row's start to the next's",
+    ),
+    field(
+        S,
+        "acc",
+        8,
+        1,
+        "0: from the scratchpad; 1: from the accumulator",
+    ),
+    field(S, "sram_row", 16, 16, "first SRAM row read"),
+    field(S, "rows", 32, 16, "rows to copy, at least 1"),
+    field(
+        S,
+        "row_bytes",
+        48,
+        16,
+        "bytes written per row, 1..=the SRAM row's size in bytes",
+    ),
+    field(S, "dram_addr", 64, 32, "DRAM byte address of the first row"),
+    field(
+        S,
+        "dram_stride",
+        96,
+        32,
+        "DRAM bytes from one row's start to the next's",
+    ),
+    field(
+        M,
+        "accumulate",
+        8,
+        1,
+        "0: overwrite the accumulator rows; 1: add to them (int32, wrapping)",
+    ),
+    field(
+        M,
+        "w_row",
+        16,
+        16,
+        "first scratchpad row of the weight tile (R rows; lane c of row k = W[k][c])",
+    ),
+    field(
+        M,
+        "a_row",
+        32,
+        16,
+        "first scratchpad row of the activations (lane r of row m = A[m][r])",
+    ),
+    field(M, "acc_row", 48, 16, "first accumulator row written"),
+    field(M, "rows", 64, 16, "activation rows, at least 1"),
+];
+
+/// The fields of `opcode`, header first.
+pub fn fields_of(opcode: Opcode) -> Vec<&'static Field> {
+    FIELDS
+        .iter()
+        .filter(|f| f.opcode.is_none() || f.opcode == Some(opcode))
+        .collect()
+}
+
+/// Why an instruction word is not a legal instruction.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("illegal opcode {0}")]
+    Opcode(u32),
+    #[error("{opcode}: bits {lo}..={hi} are reserved and must be zero")]
+    Reserved {
+        opcode: &'static str,
+        lo: u32,
+        hi: u32,
+    },
+    #[error("{opcode}: `{flag}` is illegal here ({why})")]
+    Dependency {
+        opcode: &'static str,
+        flag: &'static str,
+        why: &'static str,
+    },
+    #[error("{opcode}: `{field}` must be at least 1")]
+    Zero {
+        opcode: &'static str,
+        field: &'static str,
+    },
+}
+
+/// A decoded instruction: the opcode and the value of each of its fields.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Instr {
+    pub opcode: Opcode,
+    /// Values of `fields_of(opcode)`, in that order.
+    values: Vec<u64>,
+}
+
+impl Instr {
+    /// An instruction with every field zero.
+    pub fn new(opcode: Opcode) -> Instr {
+        let n = fields_of(opcode).len();
+        let mut values = vec![0; n];
+        values[0] = opcode.code() as u64;
+        Instr { opcode, values }
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        fields_of(self.opcode).iter().position(|f| f.name == name)
+    }
+
+    /// Field `name`; `None` if the opcode has no such field.
+    pub fn get(&self, name: &str) -> Option<u64> {
+        self.index(name).map(|i| self.values[i])
+    }
+
+    /// Set field `name`; an unknown field or a value that does not fit is an error naming it.
+    pub fn set(&mut self, name: &str, value: u64) -> Result<(), String> {
+        let fields = fields_of(self.opcode);
+        let i = self.index(name).ok_or_else(|| {
+            format!(
+                "{} has no field `{name}`; its fields: {}",
+                self.opcode.mnemonic(),
+                fields[1..]
+                    .iter()
+                    .map(|f| f.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+        if name == "opcode" {
+            return Err("the opcode is set by the instruction".into());
+        }
+        let w = fields[i].width;
+        if w < 64 && value >> w != 0 {
+            return Err(format!(
+                "{}: `{name}` = {value} does not fit in {w} bits",
+                self.opcode.mnemonic()
+            ));
+        }
+        self.values[i] = value;
+        Ok(())
+    }
+
+    /// Builder form of [`Instr::set`] for values known to fit.
+    ///
+    /// # Panics
+    /// If the field does not exist or the value does not fit (a bug in the caller).
+    pub fn with(mut self, name: &str, value: u64) -> Instr {
+        if let Err(e) = self.set(name, value) {
+            panic!("{e}");
+        }
+        self
+    }
+
+    /// The 128-bit encoding.
+    pub fn encode(&self) -> u128 {
+        fields_of(self.opcode)
+            .iter()
+            .zip(&self.values)
+            .fold(0u128, |w, (f, &v)| w | ((v as u128) << f.lo))
+    }
+
+    /// The 16 bytes stored in DRAM (little-endian).
+    pub fn to_bytes(&self) -> [u8; 16] {
+        self.encode().to_le_bytes()
+    }
+
+    /// Decode and check one word: the opcode exists, reserved bits are zero, the dependency
+    /// flags fit the opcode's queue, and counts are non-zero. (Ranges that depend on the
+    /// configuration, such as SRAM rows, are checked where the configuration is known.)
+    pub fn decode(word: u128) -> Result<Instr, DecodeError> {
+        let code = (word & 0xf) as u32;
+        let opcode = Opcode::from_code(code).ok_or(DecodeError::Opcode(code))?;
+        let fields = fields_of(opcode);
+        let mut used = 0u128;
+        let mut values = Vec::with_capacity(fields.len());
+        for f in &fields {
+            let mask = if f.width == 128 {
+                u128::MAX
+            } else {
+                ((1u128 << f.width) - 1) << f.lo
+            };
+            used |= mask;
+            values.push(((word & mask) >> f.lo) as u64);
+        }
+        let stray = word & !used;
+        if stray != 0 {
+            let lo = stray.trailing_zeros();
+            let mut hi = lo;
+            while hi + 1 < INSTR_BITS && (stray >> (hi + 1)) & 1 == 1 && (used >> (hi + 1)) & 1 == 0
+            {
+                hi += 1;
+            }
+            return Err(DecodeError::Reserved {
+                opcode: opcode.mnemonic(),
+                lo,
+                hi,
+            });
+        }
+        let instr = Instr { opcode, values };
+        instr.check_dependencies()?;
+        for field in ["rows", "row_bytes"] {
+            if instr.get(field) == Some(0) {
+                return Err(DecodeError::Zero {
+                    opcode: opcode.mnemonic(),
+                    field,
+                });
+            }
+        }
+        Ok(instr)
+    }
+
+    fn check_dependencies(&self) -> Result<(), DecodeError> {
+        let (illegal, why): (&[&'static str], _) = match self.opcode.queue() {
+            Some(Queue::Load) => (
+                &["pop_prev", "push_prev"],
+                "the load queue is first in the chain",
+            ),
+            Some(Queue::Store) => (
+                &["pop_next", "push_next"],
+                "the store queue is last in the chain",
+            ),
+            Some(Queue::Compute) => (&[], ""),
+            None => (
+                &["pop_prev", "pop_next", "push_prev", "push_next"],
+                "fence and halt belong to no queue",
+            ),
+        };
+        match illegal.iter().find(|f| self.get(f) == Some(1)) {
+            Some(flag) => Err(DecodeError::Dependency {
+                opcode: self.opcode.mnemonic(),
+                flag,
+                why,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The assembler's text form: the mnemonic, then `field=value` pairs (decimal or `0x` hex),
+/// then the dependency flags by name; fields left out are zero. For example
+/// `load acc=0 sram_row=0 rows=16 row_bytes=16 dram_addr=0x1000 dram_stride=16 push_next`.
+impl fmt::Display for Instr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.opcode.mnemonic())?;
+        let fields = fields_of(self.opcode);
+        for (field, v) in fields.iter().zip(&self.values).skip(5) {
+            if field.name.starts_with("dram") {
+                write!(f, " {}={v:#x}", field.name)?;
+            } else {
+                write!(f, " {}={v}", field.name)?;
+            }
+        }
+        for (field, v) in fields.iter().zip(&self.values).skip(1).take(4) {
+            if *v == 1 {
+                write!(f, " {}", field.name)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An assembly error, naming the line.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct AsmError {
+    pub line: usize,
+    pub message: String,
+}
+
+fn parse_number(s: &str) -> Option<u64> {
+    let s = s.replace('_', "");
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => s.parse().ok(),
+    }
+}
+
+/// Assemble a program: one instruction per line, `#` starts a comment, blank lines ignored.
+/// Each instruction is checked as the decoder checks it.
+pub fn assemble(text: &str) -> Result<Vec<Instr>, AsmError> {
+    let mut out = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = n + 1;
+        let err = |message: String| AsmError { line, message };
+        let code = raw.split('#').next().unwrap_or("").trim();
+        if code.is_empty() {
+            continue;
+        }
+        let mut words = code.split_whitespace();
+        let mnemonic = words.next().unwrap_or_default().to_ascii_lowercase();
+        let opcode = Opcode::ALL
+            .into_iter()
+            .find(|o| o.mnemonic() == mnemonic)
+            .ok_or_else(|| {
+                err(format!(
+                    "unknown instruction `{mnemonic}`; instructions: {}",
+                    Opcode::ALL.map(|o| o.mnemonic()).join(", ")
+                ))
+            })?;
+        let mut instr = Instr::new(opcode);
+        let mut seen: Vec<String> = Vec::new();
+        for w in words {
+            let (name, value) = match w.split_once('=') {
+                Some((name, v)) => {
+                    let value = parse_number(v)
+                        .ok_or_else(|| err(format!("`{name}` = `{v}` is not a number")))?;
+                    (name.to_ascii_lowercase(), value)
+                }
+                None => (w.to_ascii_lowercase(), 1),
+            };
+            if seen.contains(&name) {
+                return Err(err(format!("`{name}` given twice")));
+            }
+            instr.set(&name, value).map_err(err)?;
+            seen.push(name);
+        }
+        let checked = Instr::decode(instr.encode()).map_err(|e| err(e.to_string()))?;
+        out.push(checked);
+    }
+    Ok(out)
+}
+
+/// The program as DRAM bytes (16 per instruction).
+pub fn program_bytes(program: &[Instr]) -> Vec<u8> {
+    program.iter().flat_map(|i| i.to_bytes()).collect()
+}
+
+/// `docs/isa.md`: the reference, written from [`FIELDS`] (a test keeps the committed copy
+/// current).
+pub fn markdown() -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# seedchip ISA\n\nGenerated from `hdl/src/chip/isa.rs` (`seedchip generate --isa-doc`); do not edit.\n\n\
+         Every instruction is {INSTR_BITS} bits, {INSTR_BYTES} bytes in DRAM, little-endian (byte 0 holds bits 7..0).\n\
+         Bits not listed for an opcode are reserved: a non-zero reserved bit, an unknown opcode, a dependency flag\n\
+         its queue cannot use, or a zero count makes the instruction illegal.\n"
+    );
+    let _ = writeln!(
+        s,
+        "## Opcodes\n\n| code | mnemonic | queue | does |\n|---|---|---|---|"
+    );
+    for op in Opcode::ALL {
+        let queue = match op.queue() {
+            Some(Queue::Load) => "load",
+            Some(Queue::Compute) => "compute",
+            Some(Queue::Store) => "store",
+            None => "-",
+        };
+        let _ = writeln!(
+            s,
+            "| {} | `{}` | {queue} | {} |",
+            op.code(),
+            op.mnemonic(),
+            op.summary()
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n## Dependency tokens\n\nThe queues form a chain load -> compute -> store. `pop_prev` / `pop_next`: before \
+         starting, wait for a token from the previous / next queue. `push_prev` / `push_next`: when done, send one. \
+         A LOAD has no previous queue and a STORE no next one. FENCE and HALT wait until every queue is empty and idle.\n"
+    );
+    for op in Opcode::ALL {
+        let _ = writeln!(
+            s,
+            "## `{}`\n\n| bits | field | meaning |\n|---|---|---|",
+            op.mnemonic()
+        );
+        for f in fields_of(op) {
+            let bits = if f.width == 1 {
+                format!("{}", f.lo)
+            } else {
+                format!("{}..{}", f.lo + f.width - 1, f.lo)
+            };
+            let _ = writeln!(s, "| {bits} | `{}` | {} |", f.name, f.doc);
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(
+        s,
+        "## Assembler text\n\nOne instruction per line: the mnemonic, `field=value` pairs (decimal or `0x` hex), then the \
+         dependency flags by name; omitted fields are zero; `#` starts a comment. For example:\n\n```\n\
+         load sram_row=0 rows=16 row_bytes=16 dram_addr=0x1000 dram_stride=0x10 push_next\n\
+         matmul w_row=0 a_row=16 acc_row=0 rows=16 pop_prev\n\
+         halt\n```"
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_of_one_opcode_never_overlap_and_fit_in_128_bits() {
+        for op in Opcode::ALL {
+            let mut used = 0u128;
+            for f in fields_of(op) {
+                assert!(f.lo + f.width <= INSTR_BITS, "{op:?} {}", f.name);
+                let mask = ((1u128 << f.width) - 1) << f.lo;
+                assert_eq!(used & mask, 0, "{op:?}: `{}` overlaps", f.name);
+                used |= mask;
+            }
+        }
+    }
+
+    #[test]
+    fn encode_decode_and_text_round_trip() {
+        let load = Instr::new(Opcode::Load)
+            .with("sram_row", 3)
+            .with("rows", 16)
+            .with("row_bytes", 16)
+            .with("dram_addr", 0x1000)
+            .with("dram_stride", 64)
+            .with("push_next", 1);
+        let word = load.encode();
+        assert_eq!(word & 0xf, 1);
+        assert_eq!(Instr::decode(word).unwrap(), load);
+        let text = load.to_string();
+        assert_eq!(
+            text,
+            "load acc=0 sram_row=3 rows=16 row_bytes=16 dram_addr=0x1000 dram_stride=0x40 push_next"
+        );
+        assert_eq!(assemble(&text).unwrap(), vec![load]);
+    }
+
+    #[test]
+    fn illegal_words_are_refused_with_the_reason() {
+        assert_eq!(Instr::decode(0), Err(DecodeError::Opcode(0)));
+        assert_eq!(Instr::decode(0xf), Err(DecodeError::Opcode(15)));
+        let halt = Instr::new(Opcode::Halt).encode();
+        assert!(matches!(
+            Instr::decode(halt | 1 << 100),
+            Err(DecodeError::Reserved {
+                lo: 100,
+                hi: 100,
+                ..
+            })
+        ));
+        let load = Instr::new(Opcode::Load)
+            .with("rows", 1)
+            .with("row_bytes", 1);
+        let e = Instr::decode(load.encode() | 1 << 4).unwrap_err();
+        assert!(e.to_string().contains("pop_prev"), "{e}");
+        let e = Instr::decode(Instr::new(Opcode::Matmul).encode()).unwrap_err();
+        assert!(e.to_string().contains("`rows` must be at least 1"), "{e}");
+    }
+
+    #[test]
+    fn the_assembler_names_the_line_and_the_problem() {
+        for (text, expect) in [
+            (
+                "halt\nfrobnicate",
+                "line 2: unknown instruction `frobnicate`",
+            ),
+            (
+                "load rows=0x1_0000 row_bytes=1",
+                "line 1: load: `rows` = 65536 does not fit in 16 bits",
+            ),
+            ("store bogus=1", "line 1: store has no field `bogus`"),
+            ("matmul rows=2 rows=3", "line 1: `rows` given twice"),
+            (
+                "store rows=1 row_bytes=1 push_next",
+                "line 1: store: `push_next` is illegal here",
+            ),
+            ("fence rows=1", "line 1: fence has no field `rows`"),
+            ("load rows=one", "line 1: `rows` = `one` is not a number"),
+        ] {
+            let e = assemble(text).unwrap_err().to_string();
+            assert!(e.starts_with(expect), "{text}: {e}");
+        }
+        let p = assemble("# a comment\n\nmatmul w_row=0 a_row=16 acc_row=0 rows=4 # x\nhalt\n")
+            .unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(program_bytes(&p).len(), 32);
+    }
+}
