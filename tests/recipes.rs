@@ -63,6 +63,7 @@ fn rtl(rows: u32, cols: u32, dir: &Path) -> (Vec<PathBuf>, String, Constraints) 
             cols,
             ..MatrixConfig::default()
         },
+        ..Config::default()
     };
     let design = generate(&cfg).unwrap();
     let rtl = dir.join("rtl");

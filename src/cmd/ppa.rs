@@ -37,7 +37,10 @@ fn shape(s: &str) -> Result<MatrixConfig> {
 }
 
 fn run_one(work: &std::path::Path, target: Target, m: &MatrixConfig) -> Result<Report, String> {
-    let cfg = Config { matrix: m.clone() };
+    let cfg = Config {
+        matrix: m.clone(),
+        ..Config::default()
+    };
     let tag = format!(
         "{}-{}x{}{}",
         target.name(),

@@ -1,15 +1,18 @@
 //! seedchip-verif: simulation-based verification.
 //!
 //! - [`verilator`]: the Verilator bridge (any Verilog, built at run time, ports by name);
-//! - [`model`]: the bit-exact reference model;
+//! - [`model`]: the bit-exact reference model of the matrix engine; [`chip_model`]: the
+//!   functional ISA simulator of the whole chip; [`gemm`]: GEMMs tiled into programs;
 //! - [`harness`] and [`verify`]: the generated RTL proven equal to the model on random cases
 //!   (`seedchip verify`);
 //! - [`compare`] and [`equiv`]: any two Verilog designs proven equal to each other, by
 //!   lockstep random simulation or formally (`seedchip equiv`);
 //! - [`replay`]: a recorded run replayed on Icarus Verilog (the cross-simulator check).
 
+pub mod chip_model;
 pub mod compare;
 pub mod equiv;
+pub mod gemm;
 pub mod harness;
 pub mod model;
 pub mod replay;

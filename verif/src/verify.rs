@@ -41,6 +41,7 @@ impl Case {
     pub fn validate(&self) -> Result<(), String> {
         let cfg = Config {
             matrix: self.engine.clone(),
+            ..Config::default()
         };
         cfg.validate("case").map_err(|e| e.to_string())?;
         for (name, m) in [("a", &self.a), ("w", &self.w)] {
@@ -261,6 +262,7 @@ impl ModelCache {
 fn engine_design(engine: &MatrixConfig) -> Result<seedchip_hdl::hw::Design, BridgeError> {
     let cfg = Config {
         matrix: engine.clone(),
+        ..Config::default()
     };
     generate(&cfg).map_err(|e| {
         BridgeError::Usage(format!(

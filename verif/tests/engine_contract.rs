@@ -33,6 +33,7 @@ fn model(rows: u32, cols: u32) -> (Arc<Model>, EngineShape) {
     };
     let design = generate(&Config {
         matrix: matrix.clone(),
+        ..Config::default()
     })
     .unwrap();
     let top = design.top().name().to_string();

@@ -16,6 +16,65 @@ pub const MAX_DIM: u32 = 256;
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub matrix: MatrixConfig,
+    pub memory: MemoryConfig,
+    pub bus: BusConfig,
+    pub controller: ControllerConfig,
+}
+
+/// The on-chip memories.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MemoryConfig {
+    /// Scratchpad rows. A row holds max(matrix.rows, matrix.cols) int8 values: an activation
+    /// row uses the first `rows` of them, a weight row the first `cols`. 16..=65536.
+    pub scratchpad_rows: u32,
+    /// Accumulator rows of matrix.cols int32 values. 16..=65536.
+    pub accumulator_rows: u32,
+    /// Banks of each memory (a power of two dividing its rows), 1..=16.
+    pub banks: u32,
+}
+
+impl Default for MemoryConfig {
+    fn default() -> Self {
+        MemoryConfig {
+            scratchpad_rows: 1024,
+            accumulator_rows: 512,
+            banks: 2,
+        }
+    }
+}
+
+/// The AXI4 master to DRAM.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BusConfig {
+    /// Data width in bits: 64, 128 or 256.
+    pub data_bits: u32,
+    /// Read bursts the DMA may have outstanding at once, 1..=16.
+    pub outstanding_reads: u32,
+}
+
+impl Default for BusConfig {
+    fn default() -> Self {
+        BusConfig {
+            data_bits: 128,
+            outstanding_reads: 4,
+        }
+    }
+}
+
+/// The controller: instruction queues and dependency tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ControllerConfig {
+    /// Instructions each of the load, compute and store queues holds, 2..=64.
+    pub queue_depth: u32,
+}
+
+impl Default for ControllerConfig {
+    fn default() -> Self {
+        ControllerConfig { queue_depth: 8 }
+    }
 }
 
 /// The systolic matrix engine.
@@ -140,6 +199,49 @@ impl Config {
         };
         range("matrix.rows", self.matrix.rows, 1, MAX_DIM)?;
         range("matrix.cols", self.matrix.cols, 1, MAX_DIM)?;
+        let m = &self.memory;
+        range("memory.scratchpad_rows", m.scratchpad_rows, 16, 65536)?;
+        range("memory.accumulator_rows", m.accumulator_rows, 16, 65536)?;
+        range("memory.banks", m.banks, 1, 16)?;
+        let bad = |field: &str, message: String| ConfigError::Parse {
+            origin: origin.to_string(),
+            field: Some(field.to_string()),
+            message,
+        };
+        if !m.banks.is_power_of_two() {
+            return Err(bad(
+                "memory.banks",
+                format!("{} is not a power of two", m.banks),
+            ));
+        }
+        for (field, rows) in [
+            ("memory.scratchpad_rows", m.scratchpad_rows),
+            ("memory.accumulator_rows", m.accumulator_rows),
+        ] {
+            if !rows.is_multiple_of(m.banks) {
+                return Err(bad(
+                    field,
+                    format!("{rows} rows do not divide into {} banks", m.banks),
+                ));
+            }
+        }
+        if self.memory.scratchpad_rows < self.matrix.rows {
+            return Err(bad(
+                "memory.scratchpad_rows",
+                format!(
+                    "{} rows cannot hold one weight tile of matrix.rows = {}",
+                    m.scratchpad_rows, self.matrix.rows
+                ),
+            ));
+        }
+        if ![64, 128, 256].contains(&self.bus.data_bits) {
+            return Err(bad(
+                "bus.data_bits",
+                format!("{} is not one of 64, 128, 256", self.bus.data_bits),
+            ));
+        }
+        range("bus.outstanding_reads", self.bus.outstanding_reads, 1, 16)?;
+        range("controller.queue_depth", self.controller.queue_depth, 2, 64)?;
         Ok(())
     }
 
@@ -156,6 +258,7 @@ impl Config {
                 cols,
                 ..MatrixConfig::default()
             },
+            ..Config::default()
         };
         cfg.validate("built-in")?;
         Ok(cfg)
@@ -197,5 +300,37 @@ mod tests {
         assert!(e.to_string().starts_with("c.toml: "), "{e}");
         let e = Config::from_json(r#"{"matrix": {"rows": -1}}"#, "c.json").unwrap_err();
         assert_eq!(e.field(), Some("matrix.rows"), "{e}");
+        for (text, field, says) in [
+            (
+                "[memory]\nbanks = 3\n",
+                "memory.banks",
+                "not a power of two",
+            ),
+            (
+                "[memory]\nscratchpad_rows = 100\nbanks = 8\n",
+                "memory.scratchpad_rows",
+                "8 banks",
+            ),
+            (
+                "[memory]\naccumulator_rows = 8\n",
+                "memory.accumulator_rows",
+                "16..=65536",
+            ),
+            ("[bus]\ndata_bits = 96\n", "bus.data_bits", "64, 128, 256"),
+            (
+                "[controller]\nqueue_depth = 1\n",
+                "controller.queue_depth",
+                "2..=64",
+            ),
+            (
+                "[matrix]\nrows = 64\n[memory]\nscratchpad_rows = 32\n",
+                "memory.scratchpad_rows",
+                "weight tile",
+            ),
+        ] {
+            let e = Config::from_toml(text, "c.toml").unwrap_err();
+            assert_eq!(e.field(), Some(field), "{text}: {e}");
+            assert!(e.to_string().contains(says), "{text}: {e}");
+        }
     }
 }

@@ -99,6 +99,71 @@ pub enum Queue {
     Store,
 }
 
+/// STATUS.error: why the chip stopped. The first error stops dispatch; everything dispatched
+/// before it completes; the faulting instruction does nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum ErrorCode {
+    None = 0,
+    /// The opcode is not an instruction.
+    IllegalOpcode = 1,
+    /// A reserved bit is set, a dependency flag does not fit the queue, or a count is zero.
+    IllegalField = 2,
+    /// An SRAM row range, or `row_bytes`, goes past the memory the configuration has.
+    RowRange = 3,
+    /// A DRAM access would leave the DRAM window (CSR base/bound); nothing was accessed.
+    DramWindow = 4,
+    /// The bus answered SLVERR or DECERR.
+    BusError = 5,
+    /// The program (address, length) is not inside the DRAM window, or is misaligned.
+    Fetch = 6,
+    /// The program ended without HALT.
+    NoHalt = 7,
+    /// Every unit waits for a token that can never come.
+    Deadlock = 8,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 9] = [
+        ErrorCode::None,
+        ErrorCode::IllegalOpcode,
+        ErrorCode::IllegalField,
+        ErrorCode::RowRange,
+        ErrorCode::DramWindow,
+        ErrorCode::BusError,
+        ErrorCode::Fetch,
+        ErrorCode::NoHalt,
+        ErrorCode::Deadlock,
+    ];
+
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The C header's name: `SEEDCHIP_ERR_<NAME>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::None => "NONE",
+            ErrorCode::IllegalOpcode => "ILLEGAL_OPCODE",
+            ErrorCode::IllegalField => "ILLEGAL_FIELD",
+            ErrorCode::RowRange => "ROW_RANGE",
+            ErrorCode::DramWindow => "DRAM_WINDOW",
+            ErrorCode::BusError => "BUS_ERROR",
+            ErrorCode::Fetch => "FETCH",
+            ErrorCode::NoHalt => "NO_HALT",
+            ErrorCode::Deadlock => "DEADLOCK",
+        }
+    }
+}
+
+impl From<&DecodeError> for ErrorCode {
+    fn from(e: &DecodeError) -> ErrorCode {
+        match e {
+            DecodeError::Opcode(_) => ErrorCode::IllegalOpcode,
+            _ => ErrorCode::IllegalField,
+        }
+    }
+}
+
 /// One field of the encoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Field {

@@ -10,7 +10,7 @@ pub mod result_fifo;
 pub mod skew;
 pub mod systolic_array;
 
-pub use config::{Config, ConfigError, MatrixConfig};
+pub use config::{BusConfig, Config, ConfigError, ControllerConfig, MatrixConfig, MemoryConfig};
 pub use matrix_engine::{matrix_engine, EngineShape};
 
 use crate::hw::{Design, HdlError};
