@@ -58,6 +58,10 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
     if let Some(list) = written.last() {
         println!("  wrote {}", list.display());
     }
+    let header = args.out.join("seedchip.h");
+    std::fs::write(&header, seedchip_hdl::chip::header::seedchip_h(&cfg))
+        .with_context(|| format!("cannot write `{}`", header.display()))?;
+    println!("  wrote {}", header.display());
     if args.openlane {
         if !(args.clock_ns.is_finite() && args.clock_ns > 0.0) {
             anyhow::bail!("--clock-ns {} is not a clock period", args.clock_ns);

@@ -2,7 +2,9 @@
 //! one [`Config`] threaded through every generator.
 
 pub mod config;
+pub mod csr;
 pub mod fpga_shell;
+pub mod header;
 pub mod isa;
 pub mod matrix_engine;
 pub mod pe;
