@@ -9,6 +9,7 @@
 //!   lockstep random simulation or formally (`seedchip equiv`);
 //! - [`replay`]: a recorded run replayed on Icarus Verilog (the cross-simulator check).
 
+pub mod axi;
 pub mod chip_model;
 pub mod compare;
 pub mod equiv;
