@@ -12,6 +12,7 @@
 pub mod axi;
 pub mod chip_model;
 pub mod compare;
+pub mod csr_model;
 pub mod equiv;
 pub mod gemm;
 pub mod harness;

@@ -1,8 +1,10 @@
 //! The accelerator, one unit per file, built with the [`crate::hw`] layer and configured by
 //! one [`Config`] threaded through every generator.
 
+pub mod axi_lite;
 pub mod config;
 pub mod csr;
+pub mod csr_block;
 pub mod fpga_shell;
 pub mod header;
 pub mod isa;
