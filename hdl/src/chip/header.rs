@@ -82,7 +82,7 @@ pub fn seedchip_h(cfg: &Config) -> String {
             op.code()
         );
     }
-    for f in FIELDS.iter().filter(|f| f.opcode.is_none()) {
+    for f in FIELDS.iter().filter(|f| f.is_header()) {
         let _ = writeln!(
             s,
             "#define SEEDCHIP_F_{}_SHIFT {}u\n#define SEEDCHIP_F_{}_WIDTH {}u",
@@ -93,7 +93,7 @@ pub fn seedchip_h(cfg: &Config) -> String {
         );
     }
     for op in Opcode::ALL {
-        for f in fields_of(op).iter().filter(|f| f.opcode.is_some()) {
+        for f in fields_of(op).iter().filter(|f| !f.is_header()) {
             let (o, n) = (c_name(op.mnemonic()), c_name(f.name));
             let _ = writeln!(
                 s,

@@ -167,23 +167,30 @@ impl From<&DecodeError> for ErrorCode {
 /// One field of the encoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Field {
-    /// The opcode this field belongs to; `None` for the header fields every instruction has.
-    pub opcode: Option<Opcode>,
+    /// The opcodes this field belongs to; empty for the header fields every instruction has.
+    pub opcodes: &'static [Opcode],
     pub name: &'static str,
     pub lo: u32,
     pub width: u32,
     pub doc: &'static str,
 }
 
+impl Field {
+    /// A header field (every instruction has it).
+    pub fn is_header(&self) -> bool {
+        self.opcodes.is_empty()
+    }
+}
+
 const fn field(
-    opcode: Option<Opcode>,
+    opcodes: &'static [Opcode],
     name: &'static str,
     lo: u32,
     width: u32,
     doc: &'static str,
 ) -> Field {
     Field {
-        opcode,
+        opcodes,
         name,
         lo,
         width,
@@ -191,84 +198,67 @@ const fn field(
     }
 }
 
-const L: Option<Opcode> = Some(Opcode::Load);
-const S: Option<Opcode> = Some(Opcode::Store);
-const M: Option<Opcode> = Some(Opcode::Matmul);
+const HEADER: &[Opcode] = &[];
+/// LOAD and STORE share one layout: the DMA decodes both the same way.
+const DMA: &[Opcode] = &[Opcode::Load, Opcode::Store];
+const M: &[Opcode] = &[Opcode::Matmul];
 
 /// The encoding: the one definition of every field's position.
 pub const FIELDS: &[Field] = &[
-    field(None, "opcode", 0, 4, "operation (see the opcode table)"),
+    field(HEADER, "opcode", 0, 4, "operation (see the opcode table)"),
     field(
-        None,
+        HEADER,
         "pop_prev",
         4,
         1,
         "wait for a token from the previous queue first",
     ),
     field(
-        None,
+        HEADER,
         "pop_next",
         5,
         1,
         "wait for a token from the next queue first",
     ),
     field(
-        None,
+        HEADER,
         "push_prev",
         6,
         1,
         "send a token to the previous queue when done",
     ),
     field(
-        None,
+        HEADER,
         "push_next",
         7,
         1,
         "send a token to the next queue when done",
     ),
     field(
-        L,
+        DMA,
         "acc",
         8,
         1,
-        "0: into the scratchpad (int8 rows); 1: into the accumulator (int32 rows)",
+        "0: the scratchpad (int8 rows); 1: the accumulator (int32 rows)",
     ),
-    field(L, "sram_row", 16, 16, "first SRAM row written"),
-    field(L, "rows", 32, 16, "rows to copy, at least 1"),
+    field(DMA, "sram_row", 16, 16, "first SRAM row"),
+    field(DMA, "rows", 32, 16, "rows to copy, at least 1"),
     field(
-        L,
+        DMA,
         "row_bytes",
         48,
         16,
-        "bytes read per row, 1..=the SRAM row's size in bytes",
+        "bytes copied per row, 1..=the SRAM row's size in bytes",
     ),
-    field(L, "dram_addr", 64, 32, "DRAM byte address of the first row"),
     field(
-        L,
-        "dram_stride",
-        96,
+        DMA,
+        "dram_addr",
+        64,
         32,
-        "DRAM bytes from one row's start to the next's",
+        "DRAM byte address of the first row",
     ),
     field(
-        S,
-        "acc",
-        8,
-        1,
-        "0: from the scratchpad; 1: from the accumulator",
-    ),
-    field(S, "sram_row", 16, 16, "first SRAM row read"),
-    field(S, "rows", 32, 16, "rows to copy, at least 1"),
-    field(
-        S,
-        "row_bytes",
-        48,
-        16,
-        "bytes written per row, 1..=the SRAM row's size in bytes",
-    ),
-    field(S, "dram_addr", 64, 32, "DRAM byte address of the first row"),
-    field(
-        S,
+        DMA,
         "dram_stride",
         96,
         32,
@@ -303,7 +293,7 @@ pub const FIELDS: &[Field] = &[
 pub fn fields_of(opcode: Opcode) -> Vec<&'static Field> {
     FIELDS
         .iter()
-        .filter(|f| f.opcode.is_none() || f.opcode == Some(opcode))
+        .filter(|f| f.is_header() || f.opcodes.contains(&opcode))
         .collect()
 }
 
