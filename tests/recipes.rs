@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use seedchip_eda::cells::fpga_models;
 use seedchip_eda::flow::fpga::{yowasp, Family};
-use seedchip_hdl::chip::{generate, Config, MatrixConfig};
+use seedchip_hdl::chip::{generate, Config};
 use seedchip_verif::compare::Constraints;
 use seedchip_verif::equiv::{simulate, EquivOptions};
 
@@ -57,14 +57,7 @@ fn yosys_builds() -> Vec<(&'static str, PathBuf)> {
 
 /// The RTL of an R x C engine written into `dir/rtl`, its files and top.
 fn rtl(rows: u32, cols: u32, dir: &Path) -> (Vec<PathBuf>, String, Constraints) {
-    let cfg = Config {
-        matrix: MatrixConfig {
-            rows,
-            cols,
-            ..MatrixConfig::default()
-        },
-        ..Config::default()
-    };
+    let cfg = Config::with_matrix(rows, cols).unwrap();
     let design = generate(&cfg).unwrap();
     let rtl = dir.join("rtl");
     design.write_to(&rtl).unwrap();

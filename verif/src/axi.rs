@@ -322,47 +322,33 @@ impl Checker {
         };
         // A valid not taken stays valid with the same payload.
         if let (Some(pm), Some(ps)) = (&self.prev_m, &self.prev_s) {
-            let held = |was: bool, ready: bool, now: bool| !(was && !ready && !now);
-            if !held(pm.aw.is_some(), ps.aw_ready, m.aw.is_some())
-                || (pm.aw.is_some() && !ps.aw_ready && pm.aw != m.aw)
-            {
-                return Err(err(
-                    "AW",
-                    "valid dropped or address changed before ready".into(),
-                ));
-            }
-            if !held(pm.w.is_some(), ps.w_ready, m.w.is_some())
-                || (pm.w.is_some() && !ps.w_ready && pm.w != m.w)
-            {
-                return Err(err(
-                    "W",
-                    "valid dropped or data changed before ready".into(),
-                ));
-            }
-            if !held(pm.ar.is_some(), ps.ar_ready, m.ar.is_some())
-                || (pm.ar.is_some() && !ps.ar_ready && pm.ar != m.ar)
-            {
-                return Err(err(
-                    "AR",
-                    "valid dropped or address changed before ready".into(),
-                ));
-            }
-            if !held(ps.b.is_some(), pm.b_ready, s.b.is_some())
-                || (ps.b.is_some() && !pm.b_ready && ps.b != s.b)
-            {
-                return Err(err(
-                    "B",
-                    "valid dropped or response changed before ready".into(),
-                ));
-            }
-            if !held(ps.r.is_some(), pm.r_ready, s.r.is_some())
-                || (ps.r.is_some() && !pm.r_ready && ps.r != s.r)
-            {
-                return Err(err(
-                    "R",
-                    "valid dropped or data changed before ready".into(),
-                ));
-            }
+            let held = |channel, was: bool, ready: bool, now: bool, same: bool| {
+                if was && !ready && !(now && same) {
+                    Err(err(
+                        channel,
+                        "valid dropped or payload changed before ready".into(),
+                    ))
+                } else {
+                    Ok(())
+                }
+            };
+            held(
+                "AW",
+                pm.aw.is_some(),
+                ps.aw_ready,
+                m.aw.is_some(),
+                pm.aw == m.aw,
+            )?;
+            held("W", pm.w.is_some(), ps.w_ready, m.w.is_some(), pm.w == m.w)?;
+            held(
+                "AR",
+                pm.ar.is_some(),
+                ps.ar_ready,
+                m.ar.is_some(),
+                pm.ar == m.ar,
+            )?;
+            held("B", ps.b.is_some(), pm.b_ready, s.b.is_some(), ps.b == s.b)?;
+            held("R", ps.r.is_some(), pm.r_ready, s.r.is_some(), ps.r == s.r)?;
         }
         for (channel, a) in [("AW", &m.aw), ("AR", &m.ar)] {
             if let Some(a) = a {

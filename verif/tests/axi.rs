@@ -293,7 +293,7 @@ fn each_kind_of_violation_is_caught() {
             stalled.clone(),
         ),
         (
-            "address changed",
+            "payload changed",
             vec![
                 MasterOut {
                     ar: Some(a),
