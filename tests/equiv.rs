@@ -225,11 +225,7 @@ fn synth_generic(rows: u32, cols: u32, dir: &Path) -> (Vec<PathBuf>, PathBuf, St
         .iter()
         .map(|f| out.join("rtl").join(f))
         .collect();
-    (
-        rtl,
-        out.join("netlist.v"),
-        format!("matrix_engine_{rows}x{cols}"),
-    )
+    (rtl, out.join("netlist.v"), top_of(&out.join("rtl")))
 }
 
 fn joined(files: &[PathBuf]) -> String {

@@ -120,8 +120,8 @@ fn regenerating_is_byte_identical_and_the_pe_exists_once() {
         pe_definitions, 1,
         "the PE module must be defined exactly once"
     );
-    let array = std::fs::read_to_string(first.join("systolic_array_16x16.v")).unwrap();
-    assert_eq!(array.matches("\n    pe_p20 pe_r").count(), 256);
+    let array = std::fs::read_to_string(first.join("systolic_array_16x16_mb.v")).unwrap();
+    assert_eq!(array.matches("\n    pe_p20_mb pe_r").count(), 256);
 }
 
 fn refused(config: &str, name: &str, expect: &[&str]) {

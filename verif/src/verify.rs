@@ -17,7 +17,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config as PtConfig, RngAlgorithm, TestRng, TestRunner};
-use seedchip_hdl::chip::{generate, Config, EngineShape, MatrixConfig};
+use seedchip_hdl::chip::{generate, Config, EngineShape, MatrixConfig, Multiplier};
 use serde::{Deserialize, Serialize};
 
 use crate::harness::{EngineHarness, GemmRun, HarnessError, StallPattern};
@@ -175,11 +175,21 @@ fn stall_pattern() -> impl Strategy<Value = Vec<bool>> {
 pub fn case_strategy(space: &CaseSpace) -> BoxedStrategy<Case> {
     let engine: BoxedStrategy<MatrixConfig> = match &space.engine {
         Some(e) => Just(e.clone()).boxed(),
-        None => (1..=space.max_dim, 1..=space.max_dim, any::<bool>())
-            .prop_map(|(rows, cols, mac_pipeline)| MatrixConfig {
+        None => (
+            1..=space.max_dim,
+            1..=space.max_dim,
+            any::<bool>(),
+            prop_oneof![
+                Just(Multiplier::Array),
+                Just(Multiplier::Booth),
+                Just(Multiplier::Auto)
+            ],
+        )
+            .prop_map(|(rows, cols, mac_pipeline, multiplier)| MatrixConfig {
                 rows,
                 cols,
                 mac_pipeline,
+                multiplier,
             })
             .boxed(),
     };

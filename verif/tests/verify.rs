@@ -12,6 +12,7 @@ fn engine(rows: u32, cols: u32, mac_pipeline: bool) -> MatrixConfig {
         rows,
         cols,
         mac_pipeline,
+        ..MatrixConfig::default()
     }
 }
 use seedchip_verif::harness::{EngineHarness, StallPattern};

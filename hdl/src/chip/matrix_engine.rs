@@ -22,7 +22,7 @@
 //!   wave has passed the top row (the preload guard);
 //! - a new group may start the cycle after its tile's last weight row is accepted.
 
-use super::config::MatrixConfig;
+use super::config::{variant_suffix, MatrixConfig, Multiplier};
 use super::result_fifo::{fifo_in, fifo_out, result_fifo};
 use super::skew::{deskew, lanes_bundle, skew, skew_in, skew_out};
 use super::systolic_array::{north_edge, psum_bits, south_edge, systolic_array, west_edge};
@@ -58,6 +58,8 @@ pub struct EngineShape {
     pub cols: u32,
     /// PEs register the product before the accumulate.
     pub mac_pipeline: bool,
+    /// How the PEs multiply.
+    pub multiplier: Multiplier,
     /// Width of the column sums inside the array.
     pub psum_bits: u32,
     /// Cycles from accepting an activation row to writing its result into the FIFO.
@@ -82,6 +84,7 @@ impl EngineShape {
             rows,
             cols,
             mac_pipeline: cfg.mac_pipeline,
+            multiplier: cfg.multiplier,
             psum_bits: psum_bits(rows),
             latency,
             // A row accepted in cycle t holds its credit through cycle t + latency + 2 (FIFO
@@ -98,7 +101,7 @@ impl EngineShape {
 
     /// Module name of the engine.
     pub fn module_name(&self) -> String {
-        let suffix = if self.mac_pipeline { "" } else { "_s1" };
+        let suffix = variant_suffix(self.mac_pipeline, self.multiplier);
         format!("matrix_engine_{}x{}{suffix}", self.rows, self.cols)
     }
 }
@@ -108,7 +111,7 @@ impl EngineShape {
 pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     let s = EngineShape::new(cfg);
     let (rows, cols, p) = (s.rows, s.cols, s.psum_bits);
-    let array = systolic_array(rows, cols, s.mac_pipeline)?;
+    let array = systolic_array(cfg)?;
     let act_skew = skew(rows, 8)?;
     let out_deskew = deskew(cols, p)?;
     let fifo = result_fifo(s.fifo_depth, cols * p + 1)?;

@@ -2,6 +2,7 @@
 //! one [`Config`] threaded through every generator.
 
 pub mod axi_lite;
+pub mod booth;
 pub mod config;
 pub mod csr;
 pub mod csr_block;
@@ -14,7 +15,9 @@ pub mod result_fifo;
 pub mod skew;
 pub mod systolic_array;
 
-pub use config::{BusConfig, Config, ConfigError, ControllerConfig, MatrixConfig, MemoryConfig};
+pub use config::{
+    BusConfig, Config, ConfigError, ControllerConfig, MatrixConfig, MemoryConfig, Multiplier,
+};
 pub use matrix_engine::{matrix_engine, EngineShape};
 
 use crate::hw::{Design, HdlError};
@@ -24,7 +27,12 @@ pub fn generate(cfg: &Config) -> Result<Design, HdlError> {
     Design::new(matrix_engine(&cfg.matrix)?)
 }
 
-/// The design for `cfg` inside the FPGA measurement shell ([`fpga_shell::fpga_shell`]).
+/// The design for `cfg` inside the FPGA measurement shell ([`fpga_shell::fpga_shell`]). An
+/// `auto` multiplier becomes `*` here, so the FPGA's DSP blocks do the multiplying.
 pub fn generate_fpga_shell(cfg: &Config) -> Result<Design, HdlError> {
-    Design::new(fpga_shell::fpga_shell(&matrix_engine(&cfg.matrix)?)?)
+    let matrix = MatrixConfig {
+        multiplier: cfg.matrix.multiplier.for_fpga(),
+        ..cfg.matrix.clone()
+    };
+    Design::new(fpga_shell::fpga_shell(&matrix_engine(&matrix)?)?)
 }

@@ -25,6 +25,8 @@
 //! The partial sum is `psum_bits` wide, chosen by the array so that the column total can
 //! never overflow (16 + ceil(log2(rows)) bits).
 
+use super::booth::booth_mul8;
+use super::config::{MatrixConfig, Multiplier};
 use crate::hw::*;
 
 /// int8 operands.
@@ -50,25 +52,24 @@ pub fn column_link(side: &str, psum_bits: u32) -> Bundle {
 pub const RST_OUT: &str = "rst_out";
 
 /// Build the PE for a `psum_bits`-wide partial-sum chain, with the product registered before
-/// the accumulate when `pipelined`. Named `pe_p<psum_bits>` (`pe_p<psum_bits>_s1` unpipelined).
+/// the accumulate when `cfg.mac_pipeline`, multiplying as `cfg.multiplier` says. Named
+/// `pe_p<psum_bits>` plus the variant suffix ([`MatrixConfig::variant_suffix`]).
 ///
 /// The extra stage is the same in every PE, so partial sums still meet the activations one
 /// row down one cycle later: the skew is unchanged and only the latency grows by one.
-pub fn pe(psum_bits: u32, pipelined: bool) -> Result<ModuleRef, ModuleError> {
+pub fn pe(psum_bits: u32, cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
+    let pipelined = cfg.mac_pipeline;
     let psum_ty = sint(psum_bits);
-    let name = if pipelined {
-        format!("pe_p{psum_bits}")
-    } else {
-        format!("pe_p{psum_bits}_s1")
-    };
+    let name = format!("pe_p{psum_bits}{}", cfg.variant_suffix());
     let mut m = ModuleBuilder::new(name);
     m.doc(&format!(
         "Weight-stationary PE: int8 x int8 multiply, {psum_bits}-bit partial-sum chain{}.\n\
          Weights double-buffered (shadow/active); commit travels with the activations.",
-        if pipelined {
-            ", product registered"
-        } else {
-            ""
+        match (pipelined, cfg.multiplier.for_asic() == Multiplier::Booth) {
+            (true, false) => ", product registered",
+            (true, true) => ", radix-4 Booth multiplier, product registered",
+            (false, false) => "",
+            (false, true) => ", radix-4 Booth multiplier",
         }
     ));
     m.unit("matrix engine: PE array");
@@ -111,7 +112,10 @@ pub fn pe(psum_bits: u32, pipelined: bool) -> Result<ModuleRef, ModuleError> {
 
     // Multiply-accumulate: 8x8 -> 16-bit product (never a wider multiplier), sign-extended
     // into the partial sum.
-    let product = m.wire_of("product", act_q.mul(active));
+    let product = match cfg.multiplier.for_asic() {
+        Multiplier::Booth => m.wire_of("product", booth_mul8(act_q, active)),
+        _ => m.wire_of("product", act_q.mul(active)),
+    };
     let addend = if pipelined {
         let product_q = m.data_reg("product_q", sint(16));
         m.next(product_q, product);

@@ -18,6 +18,7 @@
 //! Reset enters at PE(0,0) and is forwarded down column 0 and along every row, one register
 //! per hop: PE(r, c) is reset [`reset_delay`]`(r, c)` cycles after the array's `rst`.
 
+use super::config::MatrixConfig;
 use super::pe::{self, column_link, row_link};
 use crate::hw::*;
 
@@ -52,12 +53,13 @@ pub fn south_edge(cols: u32, psum_bits: u32) -> Bundle {
     Bundle::plain("south").field("psum", uint(cols * psum_bits))
 }
 
-/// Build the `rows` x `cols` array. Named `systolic_array_<rows>x<cols>` (`..._s1` with
-/// unpipelined PEs).
-pub fn systolic_array(rows: u32, cols: u32, pipelined: bool) -> Result<ModuleRef, ModuleError> {
+/// Build the array of `cfg`. Named `systolic_array_<rows>x<cols>` plus the PE variant's
+/// suffix.
+pub fn systolic_array(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
+    let (rows, cols) = (cfg.rows, cfg.cols);
     let p = psum_bits(rows);
-    let cell = pe::pe(p, pipelined)?;
-    let suffix = if pipelined { "" } else { "_s1" };
+    let cell = pe::pe(p, cfg)?;
+    let suffix = cfg.variant_suffix();
     let mut m = ModuleBuilder::new(format!("systolic_array_{rows}x{cols}{suffix}"));
     m.doc(&format!(
         "{rows} x {cols} weight-stationary systolic array of int8 PEs ({p}-bit column sums).\n\
