@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 use seedchip_eda::flow::{self, Report, SynthOptions, Target};
-use seedchip_hdl::chip::{Config, MatrixConfig};
+use seedchip_hdl::chip::{Config, MatrixConfig, Multiplier};
 
 #[derive(Args)]
 pub struct PpaArgs {
@@ -46,7 +46,7 @@ fn run_one(work: &std::path::Path, target: Target, m: &MatrixConfig) -> Result<R
         target.name(),
         m.rows,
         m.cols,
-        if m.mac_pipeline { "" } else { "-s1" }
+        m.variant_suffix()
     );
     eprintln!("seedchip ppa: {tag} ...");
     let opts = SynthOptions {
@@ -72,16 +72,19 @@ nextpnr seed 1.\n",
         env!("CARGO_PKG_VERSION")
     );
     let _ = writeln!(md, "## sky130 (5 ns target clock)\n");
-    let _ = writeln!(md, "| engine | PE product register | area mm2 | PE um2 | area / MAC um2 | SRAM share | Fmax MHz | reg-to-reg MHz | MACs/mm2 | GOPS/mm2 | critical path |");
-    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(md, "| engine | multiplier | PE product register | area mm2 | PE um2 | area / MAC um2 | SRAM share | Fmax MHz | reg-to-reg MHz | MACs/mm2 | GOPS/mm2 | critical path |");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut sky: Vec<MatrixConfig> = args
         .sky130
         .iter()
         .map(|s| shape(s))
         .collect::<Result<_>>()?;
+    // The default engine with each other choice, for comparison.
     let mut unpipelined = Config::default().matrix;
     unpipelined.mac_pipeline = false;
-    sky.push(unpipelined);
+    let mut array = Config::default().matrix;
+    array.multiplier = Multiplier::Array;
+    sky.extend([array, unpipelined]);
     for m in &sky {
         match run_one(&args.work, Target::Sky130, m) {
             Ok(r) => {
@@ -102,9 +105,13 @@ nextpnr seed 1.\n",
                 let p = &t.critical_path;
                 let _ = writeln!(
                     md,
-                    "| {}x{} | {} | {:.3} | {:.0} | {:.0} | {:.0}% | {:.1} | {} | {:.0} | {:.1} | {} ({}) -> {} |",
+                    "| {}x{} | {} | {} | {:.3} | {:.0} | {:.0} | {:.0}% | {:.1} | {} | {:.0} | {:.1} | {} ({}) -> {} |",
                     m.rows,
                     m.cols,
+                    match m.multiplier.for_asic() {
+                        Multiplier::Booth => "booth",
+                        _ => "array",
+                    },
                     if m.mac_pipeline { "yes" } else { "no" },
                     area * 1e-6,
                     pe,
