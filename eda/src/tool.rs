@@ -128,11 +128,15 @@ pub fn text(out: &Output) -> String {
 
 /// The error for a finished run that did not succeed.
 pub fn failed(what: &str, out: &Output, log: &Path) -> ToolError {
+    failed_with(what, out.status, &text(out), log)
+}
+
+fn failed_with(what: &str, status: std::process::ExitStatus, text: &str, log: &Path) -> ToolError {
     ToolError::Failed {
         what: what.to_string(),
-        status: out.status.to_string(),
+        status: status.to_string(),
         log: log.display().to_string(),
-        excerpt: excerpt(&text(out)),
+        excerpt: excerpt(text),
     }
 }
 
@@ -205,12 +209,7 @@ pub fn run_limited(
     match status {
         None => Ok(Limited::TimedOut(text)),
         Some(s) if s.success() => Ok(Limited::Done(text)),
-        Some(s) => Err(ToolError::Failed {
-            what: what.to_string(),
-            status: s.to_string(),
-            log: log_path.display().to_string(),
-            excerpt: excerpt(&text),
-        }),
+        Some(s) => Err(failed_with(what, s, &text, &log_path)),
     }
 }
 

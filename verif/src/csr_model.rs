@@ -1,7 +1,7 @@
 //! The register block's reference model, cycle by cycle (the rules are in
 //! `hdl/src/chip/csr_block.rs`; offsets and counters come from the same definitions).
 
-use seedchip_hdl::chip::csr::{Access, ID_MAGIC, REGISTERS};
+use seedchip_hdl::chip::csr::{register, Access, ID_MAGIC, REGISTERS};
 use seedchip_hdl::chip::csr_block::COUNTERS;
 
 /// Inputs of one cycle.
@@ -69,14 +69,6 @@ pub struct CsrModel {
     hi_shadow: u32,
 }
 
-fn offset(name: &str) -> u32 {
-    REGISTERS
-        .iter()
-        .find(|r| r.name == name)
-        .map(|r| r.offset)
-        .expect("register")
-}
-
 impl CsrModel {
     pub fn new() -> CsrModel {
         CsrModel {
@@ -141,7 +133,9 @@ impl CsrModel {
         let target = REGISTERS
             .iter()
             .find(|r| r.offset == i.aw_addr && r.access != Access::Ro);
-        let hit = |name: &str| write && target.is_some_and(|r| r.offset == offset(name));
+        let hit = |name: &str| {
+            write && target.is_some_and(|r| Some(r.offset) == register(name).map(|q| q.offset))
+        };
         let ctrl = hit("CTRL") && i.w_strb & 1 == 1;
         let start_cmd = ctrl && i.w_data & 1 == 1 && !i.busy;
         let soft_cmd = ctrl && i.w_data & 2 == 2;

@@ -254,6 +254,22 @@ pub const REGISTERS: &[Register] = &[
     reg("INSTRUCTIONS_HI", 0x94, Access::Ro, "", &[]),
 ];
 
+/// The 64-bit counters, by register name stem (`<STEM>_LO`, `<STEM>_HI` in [`REGISTERS`]),
+/// and the width of what each adds per cycle. A test keeps the two lists in step.
+pub const COUNTERS: &[(&str, u32)] = &[
+    ("CYCLES", 1),
+    ("LOAD_BUSY", 1),
+    ("COMPUTE_BUSY", 1),
+    ("STORE_BUSY", 1),
+    ("LOAD_STALL", 1),
+    ("COMPUTE_STALL", 1),
+    ("STORE_STALL", 1),
+    ("MACS", 32),
+    ("DMA_READ_BYTES", 16),
+    ("DMA_WRITE_BYTES", 16),
+    ("INSTRUCTIONS", 1),
+];
+
 /// The register named `name`.
 pub fn register(name: &str) -> Option<&'static Register> {
     REGISTERS.iter().find(|r| r.name == name)
@@ -283,5 +299,24 @@ mod tests {
             }
         }
         assert_eq!(register("STATUS").unwrap().offset, 0x08);
+    }
+
+    #[test]
+    fn the_counter_registers_are_exactly_the_counters() {
+        let mut stems: Vec<&str> = REGISTERS
+            .iter()
+            .filter_map(|r| r.name.strip_suffix("_LO"))
+            .collect();
+        stems.sort();
+        let mut counters: Vec<&str> = COUNTERS.iter().map(|(c, _)| *c).collect();
+        counters.sort();
+        assert_eq!(stems, counters);
+        for (c, _) in COUNTERS {
+            let (lo, hi) = (
+                register(&format!("{c}_LO")).unwrap(),
+                register(&format!("{c}_HI")).unwrap(),
+            );
+            assert_eq!(hi.offset, lo.offset + 4, "{c}: _HI follows _LO");
+        }
     }
 }

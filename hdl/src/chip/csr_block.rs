@@ -26,6 +26,7 @@
 //!   reads return: read `_LO`, then `_HI` of the same counter.
 
 use super::axi_lite::AxiLite;
+pub use super::csr::COUNTERS;
 use super::csr::{Access, Register, ID_MAGIC, REGISTERS};
 use crate::hw::*;
 
@@ -56,21 +57,6 @@ pub fn run_bundle() -> Bundle {
         .field("error_code", uint(4))
         .field("error_pc", uint(32))
 }
-
-/// The counters, by register name stem, and the width of what each adds per cycle.
-pub const COUNTERS: &[(&str, u32)] = &[
-    ("CYCLES", 1),
-    ("LOAD_BUSY", 1),
-    ("COMPUTE_BUSY", 1),
-    ("STORE_BUSY", 1),
-    ("LOAD_STALL", 1),
-    ("COMPUTE_STALL", 1),
-    ("STORE_STALL", 1),
-    ("MACS", 32),
-    ("DMA_READ_BYTES", 16),
-    ("DMA_WRITE_BYTES", 16),
-    ("INSTRUCTIONS", 1),
-];
 
 /// Per-cycle increments of the counters (CYCLES has none: it counts `run_busy` cycles).
 pub fn count_bundle() -> Bundle {
@@ -269,6 +255,7 @@ pub fn csr_block() -> Result<ModuleRef, ModuleError> {
     let mut data: Vec<Expr> = Vec::new();
     let mut any = Vec::new();
     let mut latch: Vec<Expr> = Vec::new();
+    let mut lo_hits: Vec<Expr> = Vec::new();
     for reg in REGISTERS {
         let Some(v) = value_of(reg) else { continue };
         let h = hit(&mut m, raddr, "rd", reg);
@@ -277,6 +264,7 @@ pub fn csr_block() -> Result<ModuleRef, ModuleError> {
         if let Some(stem) = reg.name.strip_suffix("_LO") {
             if let Some((_, q)) = counter_regs.iter().find(|(c, _)| *c == stem) {
                 latch.push(mux(h, q.slice(63, 32), zero(uint(32))));
+                lo_hits.push(h.into());
             }
         }
     }
@@ -290,14 +278,9 @@ pub fn csr_block() -> Result<ModuleRef, ModuleError> {
             .reduce(|a, b| a | b)
             .unwrap_or(zero(uint(32))),
     );
-    let lo_names: Vec<Expr> = REGISTERS
-        .iter()
-        .filter(|reg| reg.name.ends_with("_LO"))
-        .map(|reg| raddr.expr().eq(ulit(ADDR_BITS, reg.offset as u64)))
-        .collect();
     let reads_lo = m.wire_of(
         "reads_lo",
-        read & lo_names
+        read & lo_hits
             .into_iter()
             .reduce(|a, b| a | b)
             .unwrap_or(ulit(1, 0)),
