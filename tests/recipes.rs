@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use seedchip_eda::cells::fpga_models;
 use seedchip_eda::flow::fpga::{yowasp, Family};
-use seedchip_hdl::chip::{generate, Config};
+use seedchip_hdl::chip::{generate_engine as generate, Config};
 use seedchip_verif::compare::Constraints;
 use seedchip_verif::equiv::{simulate, EquivOptions};
 

@@ -4,7 +4,7 @@ mod common;
 use common::*;
 
 use seedchip_eda::flow::{self, Report, SynthOptions, Target};
-use seedchip_hdl::chip::{generate, Config};
+use seedchip_hdl::chip::{generate_engine as generate, Config};
 
 fn synth(cfg: &Config, target: Target, device: Option<&str>) -> (tempfile::TempDir, Report) {
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use seedchip_hdl::chip::{generate, Config, EngineShape};
+use seedchip_hdl::chip::{generate_engine, Config, EngineShape};
 use seedchip_verif::harness::{EngineHarness, StallPattern};
 use seedchip_verif::model::{gemm, Matrix};
 use seedchip_verif::verify::{self, CaseSpace, ModelCache};
@@ -47,7 +47,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     println!("generation (Rust -> Verilog text, not written):");
     for (r, c) in [(16, 16), (128, 128)] {
         let cfg = Config::with_matrix(r, c)?;
-        let (design, secs) = timed(|| generate(&cfg));
+        let (design, secs) = timed(|| generate_engine(&cfg));
         let bytes: usize = design?.files().iter().map(|f| f.text.len()).sum();
         println!(
             "  {r:>3}x{c:<3} {:>8.3} s  {:>6.1} MB of Verilog",
@@ -59,7 +59,7 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
     println!("\nVerilator simulation of the matrix engine:");
     for &(r, c) in &shapes {
         let cfg = Config::with_matrix(r, c)?;
-        let design = generate(&cfg)?;
+        let design = generate_engine(&cfg)?;
         let (model, build) = timed(|| {
             Model::build(
                 &sources_of(&design),

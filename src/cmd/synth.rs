@@ -78,7 +78,7 @@ pub fn run(args: SynthArgs) -> Result<ExitCode> {
     opts.liberty = opts_liberty;
     // The top's stream interfaces say how to drive it: valid/ready producers on its sinks,
     // payload compared while valid on its sources.
-    let design = seedchip_hdl::chip::generate(&cfg)?;
+    let design = seedchip_hdl::chip::generate_engine(&cfg)?;
     opts.constraints_value = Some(Constraints::from_interfaces(design.top().interfaces()));
     opts.out = args.out.join("equiv");
     println!(

@@ -17,7 +17,9 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config as PtConfig, RngAlgorithm, TestRng, TestRunner};
-use seedchip_hdl::chip::{generate, Config, EngineShape, MatrixConfig, Multiplier};
+use seedchip_hdl::chip::{
+    generate_engine as generate, Config, EngineShape, MatrixConfig, Multiplier,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::harness::{EngineHarness, GemmRun, HarnessError, StallPattern};

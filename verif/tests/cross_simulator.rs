@@ -1,6 +1,6 @@
 //! The same stimulus through Verilator and Icarus Verilog gives the same responses.
 
-use seedchip_hdl::chip::{generate, Config, EngineShape};
+use seedchip_hdl::chip::{generate_engine as generate, Config, EngineShape};
 use seedchip_verif::harness::EngineHarness;
 use seedchip_verif::replay::{after_reset, first_difference, icarus};
 use seedchip_verif::verify::{self, CaseSpace};

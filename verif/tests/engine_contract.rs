@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use seedchip_hdl::chip::matrix_engine::{act_stream, out_stream, weight_stream};
-use seedchip_hdl::chip::{generate, Config, EngineShape, MatrixConfig};
+use seedchip_hdl::chip::{generate_engine as generate, Config, EngineShape, MatrixConfig};
 use seedchip_verif::verilator::{sources_of, BuildOptions, Model, PortId, Sim, XInit};
 
 struct Engine {

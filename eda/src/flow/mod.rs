@@ -15,7 +15,7 @@ pub mod report;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use seedchip_hdl::chip::{generate, generate_fpga_shell, Config, EngineShape};
+use seedchip_hdl::chip::{generate_engine as generate, generate_fpga_shell, Config, EngineShape};
 use seedchip_hdl::hw::Design;
 use serde::{Deserialize, Serialize};
 

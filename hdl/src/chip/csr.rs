@@ -267,7 +267,7 @@ pub const COUNTERS: &[(&str, u32)] = &[
     ("MACS", 32),
     ("DMA_READ_BYTES", 16),
     ("DMA_WRITE_BYTES", 16),
-    ("INSTRUCTIONS", 1),
+    ("INSTRUCTIONS", 2),
 ];
 
 /// The register named `name`.

@@ -445,22 +445,16 @@ impl Instr {
     }
 
     fn check_dependencies(&self) -> Result<(), DecodeError> {
-        let (illegal, why): (&[&'static str], _) = match self.opcode.queue() {
-            Some(Queue::Load) => (
-                &["pop_prev", "push_prev"],
-                "the load queue is first in the chain",
-            ),
-            Some(Queue::Store) => (
-                &["pop_next", "push_next"],
-                "the store queue is last in the chain",
-            ),
-            Some(Queue::Compute) => (&[], ""),
-            None => (
-                &["pop_prev", "pop_next", "push_prev", "push_next"],
-                "fence and halt belong to no queue",
-            ),
+        let queue = self.opcode.queue();
+        let why = match queue {
+            Some(Queue::Load) => "the load queue is first in the chain",
+            Some(Queue::Store) => "the store queue is last in the chain",
+            _ => "fence and halt belong to no queue",
         };
-        match illegal.iter().find(|f| self.get(f) == Some(1)) {
+        let illegal = FLAGS
+            .into_iter()
+            .find(|f| self.get(f) == Some(1) && queue.and_then(|q| channel(q, f)).is_none());
+        match illegal {
             Some(flag) => Err(DecodeError::Dependency {
                 opcode: self.opcode.mnemonic(),
                 flag,
@@ -469,6 +463,49 @@ impl Instr {
             None => Ok(()),
         }
     }
+}
+
+/// The dependency flags, in header bit order (bits 4..7).
+pub const FLAGS: [&str; 4] = ["pop_prev", "pop_next", "push_prev", "push_next"];
+
+/// A token channel between two adjacent queues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Channel {
+    LoadToCompute = 0,
+    ComputeToLoad = 1,
+    ComputeToStore = 2,
+    StoreToCompute = 3,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [
+        Channel::LoadToCompute,
+        Channel::ComputeToLoad,
+        Channel::ComputeToStore,
+        Channel::StoreToCompute,
+    ];
+}
+
+/// The channel that flag `flag` of an instruction in `queue` pops from or pushes to; `None`
+/// where the flag is illegal (a LOAD has no previous queue, a STORE no next one).
+pub fn channel(queue: Queue, flag: &str) -> Option<Channel> {
+    use Channel::*;
+    match (queue, flag) {
+        (Queue::Load, "pop_next") => Some(ComputeToLoad),
+        (Queue::Load, "push_next") => Some(LoadToCompute),
+        (Queue::Compute, "pop_prev") => Some(LoadToCompute),
+        (Queue::Compute, "push_prev") => Some(ComputeToLoad),
+        (Queue::Compute, "pop_next") => Some(StoreToCompute),
+        (Queue::Compute, "push_next") => Some(ComputeToStore),
+        (Queue::Store, "pop_prev") => Some(ComputeToStore),
+        (Queue::Store, "push_prev") => Some(StoreToCompute),
+        _ => None,
+    }
+}
+
+/// The field `name` of `opcode` (header fields included).
+pub fn field_of(opcode: Opcode, name: &str) -> Option<&'static Field> {
+    fields_of(opcode).into_iter().find(|f| f.name == name)
 }
 
 /// The assembler's text form: the mnemonic, then `field=value` pairs (decimal or `0x` hex),

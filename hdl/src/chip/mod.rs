@@ -1,18 +1,28 @@
 //! The accelerator, one unit per file, built with the [`crate::hw`] layer and configured by
 //! one [`Config`] threaded through every generator.
 
+pub mod accumulator;
+pub mod axi4;
 pub mod axi_lite;
+pub mod axi_read_mux;
 pub mod booth;
+pub mod chip;
+pub mod commands;
+pub mod compute_unit;
 pub mod config;
+pub mod controller;
 pub mod csr;
 pub mod csr_block;
 pub mod fpga_shell;
 pub mod header;
 pub mod isa;
+pub mod load_unit;
 pub mod matrix_engine;
 pub mod pe;
 pub mod result_fifo;
+pub mod scratchpad;
 pub mod skew;
+pub mod store_unit;
 pub mod systolic_array;
 
 pub use config::{
@@ -22,8 +32,13 @@ pub use matrix_engine::{matrix_engine, EngineShape};
 
 use crate::hw::{Design, HdlError};
 
-/// The complete design for `cfg`. Today the chip top is the matrix engine.
+/// The complete design for `cfg`: the chip ([`chip::chip`], module `seedchip`).
 pub fn generate(cfg: &Config) -> Result<Design, HdlError> {
+    Design::new(chip::chip(cfg)?)
+}
+
+/// The matrix engine alone (the unit `seedchip verify --level engine` checks).
+pub fn generate_engine(cfg: &Config) -> Result<Design, HdlError> {
     Design::new(matrix_engine(&cfg.matrix)?)
 }
 

@@ -461,7 +461,59 @@ pub trait ExprOps: Sized {
         if let Some(b) = a.as_const() {
             return Expr::from(b.slice(lo, hi - lo + 1));
         }
-        Expr::new(Kind::Slice(a, hi, lo), uint(hi - lo + 1))
+        // Push the slice towards the signals, so that Verilog never needs a temporary wire
+        // holding bits nobody reads (Verilog-2005 cannot slice an expression).
+        let w = hi - lo + 1;
+        match a.kind() {
+            Kind::Slice(inner, _, l0) => return inner.slice(hi + l0, lo + l0),
+            Kind::Cast(inner) => return inner.slice(hi, lo),
+            Kind::Extend(inner) if hi < inner.width() => return inner.slice(hi, lo),
+            Kind::Extend(inner) if lo == 0 => return inner.ext(w).as_unsigned(),
+            Kind::ShiftConst(ShiftDir::Right, inner, n)
+                if !inner.is_signed() && hi + n < inner.width() =>
+            {
+                return inner.slice(hi + n, lo + n)
+            }
+            Kind::ShiftConst(ShiftDir::Left, inner, n) if lo >= *n => {
+                return inner.slice(hi - n, lo - n)
+            }
+            Kind::Not(inner) => return !inner.slice(hi, lo),
+            Kind::Logic(op, x, y) => {
+                return Expr::new(Kind::Logic(*op, x.slice(hi, lo), y.slice(hi, lo)), uint(w))
+            }
+            Kind::Mux(c, x, y) => return mux(c.clone(), x.slice(hi, lo), y.slice(hi, lo)),
+            Kind::Arith(op, x, y) if lo == 0 => {
+                // The low bits of a sum, difference or product depend only on the low bits.
+                return Expr::new(
+                    Kind::Arith(
+                        *op,
+                        x.slice(hi, 0).as_unsigned(),
+                        y.slice(hi, 0).as_unsigned(),
+                    ),
+                    uint(w),
+                );
+            }
+            Kind::Concat(parts) => {
+                // Parts are most significant first; keep the bits of each part in [lo, hi].
+                let mut at = a.width();
+                let mut keep = Vec::new();
+                for p in parts {
+                    let (p_hi, p_lo) = (at - 1, at - p.width());
+                    at = p_lo;
+                    if p_lo > hi || p_hi < lo {
+                        continue;
+                    }
+                    keep.push(p.slice(p_hi.min(hi) - p_lo, p_lo.max(lo) - p_lo));
+                }
+                return if keep.len() == 1 {
+                    keep.pop().expect("one part")
+                } else {
+                    cat(keep)
+                };
+            }
+            _ => {}
+        }
+        Expr::new(Kind::Slice(a, hi, lo), uint(w))
     }
 
     /// Bit `i`.

@@ -184,10 +184,12 @@ impl Lowering {
             Kind::ShiftConst(d, _, n) => Kind::ShiftConst(*d, c[0].clone(), *n),
             Kind::ShiftVar(d, _, _) => Kind::ShiftVar(*d, c[0].clone(), c[1].clone()),
         };
-        // Bit-selects and sign-extensions need a named operand.
+        // Bit-selects and sign-extensions need a named operand. A value named only so that
+        // some of its bits can be selected has bits nobody reads by construction: its name
+        // says so (`*unused*`, which Verilator's lint recognises).
         let kind = match kind {
             Kind::Slice(inner, hi, lo) if !is_ident(&inner) => {
-                Kind::Slice(self.name(b, base, "t", inner), hi, lo)
+                Kind::Slice(self.name(b, base, "wide_unused", inner), hi, lo)
             }
             Kind::Extend(inner) if inner.is_signed() && !is_ident(&inner) => {
                 Kind::Extend(self.name(b, base, "t", inner))

@@ -378,3 +378,62 @@ impl ModuleBuilder {
         })
     }
 }
+
+impl Memory {
+    /// Drive a 1R1W memory's banks as one logical memory: one row written and one read per
+    /// cycle, whichever banks they fall in. Returns the read data (valid the cycle after the
+    /// read). `name` prefixes the bank-select register.
+    pub fn one_read_one_write(
+        &self,
+        m: &mut ModuleBuilder,
+        name: &str,
+        write: (Expr, Expr, Expr),
+        read: (Expr, Expr),
+    ) -> Expr {
+        let (we, waddr, wdata) = write;
+        let (re, raddr) = read;
+        let nb = self.banks.len();
+        let k = crate::hw::clog2(nb as u64);
+        for (b, bank) in self.banks.iter().enumerate() {
+            let aw = bank.write_addr().width();
+            // A row past the memory (bits above bank and row set) selects no bank: it never
+            // aliases a row that exists.
+            let sel = |a: &Expr| -> Expr {
+                let top = a.width();
+                let in_range = if k + aw < top {
+                    a.slice(top - 1, k + aw).eq_lit(0)
+                } else {
+                    super::expr::ulit(1, 1)
+                };
+                if nb == 1 {
+                    in_range
+                } else {
+                    in_range & self.bank_of(a.clone()).eq_lit(b as i64)
+                }
+            };
+            m.assign(bank.write_enable(), we.clone() & sel(&waddr));
+            m.assign(
+                bank.write_addr(),
+                self.row_in_bank(waddr.clone()).resize(aw),
+            );
+            m.assign(bank.write_data(), wdata.clone());
+            m.assign(bank.read_enable(0), re.clone() & sel(&raddr));
+            m.assign(
+                bank.read_addr(0),
+                self.row_in_bank(raddr.clone()).resize(aw),
+            );
+        }
+        if nb == 1 {
+            return self.banks[0].read_data(0).into();
+        }
+        let last = m.data_reg(&format!("{name}_read_bank"), uint(k));
+        m.next_en(last, re, self.bank_of(raddr));
+        self.banks
+            .iter()
+            .enumerate()
+            .skip(1)
+            .fold(self.banks[0].read_data(0).into(), |acc, (b, bank)| {
+                super::expr::mux(last.eq_lit(b as i64), bank.read_data(0), acc)
+            })
+    }
+}

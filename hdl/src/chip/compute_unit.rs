@@ -1,0 +1,217 @@
+//! The compute unit: executes MATMUL, scratchpad -> matrix engine -> accumulator.
+//!
+//! ```text
+//!  cmd ->[reader: R weight rows, then `rows` activation rows]-> spad_rd ... spad_rdata
+//!                                                                        |
+//!              [skid FIFO, tagged weight / act / last] <-----------------+
+//!                  |  weight_*           | act_*
+//!                  v                     v
+//!              [ matrix engine R x C (weight-stationary) ] -> out_*
+//!                                                              |
+//!  acc_rd <- (accumulate) --[writer: acc_row + m, old + result]-+-> acc_wr, done
+//! ```
+//!
+//! MATMULs follow each other without a gap: the reader starts the next one (its weights
+//! preload in the engine's shadow registers) while the writer still writes the last. The
+//! writer reads the accumulator row as a result leaves the engine and writes the sum in the
+//! next cycle; a result for the row written in the cycle before takes that written value
+//! (forwarding), so accumulating into the same rows back to back runs at full rate.
+//! The unit has priority on the SRAM ports it uses, so the engine never waits for memory.
+
+use super::commands::*;
+use super::isa::Opcode;
+use super::matrix_engine::{act_stream, matrix_engine, out_stream, weight_stream, OUT_LANE_BITS};
+use super::Config;
+use crate::hw::*;
+
+/// Entries of the read-data skid FIFO: covers the SRAM read latency and a stalled engine.
+const SKID: u32 = 4;
+/// MATMULs started whose results are still to be written.
+const IN_FLIGHT: u32 = 4;
+
+/// A priority read client (always granted): row `row` is read when `valid`.
+pub fn priority_read(name: &str) -> Bundle {
+    Bundle::plain(name)
+        .field("valid", bit())
+        .field("row", uint(ROW_BITS))
+}
+
+/// A priority write client (always granted).
+pub fn priority_write(name: &str, width: u32) -> Bundle {
+    Bundle::plain(name)
+        .field("valid", bit())
+        .field("row", uint(ROW_BITS))
+        .field("data", uint(width))
+}
+
+/// Build the compute unit for `cfg`. Named `compute_unit`.
+pub fn compute_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
+    let (rows, cols) = (cfg.matrix.rows, cfg.matrix.cols);
+    let spad_bits = scratchpad_row_bytes(cfg) * 8;
+    let acc_bits = accumulator_row_bytes(cfg) * 8;
+    let engine = matrix_engine(&cfg.matrix)?;
+    let mut m = ModuleBuilder::new("compute_unit");
+    m.doc("Compute unit: MATMUL instructions, scratchpad rows through the matrix engine into accumulator rows.");
+    m.unit("compute unit: sequencing and accumulate");
+    let cmd = m.io(&cmd_stream(Opcode::Matmul), Role::Sink);
+    let spad_rd = m.io(&priority_read("spad_rd"), Role::Source);
+    let spad_rdata = m.input("spad_rdata", uint(spad_bits));
+    let acc_rd = m.io(&priority_read("acc_rd"), Role::Source);
+    let acc_rdata = m.input("acc_rdata", uint(acc_bits));
+    let acc_wr = m.io(&priority_write("acc_wr", acc_bits), Role::Source);
+    let done = m.io(&done_bundle(), Role::Source);
+    let macs = m.output("macs", uint(32));
+    let busy = m.output("busy", bit());
+
+    // --- reader: weights, then activations ----------------------------------------------------
+    let active = m.reg("active", bit(), 0);
+    let weights = m.reg("weights", bit(), 0);
+    m.comment(weights, "reading the weight tile (else the activations)");
+    let w_row = m.data_reg("w_row", uint(ROW_BITS));
+    let a_row = m.data_reg("a_row", uint(ROW_BITS));
+    let a_left = m.data_reg("a_left", uint(16));
+    let wb = clog2(rows as u64).max(1);
+    let w_left = m.data_reg("w_left", uint(wb));
+    let skid = m.fifo_counted("skid", SKID, spad_bits + 2)?;
+    let groups = m.fifo("groups", IN_FLIGHT, ROW_BITS + 1)?;
+    m.assign(cmd.ready(), !active & groups.enq_ready);
+    let start = m.wire_of("start", cmd.fire());
+    m.assign(groups.enq_valid, start);
+    m.assign(
+        groups.enq_data,
+        cat([cmd.field("acc_row"), cmd.field("accumulate")]),
+    );
+
+    let in_read = m.reg("in_read", bit(), 0);
+    let in_tag = m.data_reg("in_tag", uint(2));
+    m.comment(
+        in_read,
+        "a read issued last cycle: its row is on spad_rdata now",
+    );
+    let sw = fifo_count_bits(SKID);
+    let space = m.wire_of(
+        "space",
+        skid.count
+            .expect("counted")
+            .zext(sw + 1)
+            .add_wrap(in_read.zext(sw + 1))
+            .lt(ulit(sw + 1, SKID as u64)),
+    );
+    let read = m.wire_of("read", active & space);
+    let last_weight = w_left.eq_lit(0);
+    let last_act = a_left.eq_lit(1);
+    m.assign(spad_rd.field("valid"), read);
+    m.assign(spad_rd.field("row"), mux(weights, w_row, a_row));
+    m.next(in_read, read);
+    // Tag: bit 1 = weight row, bit 0 = last activation row of the group.
+    m.next(
+        in_tag,
+        cat([Expr::from(weights), !weights & last_act.clone()]),
+    );
+    m.seq(|s| {
+        s.when(start, |s| {
+            s.set(active, ulit(1, 1));
+            s.set(weights, ulit(1, 1));
+            s.set(w_row, cmd.field("w_row"));
+            s.set(a_row, cmd.field("a_row"));
+            s.set(a_left, cmd.field("rows"));
+            s.set(w_left, ulit(wb, rows as u64 - 1));
+        });
+        s.when(read & weights, |s| {
+            s.set(w_row, w_row.inc());
+            s.set(w_left, w_left.dec());
+            s.when(last_weight, |s| s.set(weights, ulit(1, 0)));
+        });
+        s.when(read & !weights, |s| {
+            s.set(a_row, a_row.inc());
+            s.set(a_left, a_left.dec());
+            s.when(last_act, |s| s.set(active, ulit(1, 0)));
+        });
+    });
+    m.assign(skid.enq_valid, in_read & skid.enq_ready);
+    m.assign(skid.enq_data, cat([Expr::from(in_tag), spad_rdata.into()]));
+
+    // --- the engine -------------------------------------------------------------------------
+    let mut eng = m.instance("engine", &engine);
+    let weight = eng.io(&weight_stream(cols));
+    let act = eng.io(&act_stream(rows));
+    let out = eng.io(&out_stream(cols));
+    let head = skid.deq_data;
+    let head_weight = head.bit(spad_bits + 1);
+    m.assign(weight.valid(), skid.deq_valid & head_weight.clone());
+    m.assign(weight.field("data"), head.slice(cols * 8 - 1, 0));
+    m.assign(act.valid(), skid.deq_valid & !head_weight.clone());
+    m.assign(act.field("data"), head.slice(rows * 8 - 1, 0));
+    m.assign(act.field("last"), head.bit(spad_bits));
+    m.assign(
+        skid.deq_ready,
+        mux(head_weight, weight.ready(), act.ready()),
+    );
+
+    // --- writer: accumulator row = (accumulate ? old : 0) + result -----------------------------
+    m.assign(out.ready(), ulit(1, 1));
+    let out_fire = m.wire_of("out_fire", out.fire());
+    let g = groups.deq_data;
+    let (g_acc_row, g_accumulate) = (g.slice(ROW_BITS, 1), g.bit(0));
+    let row_in_group = m.reg("row_in_group", uint(ROW_BITS), 0);
+    let out_row = m.wire_of("out_row", g_acc_row.add_wrap(row_in_group));
+    let out_last = out.field("last");
+    m.next_en(
+        row_in_group,
+        out_fire,
+        mux(out_last, zero(uint(ROW_BITS)), row_in_group.inc()),
+    );
+    m.assign(groups.deq_ready, out_fire & out_last);
+    m.assign(acc_rd.field("valid"), out_fire & g_accumulate.clone());
+    m.assign(acc_rd.field("row"), out_row);
+
+    let s1_valid = m.reg("s1_valid", bit(), 0);
+    let s1_last = m.reg("s1_last", bit(), 0);
+    let s1_add = m.data_reg("s1_add", bit());
+    let s1_row = m.data_reg("s1_row", uint(ROW_BITS));
+    let s1_result = m.data_reg("s1_result", uint(cols * OUT_LANE_BITS));
+    m.comment(
+        s1_valid,
+        "a result whose accumulator row was read last cycle",
+    );
+    m.next(s1_valid, out_fire);
+    m.next(s1_last, out_fire & out_last);
+    m.next(s1_add, g_accumulate);
+    m.next(s1_row, out_row);
+    m.next(s1_result, out.field("data"));
+
+    let wq_valid = m.reg("wq_valid", bit(), 0);
+    let wq_row = m.data_reg("wq_row", uint(ROW_BITS));
+    let wq_data = m.data_reg("wq_data", uint(acc_bits));
+    m.comment(
+        wq_valid,
+        "the row written last cycle (forwarded to a read it made stale)",
+    );
+    let forward = m.wire_of("forward", wq_valid & ExprOps::eq(&wq_row, s1_row));
+    let old = mux(forward, wq_data, acc_rdata);
+    let sum = from_lanes(
+        lanes(old, 32)
+            .into_iter()
+            .zip(lanes(s1_result, 32))
+            .map(|(o, r)| o.add_wrap(r)),
+    );
+    let new_row = m.wire_of("new_row", mux(s1_add, sum, Expr::from(s1_result)));
+    m.assign(acc_wr.field("valid"), s1_valid);
+    m.assign(acc_wr.field("row"), s1_row);
+    m.assign(acc_wr.field("data"), new_row);
+    m.next(wq_valid, s1_valid);
+    m.next(wq_row, s1_row);
+    m.next(wq_data, new_row);
+
+    m.assign(done.field("valid"), s1_valid & s1_last);
+    m.assign(done.field("error"), ulit(1, 0));
+    m.assign(
+        macs,
+        mux(s1_valid, ulit(32, (rows * cols) as u64), zero(uint(32))),
+    );
+    m.assign(
+        busy,
+        active | groups.deq_valid | s1_valid | skid.deq_valid | in_read,
+    );
+    m.finish()
+}

@@ -1,0 +1,685 @@
+//! The controller: fetches the program, checks each instruction, and dispatches to the load,
+//! compute and store queues, which start instructions when their dependency tokens are there.
+//!
+//! ```text
+//!  ctl (START) ->[launch check]->[fetch: one AR per instruction]-> fetch_ar / fetch_r
+//!                                        |
+//!                               [instruction buffer]
+//!                                        |
+//!                     [check: decode, SRAM rows, DRAM window] -- error --> run (STATUS)
+//!                        |            |             |      FENCE / HALT: wait for idle
+//!                  [load queue] [compute queue] [store queue]
+//!                        |            |             |   <- tokens: 4 channels, avail/reserved
+//!                    load_cmd    compute_cmd    store_cmd ... *_done -> push tokens
+//! ```
+//!
+//! The rules are the reference model's (`verif/src/chip_model.rs`): instructions are checked
+//! in program order when dispatched; the first error stops dispatch and what was dispatched
+//! drains; a queue head starts when the tokens it pops are there and the channels it pushes
+//! have room (a push counts from start, so a full channel never overflows); tokens are
+//! pushed when the unit reports the instruction done. When nothing can move any more, the
+//! run ends with DEADLOCK. SOFT_RESET drops the queued instructions, lets the units finish
+//! the ones they started and the fetches in flight return, and goes idle.
+
+use super::axi4::{addr_channel, routed_read_channel, BURST_INCR, ID_FETCH};
+use super::commands::*;
+use super::csr_block::{ctl_bundle, run_bundle};
+use super::isa::{channel, field_of, fields_of, ErrorCode, Opcode, Queue, FLAGS};
+use super::Config;
+use crate::hw::*;
+
+/// Instructions fetched ahead (in flight or buffered).
+pub const FETCH_AHEAD: u32 = 4;
+/// Instructions each unit may have started but not finished.
+pub const STARTED: u32 = 4;
+/// Tokens a channel holds at most.
+pub const MAX_TOKENS: u32 = 255;
+
+/// The queues in chain order, with the opcode each executes.
+const QUEUES: [(Queue, Opcode, &str); 3] = [
+    (Queue::Load, Opcode::Load, "load"),
+    (Queue::Compute, Opcode::Matmul, "compute"),
+    (Queue::Store, Opcode::Store, "store"),
+];
+
+/// Field `name` of `opcode` sliced out of an instruction word.
+fn field(word: impl ExprOps, opcode: Opcode, name: &str) -> Expr {
+    let f = field_of(opcode, name).unwrap_or_else(|| panic!("{opcode:?} has no `{name}`"));
+    word.expr().slice(f.lo + f.width - 1, f.lo)
+}
+
+/// A 128-bit constant.
+fn word_lit(v: u128) -> Expr {
+    cat([ulit(64, (v >> 64) as u64), ulit(64, v as u64)])
+}
+
+/// Bits of `opcode`'s encoding that belong to no field.
+fn reserved_mask(opcode: Opcode) -> u128 {
+    !fields_of(opcode)
+        .iter()
+        .fold(0u128, |acc, f| acc | (((1u128 << f.width) - 1) << f.lo))
+}
+
+/// The packing of a queue entry: named parts, most significant first.
+struct Entry {
+    parts: Vec<(&'static str, u32)>,
+}
+
+impl Entry {
+    /// A queued instruction: its pc, the flags its queue can use, its command fields.
+    fn queued(queue: Queue, opcode: Opcode) -> Entry {
+        let mut parts = vec![("pc", 32)];
+        parts.extend(
+            FLAGS
+                .iter()
+                .filter(|f| channel(queue, f).is_some())
+                .map(|f| (*f, 1)),
+        );
+        parts.extend(
+            fields_of(opcode)
+                .into_iter()
+                .filter(|f| !f.is_header())
+                .map(|f| (f.name, f.width)),
+        );
+        Entry { parts }
+    }
+
+    /// A started instruction: its pc and what it pushes when done.
+    fn started(queue: Queue) -> Entry {
+        let mut parts = vec![("pc", 32)];
+        parts.extend(
+            ["push_prev", "push_next"]
+                .iter()
+                .filter(|f| channel(queue, f).is_some())
+                .map(|f| (*f, 1)),
+        );
+        Entry { parts }
+    }
+
+    fn width(&self) -> u32 {
+        self.parts.iter().map(|(_, w)| w).sum()
+    }
+
+    /// The dependency flags held.
+    fn flags(&self) -> Vec<&'static str> {
+        self.parts
+            .iter()
+            .filter(|(n, _)| FLAGS.contains(n))
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    fn pack(&self, mut value: impl FnMut(&str) -> Expr) -> Expr {
+        cat(self.parts.iter().map(|(n, _)| value(n)).collect::<Vec<_>>())
+    }
+
+    fn get(&self, data: Sig, name: &str) -> Expr {
+        let mut lo = self.width();
+        for (n, w) in &self.parts {
+            lo -= w;
+            if *n == name {
+                return data.slice(lo + w - 1, lo);
+            }
+        }
+        panic!("no `{name}` in the entry")
+    }
+}
+
+/// The status signals this module gives the counters (per queue: busy comes from the unit).
+pub fn stall_bundle() -> Bundle {
+    Bundle::plain("stall")
+        .field("load", bit())
+        .field("compute", bit())
+        .field("store", bit())
+}
+
+/// Build the controller for `cfg`. Named `controller`.
+pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
+    let data_bits = cfg.bus.data_bits;
+    let mut m = ModuleBuilder::new("controller");
+    m.doc("Controller: program fetch, instruction checks, load/compute/store queues and dependency tokens.");
+    m.unit("controller: fetch, dispatch, queues");
+    let ctl = m.io(&ctl_bundle(), Role::Sink);
+    let run = m.io(&run_bundle(), Role::Source);
+    let ar = m.io(&addr_channel("fetch_ar"), Role::Source);
+    let r = m.io(&routed_read_channel("fetch_r", data_bits), Role::Sink);
+    let cmds: Vec<BundleIo> = QUEUES
+        .iter()
+        .map(|(_, op, name)| {
+            m.io(
+                &cmd_stream(*op).renamed(&format!("{name}_cmd")),
+                Role::Source,
+            )
+        })
+        .collect();
+    let dones: Vec<BundleIo> = QUEUES
+        .iter()
+        .map(|(_, _, name)| m.io(&done_bundle().renamed(&format!("{name}_done")), Role::Sink))
+        .collect();
+    let stall = m.io(&stall_bundle(), Role::Source);
+    let instructions = m.output("instructions", uint(2));
+    let fetch_bytes = m.output("fetch_bytes", uint(16));
+
+    // --- run state ------------------------------------------------------------------------------
+    let fsm = m.fsm("state", &["idle", "run", "finish", "abort"]);
+    m.comment(
+        fsm.state(),
+        "run: dispatching or draining; finish: wait for fetches in flight, then report; abort: soft reset",
+    );
+    let stopping = m.reg("stopping", bit(), 0);
+    m.comment(
+        stopping,
+        "dispatch has stopped (error or HALT); the queues drain",
+    );
+    let err_code = m.reg("err_code", uint(4), 0);
+    let err_pc = m.reg("err_pc", uint(32), 0);
+    let halted = m.reg("halted", bit(), 0);
+    let program_len = m.data_reg("program_len", uint(32));
+    let dram_base = m.data_reg("dram_base", uint(32));
+    let dram_bound = m.data_reg("dram_bound", uint(32));
+    let launch = m.wire_of("launch", fsm.is("idle") & ctl.field("start"));
+    // The program must be aligned, non-empty and inside the window.
+    let p_addr = ctl.field("program_addr");
+    let p_len = ctl.field("program_len");
+    let p_end = p_addr.zext(37).add_wrap(p_len.zext(37).shl(4));
+    let launch_ok = m.wire_of(
+        "launch_ok",
+        p_len.ne_lit(0)
+            & p_addr.slice(3, 0).eq_lit(0)
+            & p_addr.ge(ctl.field("dram_base"))
+            & p_end.le(ctl.field("dram_bound").zext(37)),
+    );
+    let soft_reset = m.wire_of("soft_reset", ctl.field("soft_reset") & !fsm.is("idle"));
+    let dispatching = m.wire_of("dispatching", fsm.is("run") & !stopping);
+
+    // --- fetch: one burst per instruction, FETCH_AHEAD in flight or buffered -------------------
+    let beat_bytes = data_bits / 8;
+    let ob = clog2(beat_bytes as u64);
+    let beats_per_instr = (16 / beat_bytes).max(1);
+    let fetch_next = m.reg("fetch_next", uint(32), 0);
+    let fetch_addr = m.data_reg("fetch_addr", uint(32));
+    let ar_valid = m.reg("ar_valid", bit(), 0);
+    let ar_addr = m.data_reg("ar_addr", uint(32));
+    let fw = clog2(FETCH_AHEAD as u64 + 1);
+    let fetching = m.reg("fetching", uint(fw), 0);
+    m.comment(fetching, "instructions requested that have not arrived");
+    let ibuf = m.fifo_counted("ibuf", FETCH_AHEAD, 129)?;
+    let ahead = fetching
+        .zext(fw + 1)
+        .add_wrap(ibuf.count.expect("counted").zext(fw + 1));
+    let request = m.wire_of(
+        "request",
+        dispatching
+            & !ar_valid
+            & fetch_next.lt(program_len)
+            & ahead.lt(ulit(fw + 1, FETCH_AHEAD as u64)),
+    );
+    m.assign(ar.valid(), ar_valid);
+    m.assign(ar.field("id"), ulit(2, ID_FETCH));
+    m.assign(ar.field("addr"), ar_addr);
+    m.assign(ar.field("len"), ulit(8, beats_per_instr as u64 - 1));
+    m.assign(ar.field("size"), ulit(3, ob as u64));
+    m.assign(ar.field("burst"), ulit(2, BURST_INCR));
+    m.assign(r.ready(), ulit(1, 1));
+    let r_fire = m.wire_of("r_fire", r.fire());
+    let r_bad = r.field("resp").ne_lit(0);
+    // Assemble one 128-bit word from the beats (64-bit bus: two; wider: one, at its lane).
+    let arrived: Expr = r_fire & r.field("last");
+    let (word, word_bad): (Expr, Expr) = if beat_bytes == 8 {
+        let lo = m.data_reg("fetch_lo", uint(64));
+        let lo_bad = m.data_reg("fetch_lo_bad", bit());
+        let first_beat = r_fire & !r.field("last");
+        m.next_en(lo, first_beat.clone(), r.field("data"));
+        m.next_en(lo_bad, first_beat, r_bad.clone());
+        (
+            cat([r.field("data").into(), Expr::from(lo)]),
+            lo_bad | r_bad,
+        )
+    } else if beat_bytes == 16 {
+        (r.field("data").into(), r_bad)
+    } else {
+        // Instruction k sits at byte (program_addr + 16 k) mod beat_bytes of its beat.
+        let lane_bits = ob - 4;
+        let lane = m.data_reg("fetch_lane", uint(lane_bits));
+        m.seq(|s| {
+            s.when(launch, |s| s.set(lane, p_addr.slice(ob - 1, 4)));
+            s.when(r_fire, |s| s.set(lane, lane.inc()));
+        });
+        let data = r.field("data");
+        let pick = (1..beat_bytes / 16).fold(data.slice(127, 0), |acc, k| {
+            mux(
+                lane.eq_lit(k as i64),
+                data.slice(128 * k + 127, 128 * k),
+                acc,
+            )
+        });
+        (pick, r_bad)
+    };
+    let arrived = m.wire_of("arrived", arrived);
+    m.assign(ibuf.enq_valid, arrived & fsm.is("run") & ibuf.enq_ready);
+    m.assign(ibuf.enq_data, cat([word_bad, word]));
+    m.next(
+        fetching,
+        fetching
+            .add_wrap(request.zext(fw))
+            .sub_wrap(arrived.zext(fw)),
+    );
+    m.seq(|s| {
+        s.when(launch, |s| {
+            s.set(fetch_next, zero(uint(32)));
+            s.set(fetch_addr, p_addr);
+        });
+        s.when(request, |s| {
+            s.set(ar_valid, ulit(1, 1));
+            s.set(ar_addr, fetch_addr);
+            s.set(fetch_next, fetch_next.inc());
+            s.set(fetch_addr, fetch_addr.add_wrap(ulit(32, 16)));
+        });
+        s.when(ar.fire(), |s| s.set(ar_valid, ulit(1, 0)));
+    });
+    let fetch_idle = m.wire_of("fetch_idle", fetching.eq_lit(0) & !ar_valid);
+
+    // --- check: the instruction being dispatched -----------------------------------------------
+    let cur_valid = m.reg("cur_valid", bit(), 0);
+    let cur = m.data_reg("cur", uint(129));
+    let cur_pc = m.data_reg("cur_pc", uint(32));
+    let dec_pc = m.reg("dec_pc", uint(32), 0);
+    let steps = m.reg("check_steps", uint(3), 0);
+    m.comment(
+        steps,
+        "cycles of the window check left (rows x stride, 4 bits a cycle)",
+    );
+    let take = m.wire_of("take", dispatching & !cur_valid & ibuf.deq_valid);
+    m.assign(
+        ibuf.deq_ready,
+        take | fsm.is("abort") | (fsm.is("run") & stopping),
+    );
+    let w = cur.slice(127, 0);
+    let opcode = w.slice(3, 0);
+    let is = |op: Opcode| opcode.eq(ulit(4, op.code() as u64));
+    let legal = Opcode::ALL
+        .iter()
+        .map(|op| is(*op))
+        .reduce(|a, b| a | b)
+        .expect("opcodes");
+    // Illegal fields: reserved bits, flags the queue cannot use, zero counts.
+    let field_errors: Vec<Expr> = Opcode::ALL
+        .iter()
+        .map(|op| {
+            let reserved = (w.clone() & word_lit(reserved_mask(*op))).reduce_or();
+            let bad_flags = FLAGS
+                .iter()
+                .filter(|f| op.queue().and_then(|q| channel(q, f)).is_none())
+                .map(|f| field(w.clone(), *op, f))
+                .fold(ulit(1, 0), |a, b| a | b);
+            let zero_count = ["rows", "row_bytes"]
+                .iter()
+                .filter(|n| field_of(*op, n).is_some())
+                .map(|n| field(w.clone(), *op, n).eq_lit(0))
+                .fold(ulit(1, 0), |a, b| a | b);
+            is(*op) & (reserved | bad_flags | zero_count)
+        })
+        .collect();
+    let illegal_field = m.wire_of(
+        "illegal_field",
+        field_errors
+            .into_iter()
+            .reduce(|a, b| a | b)
+            .expect("opcodes"),
+    );
+    // SRAM ranges.
+    let (spad_rows, acc_rows) = (cfg.memory.scratchpad_rows, cfg.memory.accumulator_rows);
+    let over = |first: Expr, count: Expr, limit: u32| -> Expr {
+        first
+            .zext(18)
+            .add_wrap(count.zext(18))
+            .gt(ulit(18, limit as u64))
+    };
+    let dma = Opcode::Load;
+    let d = |n: &str| field(w.clone(), dma, n);
+    let to_acc = d("acc").eq_lit(1);
+    let dma_range = mux(
+        to_acc.clone(),
+        over(d("sram_row"), d("rows"), acc_rows)
+            | d("row_bytes").gt(ulit(16, accumulator_row_bytes(cfg) as u64)),
+        over(d("sram_row"), d("rows"), spad_rows)
+            | d("row_bytes").gt(ulit(16, scratchpad_row_bytes(cfg) as u64)),
+    );
+    let mm = |n: &str| field(w.clone(), Opcode::Matmul, n);
+    let matmul_range = over(mm("w_row"), ulit(16, cfg.matrix.rows as u64), spad_rows)
+        | over(mm("a_row"), mm("rows"), spad_rows)
+        | over(mm("acc_row"), mm("rows"), acc_rows);
+    let is_dma = m.wire_of("is_dma", is(Opcode::Load) | is(Opcode::Store));
+    let row_range = m.wire_of(
+        "row_range",
+        (is_dma & dma_range) | (is(Opcode::Matmul) & matmul_range),
+    );
+    // DRAM window: dram_addr >= base and dram_addr + (rows - 1) * stride + row_bytes <= bound.
+    let product = m.data_reg("product", uint(48));
+    let multiplicand = m.data_reg("multiplicand", uint(48));
+    let multiplier = m.data_reg("multiplier", uint(16));
+    let nibble = multiplier.slice(3, 0);
+    let partial = multiplicand.mul(nibble).trunc(48);
+    let next_word = ibuf.deq_data.slice(127, 0);
+    m.seq(|s| {
+        s.when(take, |s| {
+            s.set(product, zero(uint(48)));
+            s.set(
+                multiplicand,
+                field(next_word.clone(), dma, "dram_stride").zext(48),
+            );
+            s.set(
+                multiplier,
+                field(next_word.clone(), dma, "rows").sub_wrap(ulit(16, 1)),
+            );
+            s.set(steps, ulit(3, 4));
+        })
+        .elsewhen(steps.ne_lit(0), |s| {
+            s.set(product, product.add_wrap(partial));
+            s.set(multiplicand, multiplicand.shl(4).trunc(48));
+            s.set(multiplier, multiplier.shr(4));
+            s.set(steps, steps.dec());
+        });
+    });
+    let last_byte = d("dram_addr")
+        .zext(50)
+        .add_wrap(product.zext(50))
+        .add_wrap(d("row_bytes").zext(50));
+    let outside = m.wire_of(
+        "outside",
+        is_dma.clone() & (d("dram_addr").lt(dram_base) | last_byte.gt(dram_bound.zext(50))),
+    );
+    let checked = m.wire_of("checked", cur_valid & steps.eq_lit(0));
+    let code = |e: ErrorCode| ulit(4, e.code() as u64);
+    let verdict = m.wire_of(
+        "verdict",
+        mux(
+            cur.bit(128),
+            code(ErrorCode::BusError),
+            mux(
+                !legal,
+                code(ErrorCode::IllegalOpcode),
+                mux(
+                    illegal_field,
+                    code(ErrorCode::IllegalField),
+                    mux(
+                        row_range,
+                        code(ErrorCode::RowRange),
+                        mux(outside, code(ErrorCode::DramWindow), code(ErrorCode::None)),
+                    ),
+                ),
+            ),
+        ),
+    );
+    m.comment(
+        verdict,
+        "the instruction's error code, in the model's order of checks",
+    );
+
+    // --- queues and tokens ------------------------------------------------------------------
+    let depth = cfg.controller.queue_depth;
+    let layouts: Vec<(Entry, Entry)> = QUEUES
+        .iter()
+        .map(|(q, op, _)| (Entry::queued(*q, *op), Entry::started(*q)))
+        .collect();
+    let mut queues = Vec::new();
+    let mut started = Vec::new();
+    for ((_, _, name), (queued, begun)) in QUEUES.iter().zip(&layouts) {
+        queues.push(m.fifo(&format!("{name}_queue"), depth, queued.width())?);
+        started.push(m.fifo(&format!("{name}_started"), STARTED, begun.width())?);
+    }
+    let avail = m.reg_array("avail", 4, uint(8), 0);
+    let reserved = m.reg_array("reserved", 4, uint(8), 0);
+    m.comment(
+        avail[0],
+        "tokens per channel (load->compute, compute->load, compute->store, store->compute)",
+    );
+    m.comment(reserved[0], "tokens plus pushes of started instructions");
+    let abort = m.wire_of("aborting", fsm.is("abort"));
+    let mut pops: [Vec<Expr>; 4] = Default::default();
+    let mut starts_push: [Vec<Expr>; 4] = Default::default();
+    let mut done_push: [Vec<Expr>; 4] = Default::default();
+    let mut heads_blocked = Vec::new();
+    let mut head_pcs = Vec::new();
+    for (i, (queue, opcode, name)) in QUEUES.iter().enumerate() {
+        let (q, (queued, begun)) = (&queues[i], &layouts[i]);
+        let head = |f: &str| queued.get(q.deq_data, f);
+        let mut tokens_ok: Expr = ulit(1, 1);
+        for flag in queued.flags() {
+            let c = channel(*queue, flag).expect("a legal flag") as usize;
+            tokens_ok = tokens_ok
+                & (!head(flag)
+                    | if flag.starts_with("pop") {
+                        avail[c].ne_lit(0)
+                    } else {
+                        reserved[c].ne_lit(MAX_TOKENS as i64)
+                    });
+        }
+        let tokens_ok = m.wire_of(&format!("{name}_tokens_ok"), tokens_ok);
+        let cmd = &cmds[i];
+        let start = m.wire_of(
+            &format!("{name}_start"),
+            fsm.is("run") & q.deq_valid & tokens_ok & cmd.ready() & started[i].enq_ready,
+        );
+        m.assign(cmd.valid(), start);
+        for f in fields_of(*opcode).iter().filter(|f| !f.is_header()) {
+            m.assign(cmd.field(f.name), head(f.name));
+        }
+        m.assign(q.deq_ready, start | abort);
+        // What the instruction will push when done, and its pc.
+        m.assign(started[i].enq_valid, start);
+        m.assign(started[i].enq_data, begun.pack(|f| head(f)));
+        let done = &dones[i];
+        m.assign(started[i].deq_ready, done.field("valid"));
+        for flag in queued.flags() {
+            let c = channel(*queue, flag).expect("a legal flag") as usize;
+            if flag.starts_with("pop") {
+                pops[c].push(start & head(flag));
+            } else {
+                starts_push[c].push(start & head(flag));
+                done_push[c].push(done.field("valid") & begun.get(started[i].deq_data, flag));
+            }
+        }
+        m.assign(stall.field(name), fsm.is("run") & q.deq_valid & !tokens_ok);
+        heads_blocked.push(!q.deq_valid | !tokens_ok);
+        head_pcs.push((q.deq_valid, head("pc")));
+    }
+    let any = |v: &[Expr]| v.iter().cloned().reduce(|a, b| a | b).unwrap_or(ulit(1, 0));
+    for c in 0..4 {
+        let inc = |v: &[Expr]| any(v).zext(8);
+        let (pop, push_start, push_done) =
+            (inc(&pops[c]), inc(&starts_push[c]), inc(&done_push[c]));
+        m.next(
+            avail[c],
+            mux(
+                launch,
+                zero(uint(8)),
+                avail[c].add_wrap(push_done).sub_wrap(pop.clone()),
+            ),
+        );
+        m.next(
+            reserved[c],
+            mux(
+                launch,
+                zero(uint(8)),
+                reserved[c].add_wrap(push_start).sub_wrap(pop),
+            ),
+        );
+    }
+
+    // --- dispatch -----------------------------------------------------------------------------
+    let queue_of = |q: Queue| QUEUES.iter().position(|(x, _, _)| *x == q).expect("queue");
+    let target_room = (is(Opcode::Load) & queues[queue_of(Queue::Load)].enq_ready)
+        | (is(Opcode::Matmul) & queues[queue_of(Queue::Compute)].enq_ready)
+        | (is(Opcode::Store) & queues[queue_of(Queue::Store)].enq_ready);
+    let target_room = m.wire_of("target_room", target_room);
+    let quiet = m.wire_of(
+        "quiet",
+        queues
+            .iter()
+            .chain(&started)
+            .map(|f| Expr::from(f.deq_valid))
+            .reduce(|a, b| a | b)
+            .map(|busy| !busy)
+            .expect("queues"),
+    );
+    m.comment(
+        quiet,
+        "every queue empty and every started instruction done",
+    );
+    let ok = m.wire_of("ok", checked & verdict.eq_lit(0) & dispatching);
+    let barrier = m.wire_of("barrier", is(Opcode::Fence) | is(Opcode::Halt));
+    let enqueue = m.wire_of("enqueue", ok & !barrier & target_room);
+    let passed = m.wire_of("passed", ok & barrier & quiet);
+    let faulted = m.wire_of("faulted", checked & verdict.ne_lit(0) & dispatching);
+    for (i, (_, opcode, _)) in QUEUES.iter().enumerate() {
+        m.assign(queues[i].enq_valid, enqueue & is(*opcode));
+        m.assign(
+            queues[i].enq_data,
+            layouts[i].0.pack(|f| match f {
+                "pc" => cur_pc.into(),
+                name => field(w.clone(), *opcode, name),
+            }),
+        );
+    }
+    let no_halt = m.wire_of(
+        "no_halt",
+        dispatching & !cur_valid & !ibuf.deq_valid & ExprOps::eq(&dec_pc, program_len) & fetch_idle,
+    );
+
+    // Bus errors reported by the units: the first error of the run is kept.
+    let mut unit_error: Expr = ulit(1, 0);
+    let mut unit_error_pc: Expr = zero(uint(32));
+    for (i, done) in dones.iter().enumerate().rev() {
+        let bad = done.field("valid") & done.field("error");
+        let pc = layouts[i].1.get(started[i].deq_data, "pc");
+        unit_error_pc = mux(bad.clone(), pc, unit_error_pc);
+        unit_error = unit_error | bad;
+    }
+    let unit_error = m.wire_of("unit_error", unit_error);
+    let unit_error_pc = m.wire_of("unit_error_pc", unit_error_pc);
+
+    // Deadlock: nothing in flight, every queue head waits for a token, and dispatch is stuck
+    // behind a full queue or a FENCE/HALT that cannot drain (or has stopped).
+    let heads_blocked = heads_blocked
+        .into_iter()
+        .reduce(|a, b| a & b)
+        .expect("queues");
+    let started_idle = started
+        .iter()
+        .map(|f| !f.deq_valid)
+        .reduce(|a, b| a & b)
+        .expect("queues");
+    let dispatch_stuck = stopping | (ok & ((!barrier & !target_room) | (barrier & !quiet)));
+    let stuck = m.wire_of(
+        "stuck",
+        fsm.is("run") & started_idle & heads_blocked & dispatch_stuck & !quiet,
+    );
+    let full_wait = ok & !barrier & !target_room;
+    let mut candidates: Vec<(Expr, Expr)> = head_pcs
+        .into_iter()
+        .map(|(v, pc)| (Expr::from(v), pc))
+        .collect();
+    candidates.push((full_wait, cur_pc.into()));
+    let (_, lowest) = candidates
+        .into_iter()
+        .reduce(|(va, a), (vb, b)| {
+            let take_b = vb.clone() & (!va.clone() | b.lt(a.clone()));
+            (va | vb, mux(take_b, b, a))
+        })
+        .expect("candidates");
+    let lowest = m.wire_of("lowest_waiting", lowest);
+
+    // --- run control ------------------------------------------------------------------------------
+    let drained = m.wire_of("drained", fsm.is("run") & stopping & quiet);
+    let first_error = |s: &mut Block, code_v: Expr, pc: Expr| {
+        s.when(err_code.eq_lit(0), |s| {
+            s.set(err_code, code_v);
+            s.set(err_pc, pc);
+        });
+    };
+    m.seq(|s| {
+        s.when(launch, |s| {
+            s.set(program_len, p_len);
+            s.set(dram_base, ctl.field("dram_base"));
+            s.set(dram_bound, ctl.field("dram_bound"));
+            s.set(dec_pc, zero(uint(32)));
+            s.set(cur_valid, ulit(1, 0));
+            s.set(halted, ulit(1, 0));
+            s.when(launch_ok, |s| {
+                s.set(stopping, ulit(1, 0));
+                s.set(err_code, ulit(4, 0));
+                s.set(err_pc, zero(uint(32)));
+            })
+            .otherwise(|s| {
+                s.set(stopping, ulit(1, 1));
+                s.set(err_code, code(ErrorCode::Fetch));
+                s.set(err_pc, zero(uint(32)));
+            });
+        });
+        s.when(take, |s| {
+            s.set(cur_valid, ulit(1, 1));
+            s.set(cur, ibuf.deq_data);
+            s.set(cur_pc, dec_pc);
+            s.set(dec_pc, dec_pc.inc());
+        });
+        s.when(enqueue | passed, |s| s.set(cur_valid, ulit(1, 0)));
+        s.when(passed & is(Opcode::Halt), |s| {
+            s.set(halted, ulit(1, 1));
+            s.set(stopping, ulit(1, 1));
+        });
+        s.when(faulted, |s| {
+            s.set(cur_valid, ulit(1, 0));
+            s.set(stopping, ulit(1, 1));
+            first_error(s, verdict.into(), cur_pc.into());
+        });
+        s.when(no_halt, |s| {
+            s.set(stopping, ulit(1, 1));
+            first_error(s, code(ErrorCode::NoHalt), program_len.into());
+        });
+        s.when(unit_error & fsm.is("run"), |s| {
+            s.set(stopping, ulit(1, 1));
+            s.set(cur_valid, ulit(1, 0));
+            first_error(s, code(ErrorCode::BusError), unit_error_pc.into());
+        });
+        s.when(stuck, |s| {
+            s.set(stopping, ulit(1, 1));
+            s.set(cur_valid, ulit(1, 0));
+            first_error(s, code(ErrorCode::Deadlock), lowest.into());
+        });
+        s.when(soft_reset, |s| s.set(cur_valid, ulit(1, 0)));
+        fsm.switch(s, |state, s| match state {
+            "idle" => {
+                s.when(launch, |s| fsm.go(s, "run"));
+            }
+            "run" => {
+                s.when(soft_reset, |s| fsm.go(s, "abort"))
+                    .elsewhen(drained | (stuck & stopping), |s| fsm.go(s, "finish"));
+            }
+            "finish" => {
+                s.when(soft_reset, |s| fsm.go(s, "abort"))
+                    .elsewhen(fetch_idle, |s| fsm.go(s, "idle"));
+            }
+            _ => {
+                s.when(fetch_idle & quiet, |s| fsm.go(s, "idle"));
+            }
+        });
+    });
+    let report = m.wire_of("report", fsm.is("finish") & fetch_idle & !soft_reset);
+    m.assign(run.field("busy"), !fsm.is("idle"));
+    m.assign(run.field("done"), report & halted & err_code.eq_lit(0));
+    m.assign(run.field("error"), report & err_code.ne_lit(0));
+    m.assign(run.field("error_code"), err_code);
+    m.assign(run.field("error_pc"), err_pc);
+
+    // --- counters ---------------------------------------------------------------------------------
+    let finished = dones
+        .iter()
+        .map(|d| d.field("valid").zext(2))
+        .chain([passed.zext(2)])
+        .reduce(|a, b| a.add_wrap(b))
+        .expect("units");
+    m.assign(instructions, finished);
+    m.assign(fetch_bytes, mux(take, ulit(16, 16), zero(uint(16))));
+    m.finish()
+}
