@@ -3,7 +3,8 @@
 //!
 //! Semantics (the contract the RTL keeps; see `hdl/src/chip/isa.rs` for the encoding):
 //! - The controller fetches the program (`program_len` instructions of 16 bytes from
-//!   `program_addr`, 16-byte aligned, wholly inside the DRAM window, or STATUS.error = FETCH)
+//!   `program_addr`, 16-byte aligned, wholly inside the DRAM window, or STATUS.error = FETCH;
+//!   an instruction the bus answers with an error stops the run with BUS_ERROR at its index)
 //!   and dispatches in program order: LOAD to the load queue, MATMUL to the compute queue,
 //!   STORE to the store queue, each holding `controller.queue_depth` instructions. Each queue
 //!   executes in order; an instruction starts once the tokens it pops are there, and pushes
@@ -31,7 +32,7 @@
 
 use std::collections::VecDeque;
 
-use seedchip_hdl::chip::isa::{ErrorCode, Instr, Opcode, Queue, INSTR_BYTES};
+use seedchip_hdl::chip::isa::{channel, Channel, ErrorCode, Instr, Opcode, Queue, INSTR_BYTES};
 use seedchip_hdl::chip::Config;
 use serde::{Deserialize, Serialize};
 
@@ -66,7 +67,8 @@ pub struct Launch {
 pub struct Status {
     pub done: bool,
     pub error: ErrorCode,
-    /// Program index of the faulting (or, for DEADLOCK, lowest waiting) instruction.
+    /// Program index of the faulting (or, for DEADLOCK, lowest waiting) instruction; 0 after
+    /// HALT (ERROR_PC is written only by errors).
     pub pc: u32,
 }
 
@@ -88,31 +90,6 @@ pub struct ChipModel {
     cfg: Config,
     pub scratchpad: Vec<Vec<i8>>,
     pub accumulator: Vec<Vec<i32>>,
-}
-
-/// Token channels between adjacent queues.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Channel {
-    LoadToCompute,
-    ComputeToLoad,
-    ComputeToStore,
-    StoreToCompute,
-}
-
-/// The channel a flag of `queue` pops from or pushes to.
-fn channel(queue: Queue, flag: &str) -> Option<Channel> {
-    use Channel::*;
-    match (queue, flag) {
-        (Queue::Load, "pop_next") => Some(ComputeToLoad),
-        (Queue::Load, "push_next") => Some(LoadToCompute),
-        (Queue::Compute, "pop_prev") => Some(LoadToCompute),
-        (Queue::Compute, "push_prev") => Some(ComputeToLoad),
-        (Queue::Compute, "pop_next") => Some(StoreToCompute),
-        (Queue::Compute, "push_next") => Some(ComputeToStore),
-        (Queue::Store, "pop_prev") => Some(ComputeToStore),
-        (Queue::Store, "push_prev") => Some(StoreToCompute),
-        _ => None,
-    }
 }
 
 fn channels(queue: Queue, instr: &Instr, kind: &str) -> Vec<Channel> {
@@ -215,7 +192,6 @@ impl ChipModel {
         if launch.program_len == 0
             || !launch.program_addr.is_multiple_of(INSTR_BYTES as u64)
             || !launch.window.holds(launch.program_addr, bytes)
-            || launch.program_addr + bytes > dram.len() as u64
         {
             return stop(ErrorCode::Fetch, 0, counters);
         }
@@ -224,6 +200,7 @@ impl ChipModel {
         let mut tokens = [0u32; 4];
         let mut state = Dispatch::Running;
         let mut pc = 0u32;
+        let mut fetched: Option<u32> = None;
         loop {
             let mut progress = false;
             // Queue heads that can start, run.
@@ -265,7 +242,7 @@ impl ChipModel {
                 Dispatch::Draining { pc: at, halt } if drained => {
                     counters.instructions += 1;
                     if halt {
-                        return stop(ErrorCode::None, at, counters);
+                        return stop(ErrorCode::None, 0, counters);
                     }
                     state = Dispatch::Running;
                     pc = at + 1;
@@ -281,20 +258,28 @@ impl ChipModel {
                 }
                 Dispatch::Running => {
                     let at = (launch.program_addr + pc as u64 * INSTR_BYTES as u64) as usize;
-                    let mut word = [0u8; 16];
-                    word.copy_from_slice(&dram[at..at + INSTR_BYTES as usize]);
-                    let decoded = Instr::decode(u128::from_le_bytes(word))
-                        .map_err(|e| ErrorCode::from(&e))
-                        .and_then(|i| self.check(&i, &launch.window).map(|_| i));
+                    // The fetch counts once per instruction, when it is first checked.
+                    if fetched != Some(pc) {
+                        fetched = Some(pc);
+                        counters.dram_read_bytes += INSTR_BYTES as u64;
+                    }
+                    // An instruction past the end of DRAM: the fetch gets DECERR.
+                    let decoded = match dram.get(at..at + INSTR_BYTES as usize) {
+                        None => Err(ErrorCode::BusError),
+                        Some(bytes) => {
+                            let word = u128::from_le_bytes(bytes.try_into().expect("16 bytes"));
+                            Instr::decode(word)
+                                .map_err(|e| ErrorCode::from(&e))
+                                .and_then(|i| self.check(&i, &launch.window).map(|_| i))
+                        }
+                    };
                     match decoded {
                         Err(error) => {
-                            counters.dram_read_bytes += INSTR_BYTES as u64;
                             state = Dispatch::Stopping { error, pc };
                             progress = true;
                         }
                         Ok(i) => match i.opcode.queue() {
                             None => {
-                                counters.dram_read_bytes += INSTR_BYTES as u64;
                                 state = Dispatch::Draining {
                                     pc,
                                     halt: i.opcode == Opcode::Halt,
@@ -304,7 +289,6 @@ impl ChipModel {
                             Some(queue) => {
                                 let q = queue as usize;
                                 if queues[q].len() < depth {
-                                    counters.dram_read_bytes += INSTR_BYTES as u64;
                                     queues[q].push_back((pc, i));
                                     pc += 1;
                                     progress = true;

@@ -10,6 +10,7 @@
 //! - [`replay`]: a recorded run replayed on Icarus Verilog (the cross-simulator check).
 
 pub mod axi;
+pub mod chip_harness;
 pub mod chip_model;
 pub mod compare;
 pub mod csr_model;
