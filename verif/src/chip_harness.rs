@@ -27,7 +27,9 @@ pub enum ChipError {
     Bridge(#[from] BridgeError),
     #[error(transparent)]
     Protocol(#[from] crate::axi::Violation),
-    #[error("the chip did not finish within {cycles} cycles (no interrupt); STATUS reads {status:#x}")]
+    #[error(
+        "the chip did not finish within {cycles} cycles (no interrupt); STATUS reads {status:#x}"
+    )]
     Timeout { cycles: u64, status: u32 },
     #[error("the host port did not answer {what} within {cycles} cycles")]
     HostPort { what: String, cycles: u64 },
@@ -53,7 +55,8 @@ pub struct ChipRun {
 /// The chip's Verilator model for `cfg` (built once per configuration; the bridge's disk
 /// cache makes later builds of the same Verilog free).
 pub fn build_chip(cfg: &Config) -> Result<Arc<Model>, ChipError> {
-    let design = seedchip_hdl::chip::generate(cfg).map_err(|e| ChipError::Generate(e.to_string()))?;
+    let design =
+        seedchip_hdl::chip::generate(cfg).map_err(|e| ChipError::Generate(e.to_string()))?;
     let sources = crate::verilator::sources_of(&design);
     Ok(Model::build(
         &sources,
@@ -279,13 +282,15 @@ impl ChipHarness {
         let [aw, w, b, ar, r] = &self.host;
         let p = self.pins;
         self.sim.set_bool(aw.valid, p.aw.is_some())?;
-        self.sim.set_u64(aw.field("addr"), p.aw.unwrap_or(0) as u64)?;
+        self.sim
+            .set_u64(aw.field("addr"), p.aw.unwrap_or(0) as u64)?;
         self.sim.set_bool(w.valid, p.w.is_some())?;
         self.sim.set_u64(w.field("data"), p.w.unwrap_or(0) as u64)?;
         self.sim.set_u64(w.field("strb"), 0xf)?;
         self.sim.set_bool(b.ready, true)?;
         self.sim.set_bool(ar.valid, p.ar.is_some())?;
-        self.sim.set_u64(ar.field("addr"), p.ar.unwrap_or(0) as u64)?;
+        self.sim
+            .set_u64(ar.field("addr"), p.ar.unwrap_or(0) as u64)?;
         self.sim.set_bool(r.ready, true)?;
         Ok(())
     }
@@ -389,7 +394,10 @@ impl ChipHarness {
         self.write_reg("PROGRAM_ADDR", launch.program_addr as u32)?;
         self.write_reg("PROGRAM_LEN", launch.program_len)?;
         self.write_reg("DRAM_BASE", launch.window.base as u32)?;
-        self.write_reg("DRAM_BOUND", launch.window.bound.min(u32::MAX as u64) as u32)?;
+        self.write_reg(
+            "DRAM_BOUND",
+            launch.window.bound.min(u32::MAX as u64) as u32,
+        )?;
         self.write_reg("IRQ_ENABLE", 3)?;
         self.write_reg("CTRL", 1)?;
         if !self.wait_irq(limit)? {
@@ -429,7 +437,9 @@ impl ChipHarness {
         let error = ErrorCode::ALL
             .into_iter()
             .find(|e| e.code() == code)
-            .ok_or_else(|| ChipError::Mismatch(format!("STATUS.ERROR = {code} is no error code")))?;
+            .ok_or_else(|| {
+                ChipError::Mismatch(format!("STATUS.ERROR = {code} is no error code"))
+            })?;
         Ok(Status {
             done: s >> 1 & 1 == 1,
             error,

@@ -14,8 +14,10 @@
 //! MATMULs follow each other without a gap: the reader starts the next one (its weights
 //! preload in the engine's shadow registers) while the writer still writes the last. The
 //! writer reads the accumulator row as a result leaves the engine and writes the sum in the
-//! next cycle; a result for the row written in the cycle before takes that written value
-//! (forwarding), so accumulating into the same rows back to back runs at full rate.
+//! next cycle, one row per cycle. No read can see a row before the write it depends on
+//! lands: rows of one MATMUL are distinct, and the results of two MATMULs are at least R + 1
+//! cycles apart (the second one's R weight rows pass through the engine between them), so
+//! no forwarding path is needed.
 //! The unit has priority on the SRAM ports it uses, so the engine never waits for memory.
 
 use super::commands::*;
@@ -180,15 +182,7 @@ pub fn compute_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.next(s1_row, out_row);
     m.next(s1_result, out.field("data"));
 
-    let wq_valid = m.reg("wq_valid", bit(), 0);
-    let wq_row = m.data_reg("wq_row", uint(ROW_BITS));
-    let wq_data = m.data_reg("wq_data", uint(acc_bits));
-    m.comment(
-        wq_valid,
-        "the row written last cycle (forwarded to a read it made stale)",
-    );
-    let forward = m.wire_of("forward", wq_valid & ExprOps::eq(&wq_row, s1_row));
-    let old = mux(forward, wq_data, acc_rdata);
+    let old = acc_rdata;
     let sum = from_lanes(
         lanes(old, 32)
             .into_iter()
@@ -199,9 +193,6 @@ pub fn compute_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.assign(acc_wr.field("valid"), s1_valid);
     m.assign(acc_wr.field("row"), s1_row);
     m.assign(acc_wr.field("data"), new_row);
-    m.next(wq_valid, s1_valid);
-    m.next(wq_row, s1_row);
-    m.next(wq_data, new_row);
 
     m.assign(done.field("valid"), s1_valid & s1_last);
     m.assign(done.field("error"), ulit(1, 0));

@@ -1,0 +1,301 @@
+//! Random, correctly synchronised programs for chip-level equivalence.
+//!
+//! A program is drawn as a list of raw operations ([`RawOp`], plain random numbers, so that
+//! proptest shrinks a failure to fewer and smaller operations) and made legal for a
+//! configuration by [`build`]: fields are folded into range, and every pair of instructions
+//! in different queues that touch the same SRAM row or DRAM byte (one of them writing) is
+//! ordered, by a token pair where the queues are adjacent and the flags are free, otherwise
+//! by a FENCE. Tokens are always paired (the k-th push on a channel is for the k-th pop), so
+//! the programs never deadlock and their results do not depend on timing.
+//!
+//! DRAM: the program from address 0, then a data area that crosses two 4 KiB boundaries;
+//! LOADs read and STOREs write anywhere in it (overlaps included). A prologue loads every
+//! SRAM row once, so no instruction reads a row that was never written.
+
+use proptest::prelude::*;
+use seedchip_hdl::chip::isa::{channel, program_bytes, Instr, Opcode, Queue};
+use seedchip_hdl::chip::Config;
+
+use crate::chip_model::{Launch, Window};
+
+/// Where the data area starts, and its size.
+pub const DATA_BASE: u64 = 0x800;
+pub const DATA_BYTES: u64 = 0x2000;
+
+/// One raw operation: what kind, and random numbers folded into range by [`build`].
+#[derive(Clone, Debug)]
+pub struct RawOp {
+    /// 0: LOAD, 1: MATMUL, 2: STORE, 3: FENCE.
+    pub kind: u8,
+    pub acc: bool,
+    pub a: u16,
+    pub b: u16,
+    pub c: u16,
+    pub n: u16,
+    pub addr: u32,
+    pub stride: u16,
+    pub flag: bool,
+}
+
+/// Raw operations, weighted towards the three queues.
+pub fn op_strategy() -> impl Strategy<Value = RawOp> {
+    (
+        prop_oneof![3 => Just(0u8), 3 => Just(1u8), 3 => Just(2u8), 1 => Just(3u8)],
+        any::<bool>(),
+        any::<u16>(),
+        any::<u16>(),
+        any::<u16>(),
+        any::<u16>(),
+        any::<u32>(),
+        any::<u16>(),
+        any::<bool>(),
+    )
+        .prop_map(|(kind, acc, a, b, c, n, addr, stride, flag)| RawOp {
+            kind,
+            acc,
+            a,
+            b,
+            c,
+            n,
+            addr,
+            stride,
+            flag,
+        })
+}
+
+/// What an instruction touches (row and byte ranges, `[lo, hi)`).
+#[derive(Clone, Debug, Default)]
+struct Touch {
+    spad_read: Vec<(u64, u64)>,
+    spad_write: Vec<(u64, u64)>,
+    acc_read: Vec<(u64, u64)>,
+    acc_write: Vec<(u64, u64)>,
+    dram_read: Vec<(u64, u64)>,
+    dram_write: Vec<(u64, u64)>,
+}
+
+fn overlap(a: &[(u64, u64)], b: &[(u64, u64)]) -> bool {
+    a.iter()
+        .any(|(l1, h1)| b.iter().any(|(l2, h2)| l1 < h2 && l2 < h1))
+}
+
+impl Touch {
+    fn conflicts(&self, o: &Touch) -> bool {
+        overlap(&self.spad_write, &o.spad_write)
+            || overlap(&self.spad_write, &o.spad_read)
+            || overlap(&self.spad_read, &o.spad_write)
+            || overlap(&self.acc_write, &o.acc_write)
+            || overlap(&self.acc_write, &o.acc_read)
+            || overlap(&self.acc_read, &o.acc_write)
+            || overlap(&self.dram_write, &o.dram_write)
+            || overlap(&self.dram_write, &o.dram_read)
+            || overlap(&self.dram_read, &o.dram_write)
+    }
+}
+
+fn fold(v: u64, n: u64) -> u64 {
+    if n == 0 {
+        0
+    } else {
+        v % n
+    }
+}
+
+fn dma(cfg: &Config, op: &RawOp, opcode: Opcode) -> (Instr, Touch) {
+    let (spad_rows, acc_rows) = (
+        cfg.memory.scratchpad_rows as u64,
+        cfg.memory.accumulator_rows as u64,
+    );
+    let (rows_there, row_size) = if op.acc {
+        (acc_rows, 4 * cfg.matrix.cols as u64)
+    } else {
+        (spad_rows, cfg.matrix.rows.max(cfg.matrix.cols) as u64)
+    };
+    let row = fold(op.a as u64, rows_there);
+    let rows = 1 + fold(op.n as u64, (rows_there - row).min(8));
+    let bytes = 1 + fold(op.b as u64, row_size);
+    let stride = fold(op.stride as u64, 3 * row_size + 1);
+    let span = (rows - 1) * stride + bytes;
+    let addr = DATA_BASE + fold(op.addr as u64, DATA_BYTES - span + 1);
+    let i = Instr::new(opcode)
+        .with("acc", op.acc as u64)
+        .with("sram_row", row)
+        .with("rows", rows)
+        .with("row_bytes", bytes)
+        .with("dram_addr", addr)
+        .with("dram_stride", stride);
+    let rows_range = vec![(row, row + rows)];
+    let bytes_range: Vec<(u64, u64)> = (0..rows)
+        .map(|k| (addr + k * stride, addr + k * stride + bytes))
+        .collect();
+    let mut t = Touch::default();
+    match (opcode, op.acc) {
+        (Opcode::Load, false) => t.spad_write = rows_range,
+        (Opcode::Load, true) => t.acc_write = rows_range,
+        (_, false) => t.spad_read = rows_range,
+        (_, true) => t.acc_read = rows_range,
+    }
+    if opcode == Opcode::Load {
+        t.dram_read = bytes_range;
+    } else {
+        t.dram_write = bytes_range;
+    }
+    (i, t)
+}
+
+fn matmul(cfg: &Config, op: &RawOp) -> (Instr, Touch) {
+    let (s, a) = (
+        cfg.memory.scratchpad_rows as u64,
+        cfg.memory.accumulator_rows as u64,
+    );
+    let r = cfg.matrix.rows as u64;
+    let w_row = fold(op.a as u64, s - r + 1);
+    let rows = 1 + fold(op.n as u64, s.min(a).min(12));
+    let a_row = fold(op.b as u64, s - rows + 1);
+    let acc_row = fold(op.c as u64, a - rows + 1);
+    let i = Instr::new(Opcode::Matmul)
+        .with("w_row", w_row)
+        .with("a_row", a_row)
+        .with("acc_row", acc_row)
+        .with("rows", rows)
+        .with("accumulate", op.flag as u64);
+    let t = Touch {
+        spad_read: vec![(w_row, w_row + r), (a_row, a_row + rows)],
+        acc_write: vec![(acc_row, acc_row + rows)],
+        acc_read: if op.flag {
+            vec![(acc_row, acc_row + rows)]
+        } else {
+            vec![]
+        },
+        ..Touch::default()
+    };
+    (i, t)
+}
+
+/// A built program: the DRAM image (program and data) and the launch registers.
+#[derive(Clone, Debug)]
+pub struct Built {
+    pub program: Vec<Instr>,
+    pub dram: Vec<u8>,
+    pub launch: Launch,
+}
+
+fn queue_of(i: &Instr) -> Option<Queue> {
+    i.opcode.queue()
+}
+
+/// Make `ops` a legal, synchronised program for `cfg`, with data bytes from `seed`.
+pub fn build(cfg: &Config, ops: &[RawOp], seed: u64) -> Built {
+    let mut program: Vec<Instr> = Vec::new();
+    // Prologue: every SRAM row written once, then a FENCE.
+    let spad_bytes = cfg.matrix.rows.max(cfg.matrix.cols) as u64;
+    let acc_bytes = 4 * cfg.matrix.cols as u64;
+    for (acc, rows, bytes) in [
+        (0, cfg.memory.scratchpad_rows as u64, spad_bytes),
+        (1, cfg.memory.accumulator_rows as u64, acc_bytes),
+    ] {
+        let stride = (DATA_BYTES / rows).min(bytes);
+        program.push(
+            Instr::new(Opcode::Load)
+                .with("acc", acc)
+                .with("rows", rows)
+                .with("row_bytes", bytes)
+                .with("dram_addr", DATA_BASE + (seed % 64))
+                .with("dram_stride", stride),
+        );
+    }
+    program.push(Instr::new(Opcode::Fence));
+    // Since the last FENCE: (program index, queue, what it touched).
+    let mut live: Vec<(usize, Queue, Touch)> = Vec::new();
+    let mut last_in: [Option<usize>; 3] = [None; 3];
+    for op in ops {
+        let (mut instr, touch) = match op.kind {
+            0 => dma(cfg, op, Opcode::Load),
+            1 => matmul(cfg, op),
+            2 => dma(cfg, op, Opcode::Store),
+            _ => {
+                program.push(Instr::new(Opcode::Fence));
+                live.clear();
+                continue;
+            }
+        };
+        let q = queue_of(&instr).expect("a queue instruction");
+        let conflicts: Vec<Queue> = live
+            .iter()
+            .filter(|(_, lq, t)| *lq != q && t.conflicts(&touch))
+            .map(|(_, lq, _)| *lq)
+            .collect();
+        // Order after each conflicting queue with a token pair, if possible.
+        let mut need_fence = false;
+        let mut pairs: Vec<(usize, &str, &str)> = Vec::new();
+        let mut seen: Vec<Queue> = Vec::new();
+        for other in conflicts {
+            if seen.contains(&other) {
+                continue;
+            }
+            seen.push(other);
+            let (pop, push) = match (other as i32) - (q as i32) {
+                -1 => ("pop_prev", "push_next"),
+                1 => ("pop_next", "push_prev"),
+                _ => {
+                    need_fence = true;
+                    break;
+                }
+            };
+            let Some(x) = last_in[other as usize] else {
+                need_fence = true;
+                break;
+            };
+            if channel(q, pop).is_none() || program[x].get(push) == Some(1) {
+                need_fence = true;
+                break;
+            }
+            pairs.push((x, pop, push));
+        }
+        if need_fence {
+            program.push(Instr::new(Opcode::Fence));
+            live.clear();
+        } else {
+            for (x, pop, push) in pairs {
+                program[x] = program[x].clone().with(push, 1);
+                instr = instr.with(pop, 1);
+            }
+        }
+        last_in[q as usize] = Some(program.len());
+        live.push((program.len(), q, touch));
+        program.push(instr);
+    }
+    program.push(Instr::new(Opcode::Halt));
+
+    let code = program_bytes(&program);
+    let size = (DATA_BASE + DATA_BYTES) as usize;
+    assert!(
+        code.len() <= DATA_BASE as usize,
+        "program too long for the layout"
+    );
+    let mut dram = vec![0u8; size];
+    dram[..code.len()].copy_from_slice(&code);
+    let mut s = seed | 1;
+    for b in &mut dram[DATA_BASE as usize..] {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        *b = s as u8;
+    }
+    let launch = Launch {
+        program_addr: 0,
+        program_len: program.len() as u32,
+        window: Window {
+            base: 0,
+            bound: size as u64,
+        },
+    };
+    Built {
+        program,
+        dram,
+        launch,
+    }
+}
+
+/// Most operations a drawn program has (the layout holds up to 128 instructions).
+pub const MAX_OPS: usize = 48;
