@@ -6,6 +6,7 @@ SEEDCHIP ?= target/release/seedchip
 # demo-steps on another configuration (tests use a small one): make demo-steps DEMO_CONFIG=c.toml
 DEMO_CONFIG ?=
 DEMO_CASES ?= 100
+DEMO_GEMM ?= 64x64x64
 CONFIG_ARG = $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG),)
 
 .PHONY: demo demo-steps test setup build fmt clippy
@@ -24,6 +25,7 @@ demo-steps:
 	verilator --lint-only -Wall -F out/default/files.f --top-module $$(tail -n 1 out/default/files.f | sed 's/\.v$$//')
 	@echo "demo: Verilog in out/default is lint-clean (verilator -Wall)"
 	$(SEEDCHIP) verify $(CONFIG_ARG) --cases $(DEMO_CASES) --seed 1
+	$(SEEDCHIP) run $(CONFIG_ARG) --gemm $(DEMO_GEMM) --seed 1
 	$(SEEDCHIP) synth $(CONFIG_ARG) --target sky130 --out out/default-sky130
 
 test: setup

@@ -57,6 +57,11 @@ configuration gives byte-identical files."
     Equiv(cmd::equiv::EquivArgs),
     /// Write the PPA table (sky130 area and Fmax, FPGA utilisation and Fmax) to docs/ppa.md.
     Ppa(cmd::ppa::PpaArgs),
+    /// Run a random GEMM on the Verilated chip, check it against the model, print cycles and utilisation.
+    #[command(
+        after_help = "The GEMM is tiled by seedchip's GEMM library into a double-buffered program, A and W are random int8 (--seed), the chip runs it from a simulated DRAM (--dram-bytes-per-cycle, --read-latency, --stall) and the DRAM image, STATUS and counters are compared with the reference model. Utilisation = M*K*N / (rows * cols * cycles). Exit status: 0 match; 1 a difference; 2 bad usage or a tool error."
+    )]
+    Run(cmd::run::RunArgs),
     /// Print performance figures: generation time, Verilator cycles/s, model and verification throughput.
     Bench(cmd::bench::BenchArgs),
 }
@@ -80,6 +85,7 @@ fn main() -> ExitCode {
         Command::Generate(a) => cmd::generate::run(a),
         Command::Verify(a) => cmd::verify::run(a),
         Command::Bench(a) => cmd::bench::run(a),
+        Command::Run(a) => cmd::run::run(a),
         Command::Synth(a) => cmd::synth::run(a),
         Command::Ppa(a) => cmd::ppa::run(a),
         Command::Equiv(a) => cmd::equiv::run(a),

@@ -178,7 +178,12 @@ fn formal_works_on_paths_with_spaces_and_on_designs_with_memories() {
     let spaced = dir.path().join("with space");
     std::fs::create_dir_all(&spaced).unwrap();
     std::fs::write(spaced.join("c.toml"), "[matrix]\nrows = 1\ncols = 2\n").unwrap();
-    let o = run(&["generate", "--config", "c.toml", "--out", "rtl"], &spaced);
+    let o = run(
+        &[
+            "generate", "--top", "engine", "--config", "c.toml", "--out", "rtl",
+        ],
+        &spaced,
+    );
     assert!(o.status.success(), "{}", text(&o));
     let rtl = spaced.join("rtl");
     let files: Vec<String> = file_list(&rtl)

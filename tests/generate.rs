@@ -5,7 +5,11 @@ mod common;
 use common::*;
 
 fn check_clean(rows: u32, cols: u32) {
-    let (_keep, rtl) = generate(rows, cols);
+    check_clean_top(rows, cols, "engine", "");
+}
+
+fn check_clean_top(rows: u32, cols: u32, top_kind: &str, extra: &str) {
+    let (_keep, rtl) = generate_top(rows, cols, top_kind, extra);
     let top = top_of(&rtl);
     let files = file_list(&rtl);
 
@@ -93,6 +97,29 @@ fn clean_4x4() {
 #[test]
 fn clean_16x16() {
     check_clean(16, 16);
+}
+
+/// The whole chip, on small memories (yosys maps them to flip-flops here).
+const SMALL: &str = "[memory]\nscratchpad_rows = 32\naccumulator_rows = 16\n";
+
+#[test]
+fn chip_1x1_on_a_64_bit_bus_is_clean() {
+    check_clean_top(1, 1, "chip", &format!("{SMALL}[bus]\ndata_bits = 64\n"));
+}
+
+#[test]
+fn chip_2x3_on_a_256_bit_bus_with_four_banks_is_clean() {
+    check_clean_top(
+        2,
+        3,
+        "chip",
+        "[memory]\nscratchpad_rows = 32\naccumulator_rows = 16\nbanks = 4\n[bus]\ndata_bits = 256\n",
+    );
+}
+
+#[test]
+fn chip_4x4_is_clean() {
+    check_clean_top(4, 4, "chip", SMALL);
 }
 
 #[test]

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod equiv;
 pub mod generate;
 pub mod ppa;
+pub mod run;
 pub mod synth;
 pub mod verify;
 

@@ -28,14 +28,23 @@ pub fn text(o: &Output) -> String {
     )
 }
 
-/// `seedchip generate` for an R x C matrix config into a fresh directory.
+/// `seedchip generate --top engine` for an R x C matrix config into a fresh directory.
 pub fn generate(rows: u32, cols: u32) -> (tempfile::TempDir, PathBuf) {
+    generate_top(rows, cols, "engine", "")
+}
+
+/// `seedchip generate --top TOP` for an R x C matrix config (plus `extra` TOML sections).
+pub fn generate_top(rows: u32, cols: u32, top: &str, extra: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("c.toml");
-    std::fs::write(&cfg, format!("[matrix]\nrows = {rows}\ncols = {cols}\n")).unwrap();
+    std::fs::write(
+        &cfg,
+        format!("[matrix]\nrows = {rows}\ncols = {cols}\n{extra}"),
+    )
+    .unwrap();
     let out = dir.path().join("rtl");
     let o = seedchip()
-        .args(["generate", "--config"])
+        .args(["generate", "--top", top, "--config"])
         .arg(&cfg)
         .arg("--out")
         .arg(&out)

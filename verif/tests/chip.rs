@@ -18,8 +18,11 @@ fn small() -> Config {
     .unwrap()
 }
 
+/// Verilator models built so far in this test binary, by configuration.
+type Built = Mutex<Vec<(Config, Arc<Model>)>>;
+
 fn model_for(cfg: &Config) -> Arc<Model> {
-    static CACHE: OnceLock<Mutex<Vec<(Config, Arc<Model>)>>> = OnceLock::new();
+    static CACHE: OnceLock<Built> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut c = cache.lock().unwrap();
     if let Some((_, m)) = c.iter().find(|(k, _)| k == cfg) {

@@ -50,7 +50,9 @@ impl Default for MemoryConfig {
 pub struct BusConfig {
     /// Data width in bits: 64, 128 or 256.
     pub data_bits: u32,
-    /// Read bursts the DMA may have outstanding at once, 1..=16.
+    /// Read bursts the DMA may have outstanding at once, 1..=64. The load unit reads one burst
+    /// per DRAM row, so rows per cycle <= outstanding_reads / read latency: cover the DRAM
+    /// latency in cycles to stream one row per cycle.
     pub outstanding_reads: u32,
 }
 
@@ -58,7 +60,7 @@ impl Default for BusConfig {
     fn default() -> Self {
         BusConfig {
             data_bits: 128,
-            outstanding_reads: 4,
+            outstanding_reads: 16,
         }
     }
 }
@@ -298,7 +300,7 @@ impl Config {
                 format!("{} is not one of 64, 128, 256", self.bus.data_bits),
             ));
         }
-        range("bus.outstanding_reads", self.bus.outstanding_reads, 1, 16)?;
+        range("bus.outstanding_reads", self.bus.outstanding_reads, 1, 64)?;
         range("controller.queue_depth", self.controller.queue_depth, 2, 64)?;
         Ok(())
     }

@@ -387,7 +387,7 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         .add_wrap(d("row_bytes").zext(50));
     let outside = m.wire_of(
         "outside",
-        is_dma.clone() & (d("dram_addr").lt(dram_base) | last_byte.gt(dram_bound.zext(50))),
+        is_dma & (d("dram_addr").lt(dram_base) | last_byte.gt(dram_bound.zext(50))),
     );
     let checked = m.wire_of("checked", cur_valid & steps.eq_lit(0));
     let code = |e: ErrorCode| ulit(4, e.code() as u64);

@@ -6,7 +6,7 @@ pub mod axi4;
 pub mod axi_lite;
 pub mod axi_read_mux;
 pub mod booth;
-pub mod chip;
+
 pub mod commands;
 pub mod compute_unit;
 pub mod config;
@@ -24,6 +24,7 @@ pub mod scratchpad;
 pub mod skew;
 pub mod store_unit;
 pub mod systolic_array;
+pub mod top;
 
 pub use config::{
     BusConfig, Config, ConfigError, ControllerConfig, MatrixConfig, MemoryConfig, Multiplier,
@@ -32,9 +33,9 @@ pub use matrix_engine::{matrix_engine, EngineShape};
 
 use crate::hw::{Design, HdlError};
 
-/// The complete design for `cfg`: the chip ([`chip::chip`], module `seedchip`).
+/// The complete design for `cfg`: the chip ([`top::chip`], module `seedchip`).
 pub fn generate(cfg: &Config) -> Result<Design, HdlError> {
-    Design::new(chip::chip(cfg)?)
+    Design::new(top::chip(cfg)?)
 }
 
 /// The matrix engine alone (the unit `seedchip verify --level engine` checks).

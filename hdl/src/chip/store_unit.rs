@@ -189,7 +189,7 @@ pub fn store_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             s.set(sram_row, sram_row.inc());
             s.set(rows_left, rows_left.dec());
         });
-        s.when(b_fire & b_bad.clone(), |s| s.set(error, ulit(1, 1)));
+        s.when(b_fire & b_bad, |s| s.set(error, ulit(1, 1)));
         s.when(drained, |s| s.set(error, ulit(1, 0)));
         fsm.switch(s, |state, s| match state {
             "idle" => {
