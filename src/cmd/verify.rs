@@ -10,10 +10,22 @@ use seedchip_verif::verify::{self, Case, CaseSpace, ModelCache};
 
 use crate::ConfigArg;
 
+/// What `seedchip verify` proves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Level {
+    /// The matrix engine: random GEMMs through its streams.
+    Engine,
+    /// The whole chip: random synchronised programs from DRAM under random bus timing.
+    Chip,
+}
+
 #[derive(Args)]
 pub struct VerifyArgs {
     #[command(flatten)]
     pub config: ConfigArg,
+    /// What to verify.
+    #[arg(long, value_enum, default_value_t = Level::Engine)]
+    pub level: Level,
     /// Number of random cases (at least 1).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
     pub cases: u64,
@@ -52,6 +64,9 @@ fn parse_seed(s: &str) -> Result<u64> {
 }
 
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
+    if args.level == Level::Chip {
+        return run_chip(args);
+    }
     if args.trace.is_some() && args.replay.is_none() && args.case_seed.is_none() {
         anyhow::bail!("--trace needs --replay or --case-seed (one run to trace)");
     }
@@ -160,6 +175,89 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     );
     println!("{} passed, {} failed", report.passed, report.failed);
     Ok(if report.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `--level chip`: random programs (seeded per case) on the configuration's chip.
+fn run_chip(args: VerifyArgs) -> Result<ExitCode> {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+    use seedchip_verif::axi::MemoryTiming;
+    use seedchip_verif::chip_harness::{build_chip, check_program, ChipError};
+    use seedchip_verif::random_program::{build, op_strategy, MAX_OPS};
+    use seedchip_verif::verilator::XInit;
+
+    if args.replay.is_some()
+        || args.case_seed.is_some()
+        || args.random_shapes
+        || args.trace.is_some()
+    {
+        anyhow::bail!("--replay, --case-seed, --random-shapes and --trace work with --level engine; a chip case is rerun with --seed and --cases");
+    }
+    let cfg = args.config.load()?;
+    let seed = args.seed.unwrap_or_else(super::clock_seed);
+    println!(
+        "seedchip verify: the {}x{} chip ({}), {} random programs, seed {seed}",
+        cfg.matrix.rows,
+        cfg.matrix.cols,
+        args.config.describe(),
+        args.cases
+    );
+    eprintln!("building the chip with Verilator (cached after the first build)...");
+    let model = build_chip(&cfg).context("building the chip's simulation")?;
+    let (mut passed, mut failed, mut cycles) = (0u64, 0u64, 0u64);
+    let started = std::time::Instant::now();
+    for i in 0..args.cases {
+        let case = verify::case_seed(seed, i);
+        let mut key = [0u8; 32];
+        key[..8].copy_from_slice(&case.to_le_bytes());
+        let mut runner = TestRunner::new_with_rng(
+            proptest::test_runner::Config::default(),
+            TestRng::from_seed(RngAlgorithm::ChaCha, &key),
+        );
+        let ops = proptest::collection::vec(op_strategy(), 1..MAX_OPS)
+            .new_tree(&mut runner)
+            .map_err(|e| anyhow::anyhow!("drawing a program: {e}"))?
+            .current();
+        let b = build(&cfg, &ops, case);
+        let timing = MemoryTiming {
+            read_latency: 1 + (case % 24) as u32,
+            write_latency: 1 + (case >> 8) as u32 % 12,
+            bytes_per_cycle: [4.0, 8.0, 64.0][(case >> 16) as usize % 3],
+            stall: ((case >> 24) % 40) as f64 / 100.0,
+            seed: case,
+        };
+        match check_program(
+            &model,
+            &cfg,
+            &b.dram,
+            &b.launch,
+            timing,
+            XInit::Random(case as u32),
+        ) {
+            Ok(run) => {
+                passed += 1;
+                cycles += run.cycles;
+            }
+            Err(ChipError::Bridge(e)) => return Err(e.into()),
+            Err(e) => {
+                failed += 1;
+                if failed == 1 {
+                    println!("case {i} (case seed {case:#x}) FAILED: {e}\nprogram:");
+                    for instr in &b.program {
+                        println!("  {instr}");
+                    }
+                }
+            }
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!("{secs:.1} s, {cycles} simulated cycles");
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

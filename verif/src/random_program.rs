@@ -194,7 +194,8 @@ pub fn build(cfg: &Config, ops: &[RawOp], seed: u64) -> Built {
         (0, cfg.memory.scratchpad_rows as u64, spad_bytes),
         (1, cfg.memory.accumulator_rows as u64, acc_bytes),
     ] {
-        let stride = (DATA_BYTES / rows).min(bytes);
+        // Rows as far apart as fit (overlapping when the memory is larger than the area).
+        let stride = ((DATA_BYTES - 64 - bytes) / (rows - 1).max(1)).min(bytes);
         program.push(
             Instr::new(Opcode::Load)
                 .with("acc", acc)
