@@ -9,6 +9,7 @@ use seedchip_verif::axi::MemoryTiming;
 use seedchip_verif::chip_harness::{build_chip, check_program, ChipError};
 use seedchip_verif::gemm::plan;
 use seedchip_verif::model::{gemm, Matrix};
+use seedchip_verif::noise::XorShift64;
 use seedchip_verif::verilator::XInit;
 
 use crate::ConfigArg;
@@ -50,16 +51,7 @@ fn parse_shape(s: &str) -> Result<(usize, usize, usize)> {
 }
 
 fn random_matrix(rows: usize, cols: usize, seed: u64) -> Matrix<i8> {
-    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let data = (0..rows * cols)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s as i8
-        })
-        .collect();
-    Matrix::from_vec(rows, cols, data)
+    XorShift64::new(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)).matrix(rows, cols)
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {

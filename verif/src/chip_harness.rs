@@ -18,6 +18,7 @@ use seedchip_hdl::hw::{Bits, Bundle};
 
 use crate::axi::{Addr, AxiMemory, BBeat, Checker, MasterOut, MemoryTiming, RBeat, WBeat};
 use crate::chip_model::{ChipModel, Counters, Launch, Status};
+use crate::noise::XorShift64;
 use crate::verilator::{BridgeError, BuildOptions, Model, PortId, Sim, XInit};
 
 /// Why a chip run could not complete or did not match.
@@ -122,7 +123,7 @@ pub struct ChipHarness {
     checker: Checker,
     beat_bytes: usize,
     pins: HostIn,
-    noise: u64,
+    noise: XorShift64,
     cycle: u64,
 }
 
@@ -183,10 +184,10 @@ impl ChipHarness {
         sim.set_u64(host[2].ready, 0)?;
         sim.set_u64(host[4].ready, 0)?;
         sim.reset(2)?;
-        let noise = match init {
-            XInit::Random(s) => s as u64 | 1,
+        let noise = XorShift64::new(match init {
+            XInit::Random(s) => s as u64,
             _ => 0x9e37_79b9_7f4a_7c15,
-        };
+        });
         Ok(ChipHarness {
             sim,
             dram: dram_ports,
@@ -203,18 +204,6 @@ impl ChipHarness {
 
     pub fn sim(&mut self) -> &mut Sim {
         &mut self.sim
-    }
-
-    /// Deterministic noise (xorshift64) for data signals whose valid is low.
-    fn garbage(&mut self, bytes: usize) -> Vec<u8> {
-        (0..bytes)
-            .map(|_| {
-                self.noise ^= self.noise << 13;
-                self.noise ^= self.noise >> 7;
-                self.noise ^= self.noise << 17;
-                self.noise as u8
-            })
-            .collect()
     }
 
     fn drive_slave(&mut self, s: &crate::axi::SlaveOut) -> Result<(), BridgeError> {
@@ -235,7 +224,7 @@ impl ChipHarness {
         self.sim.set_bool(b_valid, s.b.is_some())?;
         self.sim.set_u64(b_id, bb.id as u64)?;
         self.sim.set_u64(b_resp, bb.resp as u64)?;
-        let junk = self.garbage(self.beat_bytes);
+        let junk = self.noise.bytes(self.beat_bytes);
         let rb = s.r.clone().unwrap_or(RBeat {
             id: 3,
             data: junk,

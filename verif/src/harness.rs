@@ -15,6 +15,7 @@ use seedchip_hdl::hw::Bits;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{accumulate, engine_row, Job, Matrix, TilePlan};
+use crate::noise::XorShift64;
 use crate::verilator::{BridgeError, Model, PortId, Sim, XInit};
 
 /// Cyclic stall patterns: at cycle t, `true` in `pattern[t % len]` holds that side off
@@ -95,7 +96,7 @@ pub struct EngineHarness {
     sim: Sim,
     shape: EngineShape,
     p: Ports,
-    noise: u64,
+    noise: XorShift64,
 }
 
 impl EngineHarness {
@@ -151,10 +152,10 @@ impl EngineHarness {
             sim.step()?;
             waited += 1;
         }
-        let noise = match init {
-            XInit::Random(s) => s as u64 | 1,
+        let noise = XorShift64::new(match init {
+            XInit::Random(s) => s as u64,
             _ => 0x9e37_79b9_7f4a_7c15,
-        };
+        });
         Ok(EngineHarness {
             sim,
             shape,
@@ -170,12 +171,7 @@ impl EngineHarness {
     /// Deterministic noise (xorshift64) for data lanes while their valid is low.
     fn garbage(&mut self, width: u32) -> Bits {
         let words: Vec<u32> = (0..width.div_ceil(32))
-            .map(|_| {
-                self.noise ^= self.noise << 13;
-                self.noise ^= self.noise >> 7;
-                self.noise ^= self.noise << 17;
-                self.noise as u32
-            })
+            .map(|_| self.noise.next_u64() as u32)
             .collect();
         Bits::from_words_u32(width, &words)
     }
@@ -245,7 +241,7 @@ impl EngineHarness {
                     ai % m_rows == m_rows - 1,
                 )
             } else {
-                (self.garbage(8 * rows as u32), self.noise & 2 == 2)
+                (self.garbage(8 * rows as u32), self.noise.last() & 2 == 2)
             };
             let out_ready = !StallPattern::at(&stalls.out, t);
             self.sim.set_bool(self.p.weight_valid, w_hold)?;

@@ -18,6 +18,7 @@ pub mod equiv;
 pub mod gemm;
 pub mod harness;
 pub mod model;
+pub mod noise;
 pub mod random_program;
 pub mod replay;
 pub mod verify;

@@ -17,6 +17,7 @@ use seedchip_hdl::chip::isa::{channel, program_bytes, Instr, Opcode, Queue};
 use seedchip_hdl::chip::Config;
 
 use crate::chip_model::{Launch, Window};
+use crate::noise::XorShift64;
 
 /// Where the data area starts, and its size.
 pub const DATA_BASE: u64 = 0x800;
@@ -276,13 +277,8 @@ pub fn build(cfg: &Config, ops: &[RawOp], seed: u64) -> Built {
     );
     let mut dram = vec![0u8; size];
     dram[..code.len()].copy_from_slice(&code);
-    let mut s = seed | 1;
-    for b in &mut dram[DATA_BASE as usize..] {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        *b = s as u8;
-    }
+    let data = XorShift64::new(seed).bytes(size - DATA_BASE as usize);
+    dram[DATA_BASE as usize..].copy_from_slice(&data);
     let launch = Launch {
         program_addr: 0,
         program_len: program.len() as u32,

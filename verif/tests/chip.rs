@@ -8,6 +8,7 @@ use seedchip_verif::axi::MemoryTiming;
 use seedchip_verif::chip_harness::{build_chip, check_program};
 use seedchip_verif::gemm::plan;
 use seedchip_verif::model::Matrix;
+use seedchip_verif::noise::XorShift64;
 use seedchip_verif::verilator::{Model, XInit};
 
 fn small() -> Config {
@@ -34,16 +35,7 @@ fn model_for(cfg: &Config) -> Arc<Model> {
 }
 
 fn random_matrix(rows: usize, cols: usize, seed: u64) -> Matrix<i8> {
-    let mut s = seed | 1;
-    let data = (0..rows * cols)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s as i8
-        })
-        .collect();
-    Matrix::from_vec(rows, cols, data)
+    XorShift64::new(seed).matrix(rows, cols)
 }
 
 #[test]
