@@ -13,7 +13,6 @@
 //! interleave over `memory.banks` banks.
 
 use super::commands::*;
-use super::compute_unit::{priority_read, priority_write};
 use super::Config;
 use crate::hw::*;
 
@@ -40,41 +39,19 @@ pub fn accumulator(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let rdata = m.output("rdata", uint(width));
     let ram = m.memory("ram", &accumulator_spec(cfg))?;
 
-    let compute_writes = compute_wr.field("valid");
-    m.assign(load_wr.ready(), !compute_writes);
-    let we = m.wire_of("we", compute_writes | load_wr.valid());
-    let waddr = m.wire_of(
-        "waddr",
-        mux(
-            compute_writes,
-            compute_wr.field("row"),
-            load_wr.field("row"),
-        ),
+    let (we, write) = share_port(
+        &mut m,
+        &compute_wr,
+        &load_wr,
+        "we",
+        &[("row", "waddr"), ("data", "wdata")],
     );
-    let wdata = m.wire_of(
-        "wdata",
-        mux(
-            compute_writes,
-            compute_wr.field("data"),
-            load_wr.field("data"),
-        ),
-    );
-    let compute_reads = compute_rd.field("valid");
-    m.assign(store_rd.ready(), !compute_reads);
-    let re = m.wire_of("re", compute_reads | store_rd.valid());
-    let raddr = m.wire_of(
-        "raddr",
-        mux(
-            compute_reads,
-            compute_rd.field("row"),
-            store_rd.field("row"),
-        ),
-    );
+    let (re, read) = share_port(&mut m, &compute_rd, &store_rd, "re", &[("row", "raddr")]);
     let data = ram.one_read_one_write(
         &mut m,
         "ram",
-        (we.into(), waddr.into(), wdata.into()),
-        (re.into(), raddr.into()),
+        (we, write[0].clone(), write[1].clone()),
+        (re, read[0].clone()),
     );
     m.assign(rdata, data);
     m.finish()

@@ -41,6 +41,44 @@ pub fn sram_read(name: &str) -> Bundle {
     Bundle::stream(name).field("row", uint(ROW_BITS))
 }
 
+/// A priority read client (always granted): row `row` is read when `valid`.
+pub fn priority_read(name: &str) -> Bundle {
+    Bundle::plain(name)
+        .field("valid", bit())
+        .field("row", uint(ROW_BITS))
+}
+
+/// A priority write client (always granted).
+pub fn priority_write(name: &str, width: u32) -> Bundle {
+    Bundle::plain(name)
+        .field("valid", bit())
+        .field("row", uint(ROW_BITS))
+        .field("data", uint(width))
+}
+
+/// One memory port shared by two clients: `first` (a priority client, always granted) and
+/// `second` (a stream, granted when `first` is idle). Returns the port's enable (a wire named
+/// `enable`) and, for each `(field, name)`, the chosen client's field (a wire named `name`).
+pub fn share_port(
+    m: &mut ModuleBuilder,
+    first: &BundleIo,
+    second: &BundleIo,
+    enable: &str,
+    fields: &[(&str, &str)],
+) -> (Expr, Vec<Expr>) {
+    let first_wants = first.field("valid");
+    m.assign(second.ready(), !first_wants);
+    let en = m.wire_of(enable, first_wants | second.valid());
+    let chosen = fields
+        .iter()
+        .map(|(f, name)| {
+            let pick = mux(first_wants, first.field(f), second.field(f));
+            m.wire_of(name, pick).into()
+        })
+        .collect();
+    (en.into(), chosen)
+}
+
 /// Bytes of a scratchpad row: max(R, C) int8 values.
 pub fn scratchpad_row_bytes(cfg: &super::Config) -> u32 {
     cfg.matrix.rows.max(cfg.matrix.cols)

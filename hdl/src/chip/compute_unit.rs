@@ -31,21 +31,6 @@ const SKID: u32 = 4;
 /// MATMULs started whose results are still to be written.
 const IN_FLIGHT: u32 = 4;
 
-/// A priority read client (always granted): row `row` is read when `valid`.
-pub fn priority_read(name: &str) -> Bundle {
-    Bundle::plain(name)
-        .field("valid", bit())
-        .field("row", uint(ROW_BITS))
-}
-
-/// A priority write client (always granted).
-pub fn priority_write(name: &str, width: u32) -> Bundle {
-    Bundle::plain(name)
-        .field("valid", bit())
-        .field("row", uint(ROW_BITS))
-        .field("data", uint(width))
-}
-
 /// Build the compute unit for `cfg`. Named `compute_unit`.
 pub fn compute_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let (rows, cols) = (cfg.matrix.rows, cfg.matrix.cols);

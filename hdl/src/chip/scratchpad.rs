@@ -11,7 +11,6 @@
 //! Rows interleave over `memory.banks` banks (row `a` in bank `a % banks`).
 
 use super::commands::*;
-use super::compute_unit::priority_read;
 use super::Config;
 use crate::hw::*;
 
@@ -38,17 +37,7 @@ pub fn scratchpad(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let ram = m.memory("ram", &scratchpad_spec(cfg))?;
 
     m.assign(load_wr.ready(), ulit(1, 1));
-    let compute_reads = compute_rd.field("valid");
-    m.assign(store_rd.ready(), !compute_reads);
-    let re = m.wire_of("re", compute_reads | store_rd.valid());
-    let raddr = m.wire_of(
-        "raddr",
-        mux(
-            compute_reads,
-            compute_rd.field("row"),
-            store_rd.field("row"),
-        ),
-    );
+    let (re, read) = share_port(&mut m, &compute_rd, &store_rd, "re", &[("row", "raddr")]);
     let data = ram.one_read_one_write(
         &mut m,
         "ram",
@@ -57,7 +46,7 @@ pub fn scratchpad(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             load_wr.field("row").into(),
             load_wr.field("data").into(),
         ),
-        (re.into(), raddr.into()),
+        (re, read[0].clone()),
     );
     m.assign(rdata, data);
     m.finish()

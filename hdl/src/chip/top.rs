@@ -19,7 +19,7 @@ use super::axi4::{addr_channel, read_channel, routed_read_channel, Axi4};
 use super::axi_lite::AxiLite;
 use super::axi_read_mux::axi_read_mux;
 use super::commands::*;
-use super::compute_unit::{compute_unit, priority_read, priority_write};
+use super::compute_unit::compute_unit;
 use super::controller::{controller, stall_bundle};
 use super::csr_block::{self, count_bundle, csr_block, ctl_bundle, run_bundle};
 use super::isa::Opcode;
