@@ -377,9 +377,8 @@ impl ChipHarness {
         Ok(false)
     }
 
-    /// Launch a program and wait for it to end (done or error), then read STATUS and the
-    /// counters and acknowledge the interrupt.
-    pub fn run(&mut self, launch: &Launch, limit: u64) -> Result<ChipRun, ChipError> {
+    /// Write the launch registers (program, DRAM window), enable both interrupts, START.
+    pub fn start(&mut self, launch: &Launch) -> Result<(), ChipError> {
         self.write_reg("PROGRAM_ADDR", launch.program_addr as u32)?;
         self.write_reg("PROGRAM_LEN", launch.program_len)?;
         self.write_reg("DRAM_BASE", launch.window.base as u32)?;
@@ -389,6 +388,13 @@ impl ChipHarness {
         )?;
         self.write_reg("IRQ_ENABLE", 3)?;
         self.write_reg("CTRL", 1)?;
+        Ok(())
+    }
+
+    /// Launch a program and wait for it to end (done or error), then read STATUS and the
+    /// counters and acknowledge the interrupt.
+    pub fn run(&mut self, launch: &Launch, limit: u64) -> Result<ChipRun, ChipError> {
+        self.start(launch)?;
         if !self.wait_irq(limit)? {
             let (status, _) = self.read_reg("STATUS")?;
             return Err(ChipError::Timeout {
@@ -422,7 +428,8 @@ impl ChipHarness {
     pub fn status(&mut self) -> Result<Status, ChipError> {
         let (s, _) = self.read_reg("STATUS")?;
         let (pc, _) = self.read_reg("ERROR_PC")?;
-        let code = s >> 8 & 0xf;
+        let status = register("STATUS").expect("STATUS is in the map");
+        let code = status.field(s, "ERROR");
         let error = ErrorCode::ALL
             .into_iter()
             .find(|e| e.code() == code)
@@ -430,7 +437,7 @@ impl ChipHarness {
                 ChipError::Mismatch(format!("STATUS.ERROR = {code} is no error code"))
             })?;
         Ok(Status {
-            done: s >> 1 & 1 == 1,
+            done: status.field(s, "DONE") == 1,
             error,
             pc,
         })
@@ -441,7 +448,8 @@ impl ChipHarness {
         self.write_reg("CTRL", 2)?;
         for _ in 0..limit {
             let (s, _) = self.read_reg("STATUS")?;
-            if s & 1 == 0 && self.checker.idle() {
+            let busy = register("STATUS").expect("STATUS").field(s, "BUSY") == 1;
+            if !busy && self.checker.idle() {
                 return Ok(());
             }
         }

@@ -313,24 +313,24 @@ fn soft_reset_mid_program_then_a_clean_rerun_matches_the_model() {
     let p = plan(&cfg, 24, 16, 12).unwrap();
     let (a, w) = (random_matrix(24, 16, 5), random_matrix(16, 12, 6));
     let (dram, launch) = p.dram(&a, &w);
-    let mut h = ChipHarness::new(
-        &model,
-        &cfg,
-        dram.clone(),
-        MemoryTiming::default(),
-        XInit::Random(4),
-    )
-    .unwrap();
-    for stop_after in [40u64, 300, 1000] {
-        h.write_reg("PROGRAM_ADDR", 0).unwrap();
-        h.write_reg("PROGRAM_LEN", launch.program_len).unwrap();
-        h.write_reg("DRAM_BASE", 0).unwrap();
-        h.write_reg("DRAM_BOUND", launch.window.bound as u32)
-            .unwrap();
-        h.write_reg("CTRL", 1).unwrap();
+    let harness = || {
+        ChipHarness::new(
+            &model,
+            &cfg,
+            dram.clone(),
+            MemoryTiming::default(),
+            XInit::Random(4),
+        )
+        .unwrap()
+    };
+    // Stop points inside the run: early, a third and two thirds of an uninterrupted run.
+    let full = harness().run(&launch, 1_000_000).unwrap().cycles;
+    let mut h = harness();
+    for stop_after in [full / 20, full / 3, 2 * full / 3] {
+        h.start(&launch).unwrap();
         assert!(
             !h.wait_irq(stop_after).unwrap(),
-            "still running after {stop_after} cycles"
+            "finished within {stop_after} cycles: not a mid-program reset"
         );
         h.soft_reset(10_000).unwrap();
         let s = h.status().unwrap();

@@ -275,6 +275,21 @@ pub fn register(name: &str) -> Option<&'static Register> {
     REGISTERS.iter().find(|r| r.name == name)
 }
 
+impl Register {
+    /// Field `name` of a value of this register.
+    ///
+    /// # Panics
+    /// If the register has no such field (a bug in the caller).
+    pub fn field(&self, value: u32, name: &str) -> u32 {
+        let f = self
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("{} has no field {name}", self.name));
+        (value >> f.lo) & ((1u64 << f.width) - 1) as u32
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
