@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use seedchip_hdl::chip::Config;
 use seedchip_verif::axi::MemoryTiming;
-use seedchip_verif::chip_harness::{build_chip, check_program};
+use seedchip_verif::chip_harness::{build_chip, check_program, ChipError, ChipRun};
 use seedchip_verif::gemm::plan;
 use seedchip_verif::model::Matrix;
 use seedchip_verif::noise::XorShift64;
@@ -34,6 +34,19 @@ fn model_for(cfg: &Config) -> Arc<Model> {
     m
 }
 
+/// Run on the small chip and its model with the default DRAM timing; compare.
+fn check_small(dram: &[u8], launch: &Launch, seed: u32) -> Result<ChipRun, ChipError> {
+    let cfg = small();
+    check_program(
+        &model_for(&cfg),
+        &cfg,
+        dram,
+        launch,
+        MemoryTiming::default(),
+        XInit::Random(seed),
+    )
+}
+
 fn random_matrix(rows: usize, cols: usize, seed: u64) -> Matrix<i8> {
     XorShift64::new(seed).matrix(rows, cols)
 }
@@ -41,19 +54,10 @@ fn random_matrix(rows: usize, cols: usize, seed: u64) -> Matrix<i8> {
 #[test]
 fn a_gemm_program_matches_the_model() {
     let cfg = small();
-    let model = model_for(&cfg);
     let p = plan(&cfg, 9, 7, 6).unwrap();
     let (a, w) = (random_matrix(9, 7, 1), random_matrix(7, 6, 2));
     let (dram, launch) = p.dram(&a, &w);
-    let run = check_program(
-        &model,
-        &cfg,
-        &dram,
-        &launch,
-        MemoryTiming::default(),
-        XInit::Random(3),
-    )
-    .unwrap();
+    let run = check_small(&dram, &launch, 3).unwrap();
     assert!(run.status.done);
     assert_eq!(p.result(&run.dram), seedchip_verif::model::gemm(&a, &w));
 }
@@ -136,18 +140,8 @@ fn image(text: &str, base: u64, bound: u64) -> (Vec<u8>, Launch) {
 
 /// Run on RTL and model, expect `error` at `pc`, and DRAM unchanged outside the window.
 fn expect_error(text: &str, window: (u64, u64), error: ErrorCode, pc: u32) {
-    let cfg = small();
-    let model = model_for(&cfg);
     let (dram, launch) = image(text, window.0, window.1);
-    let run = check_program(
-        &model,
-        &cfg,
-        &dram,
-        &launch,
-        MemoryTiming::default(),
-        XInit::Random(7),
-    )
-    .unwrap_or_else(|e| panic!("{text}: {e}"));
+    let run = check_small(&dram, &launch, 7).unwrap_or_else(|e| panic!("{text}: {e}"));
     assert_eq!(run.status.error, error, "{text}");
     assert_eq!(run.status.pc, pc, "{text}");
     assert!(!run.status.done);
@@ -163,8 +157,6 @@ fn expect_error(text: &str, window: (u64, u64), error: ErrorCode, pc: u32) {
 #[test]
 fn an_illegal_instruction_stops_with_its_code_and_writes_nothing_after() {
     // A reserved bit set in the third instruction (index 2): the STORE before it completes.
-    let cfg = small();
-    let model = model_for(&cfg);
     let (mut dram, launch) = image(
         "load sram_row=0 rows=4 row_bytes=4 dram_addr=0x1000 dram_stride=4\n\
          fence\n\
@@ -175,15 +167,7 @@ fn an_illegal_instruction_stops_with_its_code_and_writes_nothing_after() {
         0x4000,
     );
     dram[2 * 16 + 12] = 0x80; // a reserved bit of HALT
-    let run = check_program(
-        &model,
-        &cfg,
-        &dram,
-        &launch,
-        MemoryTiming::default(),
-        XInit::Random(1),
-    )
-    .unwrap();
+    let run = check_small(&dram, &launch, 1).unwrap();
     assert_eq!(
         (run.status.error, run.status.pc),
         (ErrorCode::IllegalField, 2)
@@ -196,15 +180,7 @@ fn an_illegal_instruction_stops_with_its_code_and_writes_nothing_after() {
     // Opcode 15 does not exist.
     let (mut dram, launch) = image("fence\nhalt", 0, 0x4000);
     dram[16] = 0x0f;
-    let run = check_program(
-        &model,
-        &cfg,
-        &dram,
-        &launch,
-        MemoryTiming::default(),
-        XInit::Random(1),
-    )
-    .unwrap();
+    let run = check_small(&dram, &launch, 1).unwrap();
     assert_eq!(
         (run.status.error, run.status.pc),
         (ErrorCode::IllegalOpcode, 1)
@@ -244,30 +220,12 @@ fn out_of_window_loads_and_stores_fault_before_touching_dram() {
 
 #[test]
 fn a_program_outside_the_window_is_a_fetch_error() {
-    let cfg = small();
-    let model = model_for(&cfg);
     let (dram, mut launch) = image("halt", 0x100, 0x4000);
-    let run = check_program(
-        &model,
-        &cfg,
-        &dram,
-        &launch,
-        MemoryTiming::default(),
-        XInit::Random(1),
-    )
-    .unwrap();
+    let run = check_small(&dram, &launch, 1).unwrap();
     assert_eq!(run.status.error, ErrorCode::Fetch);
     launch.window.base = 0;
     launch.program_addr = 8;
-    let run = check_program(
-        &model,
-        &cfg,
-        &dram,
-        &launch,
-        MemoryTiming::default(),
-        XInit::Random(1),
-    )
-    .unwrap();
+    let run = check_small(&dram, &launch, 1).unwrap();
     assert_eq!(run.status.error, ErrorCode::Fetch, "misaligned");
 }
 
