@@ -61,6 +61,48 @@ impl DmaGeometry {
     }
 }
 
+/// Where a LOAD or STORE is in its rows: the command's fields, captured when it starts and
+/// walked row by row (the load and store units decode the shared DMA layout alike).
+pub struct RowWalk {
+    pub acc: Sig,
+    pub sram_row: Sig,
+    pub rows_left: Sig,
+    pub row_bytes: Sig,
+    /// DRAM address of the current row.
+    pub addr: Sig,
+    pub stride: Sig,
+}
+
+impl RowWalk {
+    pub fn new(m: &mut ModuleBuilder) -> RowWalk {
+        RowWalk {
+            acc: m.data_reg("acc", bit()),
+            sram_row: m.data_reg("sram_row", uint(ROW_BITS)),
+            rows_left: m.data_reg("rows_left", uint(16)),
+            row_bytes: m.data_reg("row_bytes", uint(16)),
+            addr: m.data_reg("addr", uint(32)),
+            stride: m.data_reg("stride", uint(32)),
+        }
+    }
+
+    /// Capture the command `cmd` (a LOAD or STORE command stream).
+    pub fn start(&self, s: &mut Block, cmd: &BundleIo) {
+        s.set(self.acc, cmd.field("acc"));
+        s.set(self.sram_row, cmd.field("sram_row"));
+        s.set(self.rows_left, cmd.field("rows"));
+        s.set(self.row_bytes, cmd.field("row_bytes"));
+        s.set(self.addr, cmd.field("dram_addr"));
+        s.set(self.stride, cmd.field("dram_stride"));
+    }
+
+    /// Move to the next row.
+    pub fn advance(&self, s: &mut Block) {
+        s.set(self.addr, self.addr.add_wrap(self.stride));
+        s.set(self.sram_row, self.sram_row.inc());
+        s.set(self.rows_left, self.rows_left.dec());
+    }
+}
+
 /// Build the load unit for `cfg`. Named `load_unit`.
 pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let g = DmaGeometry::new(cfg);
@@ -82,12 +124,14 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
 
     // --- row walker: one AR burst per row ----------------------------------------------------
     let active = m.reg("active", bit(), 0);
-    let acc = m.data_reg("acc", bit());
-    let sram_row = m.data_reg("sram_row", uint(ROW_BITS));
-    let rows_left = m.data_reg("rows_left", uint(16));
-    let row_bytes = m.data_reg("row_bytes", uint(16));
-    let addr = m.data_reg("addr", uint(32));
-    let stride = m.data_reg("stride", uint(32));
+    let row = RowWalk::new(&mut m);
+    let (acc, sram_row, rows_left, row_bytes, addr) = (
+        row.acc,
+        row.sram_row,
+        row.rows_left,
+        row.row_bytes,
+        row.addr,
+    );
     let second = m.reg("second", bit(), 0);
     let second_addr = m.data_reg("second_addr", uint(32));
     let second_len = m.data_reg("second_len", uint(8));
@@ -140,12 +184,7 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.seq(|s| {
         s.when(start, |s| {
             s.set(active, ulit(1, 1));
-            s.set(acc, cmd.field("acc"));
-            s.set(sram_row, cmd.field("sram_row"));
-            s.set(rows_left, cmd.field("rows"));
-            s.set(row_bytes, cmd.field("row_bytes"));
-            s.set(addr, cmd.field("dram_addr"));
-            s.set(stride, cmd.field("dram_stride"));
+            row.start(s, &cmd);
         });
         s.when(first_fire & plan.split.clone(), |s| {
             s.set(second, ulit(1, 1));
@@ -158,9 +197,7 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         });
         s.when(row_issued, |s| {
             s.set(second, ulit(1, 0));
-            s.set(addr, addr.add_wrap(stride));
-            s.set(sram_row, sram_row.inc());
-            s.set(rows_left, rows_left.dec());
+            row.advance(s);
             s.when(last_row, |s| s.set(active, ulit(1, 0)));
         });
     });

@@ -19,7 +19,7 @@
 use super::axi4::{row_bursts, Axi4, BURST_INCR, ID_DMA};
 use super::commands::*;
 use super::isa::Opcode;
-use super::load_unit::DmaGeometry;
+use super::load_unit::{DmaGeometry, RowWalk};
 use super::Config;
 use crate::hw::*;
 
@@ -48,12 +48,14 @@ pub fn store_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let busy = m.output("busy", bit());
 
     let fsm = m.fsm("state", &["idle", "read", "align", "send", "drain"]);
-    let acc = m.data_reg("acc", bit());
-    let sram_row = m.data_reg("sram_row", uint(ROW_BITS));
-    let rows_left = m.data_reg("rows_left", uint(16));
-    let row_bytes = m.data_reg("row_bytes", uint(16));
-    let addr = m.data_reg("addr", uint(32));
-    let stride = m.data_reg("stride", uint(32));
+    let row = RowWalk::new(&mut m);
+    let (acc, sram_row, rows_left, row_bytes, addr) = (
+        row.acc,
+        row.sram_row,
+        row.rows_left,
+        row.row_bytes,
+        row.addr,
+    );
     m.comment(addr, "DRAM address of the row being written");
 
     // --- read the row ---------------------------------------------------------------------
@@ -163,12 +165,7 @@ pub fn store_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.assign(cmd.ready(), fsm.is("idle"));
     m.seq(|s| {
         s.when(cmd.fire(), |s| {
-            s.set(acc, cmd.field("acc"));
-            s.set(sram_row, cmd.field("sram_row"));
-            s.set(rows_left, cmd.field("rows"));
-            s.set(row_bytes, cmd.field("row_bytes"));
-            s.set(addr, cmd.field("dram_addr"));
-            s.set(stride, cmd.field("dram_stride"));
+            row.start(s, &cmd);
         });
         s.when(aligning, |s| {
             s.set(beats, plan.beats.clone());
@@ -185,9 +182,7 @@ pub fn store_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             s.set(aw_pending, ulit(1, 1));
         });
         s.when(row_done, |s| {
-            s.set(addr, addr.add_wrap(stride));
-            s.set(sram_row, sram_row.inc());
-            s.set(rows_left, rows_left.dec());
+            row.advance(s);
         });
         s.when(b_fire & b_bad, |s| s.set(error, ulit(1, 1)));
         s.when(drained, |s| s.set(error, ulit(1, 0)));
