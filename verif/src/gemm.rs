@@ -1,19 +1,28 @@
 //! The GEMM library: any int8 GEMM `C = A x W` (A is M x K, W is K x N, C int32 M x N) tiled
-//! into a double-buffered, token-synchronised program for a configuration.
+//! into a multi-buffered, token-synchronised program for a configuration.
 //!
-//! DRAM layout (all row-major, each matrix at its own address): A as int8 with rows K bytes
-//! apart, W as int8 with rows N bytes apart, C as little-endian int32 with rows 4N bytes apart.
+//! DRAM layout: packed in panels, as VTA and TPU runtimes do, so that every tile a LOAD or
+//! STORE moves is one contiguous block that the DMA reads or writes in long bursts.
+//! - A (int8): K panels of R columns (R = the array's rows). Row `m` of panel `p` holds
+//!   A[m][p*R .. p*R + R] at `a_addr + (p*M + m)*R`; columns past K are zero.
+//! - W (int8): N panels of C columns (C = the array's columns). Row `k` of panel `q` holds
+//!   W[k][q*C .. q*C + C] at `w_addr + (q*K + k)*C`; columns past N are zero.
+//! - C (little-endian int32): N panels of C columns. Row `m` of panel `q` holds
+//!   C[m][q*C .. q*C + C] at `c_addr + 4*(q*M + m)*C`; columns past N come out zero.
 //!
-//! Tiling: output columns in tiles of C (the array's columns), output rows in blocks of `mb`,
-//! the reduction in tiles of R (the array's rows). For each (column tile, row block) the
-//! program accumulates over the K tiles into one half of the accumulator, then stores it. The
-//! scratchpad is split in two buffers (weights then activations in each), used in turn, so the
-//! loads for the next K step overlap the MATMUL of this one; the accumulator halves alternate
-//! per block, so the STORE of one block overlaps the MATMULs of the next.
+//! [`GemmPlan::dram`] packs row-major matrices and [`GemmPlan::result`] unpacks C. On a square
+//! array C's panels are the next layer's A panels, so layers chain without repacking.
 //!
-//! Edges need no padding in DRAM: an activation LOAD of `kr < R` bytes per row zero-fills the
-//! rest of the row, so whatever the unused weight rows hold contributes nothing; a weight LOAD
-//! of `nc < C` bytes zero-fills the unused columns, whose results are never stored.
+//! Tiling: output columns in tiles of C, output rows in blocks of `block_rows`, the reduction
+//! in tiles of R. For each (column tile, row block) the program accumulates over the K tiles
+//! into one half of the accumulator, then stores it. The scratchpad holds `buffers` (2 to 4)
+//! buffers of a weight tile and an activation block, used in turn, so the loads of the next
+//! steps run ahead of the MATMUL of this one; the accumulator halves alternate per block, so
+//! the STORE of one block overlaps the MATMULs of the next.
+//!
+//! Edges: an activation row of a partial K panel is zero past K in DRAM, so whatever the unused
+//! weight rows hold contributes nothing; a weight row is zero past N, so the unused result
+//! columns are zero.
 //!
 //! Tokens (see `hdl/src/chip/isa.rs`): a MATMUL pops the token its loads pushed; a LOAD into a
 //! buffer pops the token of the MATMUL that last read that buffer; a STORE pops the token of
@@ -26,7 +35,10 @@ use seedchip_hdl::chip::Config;
 use crate::chip_model::{Launch, Window};
 use crate::model::Matrix;
 
-/// Where the matrices live in DRAM.
+/// Most scratchpad buffers a plan uses: enough for the loads to run two steps ahead.
+pub const MAX_BUFFERS: usize = 4;
+
+/// Where the matrices live in DRAM (each packed in panels; see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
     pub a_addr: u64,
@@ -57,6 +69,8 @@ pub struct Tiling {
     pub k_tiles: usize,
     pub n_tiles: usize,
     pub m_blocks: usize,
+    /// Scratchpad buffers (a weight tile and an activation block each), used in turn.
+    pub buffers: usize,
 }
 
 impl Tiling {
@@ -67,8 +81,11 @@ impl Tiling {
         if let Some(&big) = [m, k, n].iter().find(|&&d| d > u16::MAX as usize * 64) {
             return Err(GemmError::TooLarge(big));
         }
-        let (r, c) = (cfg.matrix.rows as usize, cfg.matrix.cols as usize);
-        let half = cfg.memory.scratchpad_rows as usize / 2;
+        let (r, spad) = (
+            cfg.matrix.rows as usize,
+            cfg.memory.scratchpad_rows as usize,
+        );
+        let half = spad / 2;
         if half < r + 1 {
             return Err(GemmError::Scratchpad {
                 need: 2 * (cfg.matrix.rows + 1),
@@ -85,9 +102,15 @@ impl Tiling {
             n,
             block_rows,
             k_tiles: k.div_ceil(r),
-            n_tiles: n.div_ceil(c),
+            n_tiles: n.div_ceil(cfg.matrix.cols as usize),
             m_blocks: m.div_ceil(block_rows),
+            buffers: (spad / (r + block_rows)).min(MAX_BUFFERS),
         })
+    }
+
+    /// K steps (one MATMUL each) in the whole GEMM.
+    pub fn steps(&self) -> usize {
+        self.n_tiles * self.m_blocks * self.k_tiles
     }
 }
 
@@ -96,6 +119,9 @@ impl Tiling {
 pub struct GemmPlan {
     pub tiling: Tiling,
     pub layout: Layout,
+    /// The array's rows and columns (the panel widths of A and of W and C).
+    pub rows: usize,
+    pub cols: usize,
     pub program: Vec<Instr>,
     /// Bytes of DRAM the plan uses (program, A, W, C).
     pub dram_bytes: u64,
@@ -110,16 +136,17 @@ fn set(i: Instr, fields: &[(&str, u64)]) -> Instr {
 pub fn plan(cfg: &Config, m: usize, k: usize, n: usize) -> Result<GemmPlan, GemmError> {
     let t = Tiling::new(cfg, m, k, n)?;
     let (r, c) = (cfg.matrix.rows as usize, cfg.matrix.cols as usize);
-    let half = cfg.memory.scratchpad_rows as u64 / 2;
+    let buffer_rows = (r + t.block_rows) as u64;
     let acc_half = cfg.memory.accumulator_rows as u64 / 2;
     let align = |x: u64| x.div_ceil(64) * 64;
-    let steps_total = t.n_tiles * t.m_blocks * t.k_tiles;
+    let steps_total = t.steps();
+    let nb = t.buffers;
     // Three instructions per K step, a STORE per block, and HALT.
     let program_len = 3 * steps_total as u64 + t.n_tiles as u64 * t.m_blocks as u64 + 1;
     let a_addr = align(program_len * 16);
-    let w_addr = align(a_addr + (m * k) as u64);
-    let c_addr = align(w_addr + (k * n) as u64);
-    let dram_bytes = align(c_addr + 4 * (m * n) as u64);
+    let w_addr = align(a_addr + (t.k_tiles * m * r) as u64);
+    let c_addr = align(w_addr + (t.n_tiles * k * c) as u64);
+    let dram_bytes = align(c_addr + 4 * (t.n_tiles * m * c) as u64);
     if dram_bytes > u32::MAX as u64 {
         return Err(GemmError::TooLarge(m.max(k).max(n)));
     }
@@ -133,22 +160,22 @@ pub fn plan(cfg: &Config, m: usize, k: usize, n: usize) -> Result<GemmPlan, Gemm
     let mut program = Vec::new();
     let (mut step, mut block) = (0usize, 0usize);
     for j in 0..t.n_tiles {
-        let nc = c.min(n - j * c) as u64;
         for i in 0..t.m_blocks {
-            let mr = t.block_rows.min(m - i * t.block_rows) as u64;
+            let m0 = i * t.block_rows;
+            let mr = t.block_rows.min(m - m0) as u64;
             let acc_row = (block % 2) as u64 * acc_half;
             for kk in 0..t.k_tiles {
                 let kr = r.min(k - kk * r) as u64;
-                let buf = (step % 2) as u64 * half;
+                let buf = (step % nb) as u64 * buffer_rows;
                 let weights = set(
                     Instr::new(Opcode::Load),
                     &[
                         ("sram_row", buf),
                         ("rows", kr),
-                        ("row_bytes", nc),
-                        ("dram_addr", w_addr + (kk * r * n + j * c) as u64),
-                        ("dram_stride", n as u64),
-                        ("pop_next", (step >= 2) as u64),
+                        ("row_bytes", c as u64),
+                        ("dram_addr", w_addr + ((j * k + kk * r) * c) as u64),
+                        ("dram_stride", c as u64),
+                        ("pop_next", (step >= nb) as u64),
                     ],
                 );
                 let acts = set(
@@ -156,9 +183,9 @@ pub fn plan(cfg: &Config, m: usize, k: usize, n: usize) -> Result<GemmPlan, Gemm
                     &[
                         ("sram_row", buf + r as u64),
                         ("rows", mr),
-                        ("row_bytes", kr),
-                        ("dram_addr", a_addr + (i * t.block_rows * k + kk * r) as u64),
-                        ("dram_stride", k as u64),
+                        ("row_bytes", r as u64),
+                        ("dram_addr", a_addr + ((kk * m + m0) * r) as u64),
+                        ("dram_stride", r as u64),
                         ("push_next", 1),
                     ],
                 );
@@ -172,7 +199,7 @@ pub fn plan(cfg: &Config, m: usize, k: usize, n: usize) -> Result<GemmPlan, Gemm
                         ("rows", mr),
                         ("accumulate", (kk > 0) as u64),
                         ("pop_prev", 1),
-                        ("push_prev", (step + 2 < steps_total) as u64),
+                        ("push_prev", (step + nb < steps_total) as u64),
                         ("pop_next", (kk == 0 && block >= 2) as u64),
                         ("push_next", last_k as u64),
                     ],
@@ -186,12 +213,9 @@ pub fn plan(cfg: &Config, m: usize, k: usize, n: usize) -> Result<GemmPlan, Gemm
                     ("acc", 1),
                     ("sram_row", acc_row),
                     ("rows", mr),
-                    ("row_bytes", 4 * nc),
-                    (
-                        "dram_addr",
-                        c_addr + 4 * (i * t.block_rows * n + j * c) as u64,
-                    ),
-                    ("dram_stride", 4 * n as u64),
+                    ("row_bytes", 4 * c as u64),
+                    ("dram_addr", c_addr + 4 * ((j * m + m0) * c) as u64),
+                    ("dram_stride", 4 * c as u64),
                     ("pop_prev", 1),
                     ("push_prev", (block + 2 < blocks_total) as u64),
                 ],
@@ -204,21 +228,34 @@ pub fn plan(cfg: &Config, m: usize, k: usize, n: usize) -> Result<GemmPlan, Gemm
     Ok(GemmPlan {
         tiling: t,
         layout,
+        rows: r,
+        cols: c,
         program,
         dram_bytes,
     })
 }
 
 impl GemmPlan {
-    /// The DRAM image holding the program, A and W (C zeroed), and the launch registers
-    /// (a window over the whole image).
+    /// The DRAM image holding the program, A and W packed (C zeroed), and the launch
+    /// registers (a window over the whole image).
     pub fn dram(&self, a: &Matrix<i8>, w: &Matrix<i8>) -> (Vec<u8>, Launch) {
+        let (m, k, n) = (self.tiling.m, self.tiling.k, self.tiling.n);
+        let (r, c) = (self.rows, self.cols);
         let mut dram = vec![0u8; self.dram_bytes as usize];
         let p = seedchip_hdl::chip::isa::program_bytes(&self.program);
         dram[..p.len()].copy_from_slice(&p);
-        for (base, m) in [(self.layout.a_addr, a), (self.layout.w_addr, w)] {
-            for (x, v) in m.data.iter().enumerate() {
-                dram[base as usize + x] = *v as u8;
+        for row in 0..m {
+            for col in 0..k {
+                let (panel, lane) = (col / r, col % r);
+                let at = self.layout.a_addr as usize + (panel * m + row) * r + lane;
+                dram[at] = a.at(row, col) as u8;
+            }
+        }
+        for row in 0..k {
+            for col in 0..n {
+                let (panel, lane) = (col / c, col % c);
+                let at = self.layout.w_addr as usize + (panel * k + row) * c + lane;
+                dram[at] = w.at(row, col) as u8;
             }
         }
         let launch = Launch {
@@ -232,12 +269,14 @@ impl GemmPlan {
         (dram, launch)
     }
 
-    /// C read back from a DRAM image.
+    /// C read back (unpacked) from a DRAM image.
     pub fn result(&self, dram: &[u8]) -> Matrix<i32> {
-        let (m, n) = (self.tiling.m, self.tiling.n);
+        let (m, n, c) = (self.tiling.m, self.tiling.n, self.cols);
         let data = (0..m * n)
             .map(|x| {
-                let at = self.layout.c_addr as usize + 4 * x;
+                let (row, col) = (x / n, x % n);
+                let (panel, lane) = (col / c, col % c);
+                let at = self.layout.c_addr as usize + 4 * ((panel * m + row) * c + lane);
                 i32::from_le_bytes([dram[at], dram[at + 1], dram[at + 2], dram[at + 3]])
             })
             .collect();

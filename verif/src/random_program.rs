@@ -113,9 +113,15 @@ fn dma(cfg: &Config, op: &RawOp, opcode: Opcode) -> (Instr, Touch) {
         (spad_rows, cfg.matrix.rows.max(cfg.matrix.cols) as u64)
     };
     let row = fold(op.a as u64, rows_there);
-    let rows = 1 + fold(op.n as u64, (rows_there - row).min(8));
+    let rows = 1 + fold(op.n as u64, (rows_there - row).min(16));
     let bytes = 1 + fold(op.b as u64, row_size);
-    let stride = fold(op.stride as u64, 3 * row_size + 1);
+    // One in four: contiguous rows (stride = row bytes), which the load unit reads as one
+    // segment of long bursts; otherwise any stride, overlapping rows included.
+    let stride = if op.stride.is_multiple_of(4) {
+        bytes
+    } else {
+        fold(op.stride as u64 / 4, 3 * row_size + 1)
+    };
     let span = (rows - 1) * stride + bytes;
     let addr = DATA_BASE + fold(op.addr as u64, DATA_BYTES - span + 1);
     let i = Instr::new(opcode)

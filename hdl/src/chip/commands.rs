@@ -56,27 +56,19 @@ pub fn priority_write(name: &str, width: u32) -> Bundle {
         .field("data", uint(width))
 }
 
-/// One memory port shared by two clients: `first` (a priority client, always granted) and
-/// `second` (a stream, granted when `first` is idle). Returns the port's enable (a wire named
-/// `enable`) and, for each `(field, name)`, the chosen client's field (a wire named `name`).
-pub fn share_port(
-    m: &mut ModuleBuilder,
-    first: &BundleIo,
-    second: &BundleIo,
-    enable: &str,
-    fields: &[(&str, &str)],
-) -> (Expr, Vec<Expr>) {
-    let first_wants = first.field("valid");
-    m.assign(second.ready(), !first_wants);
-    let en = m.wire_of(enable, first_wants | second.valid());
-    let chosen = fields
-        .iter()
-        .map(|(f, name)| {
-            let pick = mux(first_wants, first.field(f), second.field(f));
-            m.wire_of(name, pick).into()
-        })
-        .collect();
-    (en.into(), chosen)
+/// A memory client for [`Memory::serve`] from an SRAM client bundle (a priority or stream
+/// client, read or write: `valid`, `row` and, for writes, `data`).
+pub fn client(io: &BundleIo) -> MemClient {
+    MemClient {
+        valid: if io.is_stream() {
+            io.valid()
+        } else {
+            io.field("valid")
+        }
+        .into(),
+        row: io.field("row").into(),
+        data: io.try_field("data").map(Into::into),
+    }
 }
 
 /// Bytes of a scratchpad row: max(R, C) int8 values.

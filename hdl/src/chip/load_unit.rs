@@ -1,21 +1,28 @@
 //! The load unit: executes LOAD, DRAM rows -> scratchpad or accumulator rows, over AXI4 reads.
 //!
 //! ```text
-//!  cmd ->[row walker]-- AR: one burst per row (two across a 4 KiB boundary) --> dma_ar
-//!              |
-//!              +->[row FIFO: sram row, offset, bytes, beats]
-//!                        |
-//!  dma_r ->[beat buffer]-+->[align: >> offset, keep `row_bytes`, zero the rest]->[wr]-> spad_wr / acc_wr
+//!  cmd -+->[segment walker]-- AR: INCR bursts, none across a burst window --> dma_ar
+//!       |          +->[burst FIFO: skip, bytes]
+//!       +->[row-command FIFO: acc, sram row, rows, row bytes]   |
+//!                     |                                         v
+//!  dma_r -------------|------------>[realigner: byte buffer, fill]
+//!                     +------------>[row cutter: row_bytes from the head]->[wr]-> spad_wr / acc_wr
 //! ```
 //!
-//! Each DRAM row is read by its own burst starting at the row's (possibly unaligned) address,
-//! so a beat never holds bytes of two rows; up to `bus.outstanding_reads` bursts are in
-//! flight, and the walker runs ahead into the next LOAD while the beats of this one arrive.
-//! Reads are beat-granular: a row's last beat may carry bytes past the row's end (in the same
-//! bus word), which are dropped. A beat answered SLVERR/DECERR makes its row skip the SRAM
-//! write and the LOAD report `done.error`.
+//! The DMA reads LOADs as one byte stream. Rows that are contiguous in DRAM (`dram_stride` =
+//! `row_bytes`, or a single row) form one segment, read in long bursts; otherwise each row is
+//! its own segment. Segments are cut into bursts at every burst window (4 KiB, or 256 beats
+//! on a narrow bus), so no burst crosses a 4 KiB boundary. The R side appends each beat's
+//! bytes (from the first byte the burst asked for to the last) to a byte buffer; the row
+//! cutter takes `row_bytes` bytes from the buffer's head for each row, zero-fills the rest of
+//! the SRAM row and writes it. Every LOAD puts exactly `rows x row_bytes` bytes in the stream,
+//! so LOADs need no separator: the walker runs ahead into the next LOAD (up to
+//! `bus.outstanding_reads` bursts in flight) while the bytes of this one arrive.
+//!
+//! A beat answered SLVERR/DECERR marks its bytes bad; a row with a bad byte skips its SRAM
+//! write and its LOAD reports `done.error`.
 
-use super::axi4::{addr_channel, beat_bits, routed_read_channel, row_bursts, BURST_INCR, ID_DMA};
+use super::axi4::{addr_channel, beat_bits, routed_read_channel, BOUNDARY, BURST_INCR, ID_DMA};
 use super::commands::*;
 use super::isa::Opcode;
 use super::Config;
@@ -61,53 +68,20 @@ impl DmaGeometry {
     }
 }
 
-/// Where a LOAD or STORE is in its rows: the command's fields, captured when it starts and
-/// walked row by row (the load and store units decode the shared DMA layout alike).
-pub struct RowWalk {
-    pub acc: Sig,
-    pub sram_row: Sig,
-    pub rows_left: Sig,
-    pub row_bytes: Sig,
-    /// DRAM address of the current row.
-    pub addr: Sig,
-    pub stride: Sig,
-}
+/// LOADs whose rows the row cutter holds: the walker may run this many LOADs ahead of the
+/// rows being written.
+const ROW_COMMANDS: u32 = 4;
 
-impl RowWalk {
-    pub fn new(m: &mut ModuleBuilder) -> RowWalk {
-        RowWalk {
-            acc: m.data_reg("acc", bit()),
-            sram_row: m.data_reg("sram_row", uint(ROW_BITS)),
-            rows_left: m.data_reg("rows_left", uint(16)),
-            row_bytes: m.data_reg("row_bytes", uint(16)),
-            addr: m.data_reg("addr", uint(32)),
-            stride: m.data_reg("stride", uint(32)),
-        }
-    }
-
-    /// Capture the command `cmd` (a LOAD or STORE command stream).
-    pub fn start(&self, s: &mut Block, cmd: &BundleIo) {
-        s.set(self.acc, cmd.field("acc"));
-        s.set(self.sram_row, cmd.field("sram_row"));
-        s.set(self.rows_left, cmd.field("rows"));
-        s.set(self.row_bytes, cmd.field("row_bytes"));
-        s.set(self.addr, cmd.field("dram_addr"));
-        s.set(self.stride, cmd.field("dram_stride"));
-    }
-
-    /// Move to the next row.
-    pub fn advance(&self, s: &mut Block) {
-        s.set(self.addr, self.addr.add_wrap(self.stride));
-        s.set(self.sram_row, self.sram_row.inc());
-        s.set(self.rows_left, self.rows_left.dec());
-    }
+/// Bytes of a burst window: bursts never cross one. 4 KiB (the AXI boundary), less on a bus
+/// so narrow that 256 beats (the longest INCR burst) cover less.
+pub fn burst_window(beat_bytes: u32) -> u64 {
+    BOUNDARY.min(256 * beat_bytes as u64)
 }
 
 /// Build the load unit for `cfg`. Named `load_unit`.
 pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let g = DmaGeometry::new(cfg);
     let ob = g.offset_bits();
-    let bb = g.beat_bits;
     let mut m = ModuleBuilder::new("load_unit");
     m.doc(
         "Load unit: LOAD instructions, DRAM rows to scratchpad/accumulator rows over AXI4 reads.",
@@ -122,164 +96,230 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let read_bytes = m.output("read_bytes", uint(16));
     let busy = m.output("busy", bit());
 
-    // --- row walker: one AR burst per row ----------------------------------------------------
+    // Widths: row bytes (the controller has checked `row_bytes` <= the SRAM row), segment
+    // bytes (rows x row bytes), burst bytes (up to a window).
+    let nb = clog2(g.row_bytes as u64 + 1);
+    let sb = 16 + nb;
+    let window = burst_window(g.beat_bytes);
+    let kb = clog2(window);
+
+    let start = m.wire_of("start", cmd.fire());
+    let row_cmds = m.fifo("row_cmds", ROW_COMMANDS, 1 + ROW_BITS + 16 + nb)?;
     let active = m.reg("active", bit(), 0);
-    let row = RowWalk::new(&mut m);
-    let (acc, sram_row, rows_left, row_bytes, addr) = (
-        row.acc,
-        row.sram_row,
-        row.rows_left,
-        row.row_bytes,
-        row.addr,
+    m.assign(cmd.ready(), !active & row_cmds.enq_ready);
+    m.assign(row_cmds.enq_valid, start);
+    m.assign(
+        row_cmds.enq_data,
+        cat([
+            Expr::from(cmd.field("acc")),
+            cmd.field("sram_row").into(),
+            cmd.field("rows").into(),
+            cmd.field("row_bytes").trunc(nb),
+        ]),
     );
-    let second = m.reg("second", bit(), 0);
-    let second_addr = m.data_reg("second_addr", uint(32));
-    let second_len = m.data_reg("second_len", uint(8));
-    m.comment(addr, "DRAM address of the row being requested");
-    m.comment(
-        second,
-        "the row's first burst is out; its second (past 4 KiB) is next",
-    );
+
+    // --- segment walker: AR bursts -----------------------------------------------------------
+    let row_addr = m.data_reg("row_addr", uint(32));
+    let stride = m.data_reg("stride", uint(32));
+    let rows_left = m.data_reg("rows_left", uint(16));
+    let row_bytes = m.data_reg("row_bytes", uint(nb));
+    let cur = m.data_reg("cur", uint(32));
+    let seg_left = m.data_reg("seg_left", uint(sb));
+    m.comment(row_addr, "DRAM address of the current segment's first row");
+    m.comment(rows_left, "segments left, this one included");
+    m.comment(cur, "DRAM address of the next burst");
+    m.comment(seg_left, "bytes of the current segment not yet requested");
     let ow = clog2(cfg.bus.outstanding_reads as u64 + 1);
     let outstanding = m.reg("outstanding", uint(ow), 0);
     m.comment(
         outstanding,
         "bursts requested whose last beat has not arrived",
     );
-
-    let start = m.wire_of("start", cmd.fire());
-    m.assign(cmd.ready(), !active);
-    let plan = row_bursts(&mut m, "row", addr, row_bytes, g.row_bytes, g.beat_bytes);
-
-    // Row descriptors for the data side: acc, sram row, offset, bytes, beats, last row.
-    let desc_bits = 1 + ROW_BITS + ob + 16 + bb + 1;
-    let rows_fifo = m.fifo("rows", cfg.bus.outstanding_reads + 1, desc_bits)?;
+    let bursts = m.fifo("bursts", cfg.bus.outstanding_reads + 1, ob + kb + 1)?;
     let room = m.wire_of("room", outstanding.ne_lit(cfg.bus.outstanding_reads as i64));
-    let last_row = m.wire_of("last_row", rows_left.eq_lit(1));
-    m.assign(ar.valid(), active & room & (second | rows_fifo.enq_ready));
-    let aligned = cat([addr.slice(31, ob), zero(uint(ob))]);
-    m.assign(ar.field("id"), ulit(2, ID_DMA));
-    m.assign(ar.field("addr"), mux(second, second_addr, addr));
-    m.assign(
-        ar.field("len"),
-        mux(second, Expr::from(second_len), plan.first.dec().resize(8)),
+
+    // The burst at `cur`: up to the window's end or the segment's, whichever comes first.
+    let to_window = m.wire_of(
+        "to_window",
+        ulit(kb + 1, window).sub_wrap(cur.slice(kb - 1, 0).zext(kb + 1)),
     );
+    let seg_ends = m.wire_of("seg_ends", seg_left.le(to_window.zext(sb)));
+    let burst_bytes = m.wire_of(
+        "burst_bytes",
+        mux(seg_ends, seg_left.trunc(kb + 1), to_window),
+    );
+    let skip = cur.slice(ob - 1, 0);
+    let span = skip.zext(kb + 2).add_wrap(burst_bytes.zext(kb + 2));
+    let beats = span.add_wrap(ulit(kb + 2, g.beat_bytes as u64 - 1)).shr(ob);
+    m.assign(ar.valid(), active & room & bursts.enq_ready);
+    m.assign(ar.field("id"), ulit(2, ID_DMA));
+    m.assign(ar.field("addr"), cat([cur.slice(31, ob), zero(uint(ob))]));
+    m.assign(ar.field("len"), beats.dec().resize(8));
     m.assign(ar.field("size"), g.size());
     m.assign(ar.field("burst"), ulit(2, BURST_INCR));
     let ar_fire = m.wire_of("ar_fire", ar.fire());
-    let first_fire = m.wire_of("first_fire", ar_fire & !second);
-    let row_issued = m.wire_of("row_issued", ar_fire & (second | !plan.split.clone()));
-    m.assign(rows_fifo.enq_valid, first_fire);
-    m.assign(
-        rows_fifo.enq_data,
-        cat([
-            Expr::from(acc),
-            sram_row.into(),
-            addr.slice(ob - 1, 0),
-            row_bytes.into(),
-            plan.beats.clone(),
-            last_row.into(),
-        ]),
-    );
+    m.assign(bursts.enq_valid, ar_fire);
+    m.assign(bursts.enq_data, cat([skip, burst_bytes.into()]));
+
+    let rows = cmd.field("rows");
+    let n = cmd.field("row_bytes").trunc(nb);
+    let contiguous =
+        ExprOps::eq(&cmd.field("dram_stride"), cmd.field("row_bytes").zext(32)) | rows.eq_lit(1);
+    let next_row = row_addr.add_wrap(stride);
     m.seq(|s| {
         s.when(start, |s| {
             s.set(active, ulit(1, 1));
-            row.start(s, &cmd);
-        });
-        s.when(first_fire & plan.split.clone(), |s| {
-            s.set(second, ulit(1, 1));
-            let first_bytes = plan.first.zext(32).shl(ob).trunc(32);
-            s.set(second_addr, aligned.add_wrap(first_bytes));
+            s.set(row_addr, cmd.field("dram_addr"));
+            s.set(cur, cmd.field("dram_addr"));
+            s.set(stride, cmd.field("dram_stride"));
+            s.set(row_bytes, n.clone());
             s.set(
-                second_len,
-                plan.beats.sub_wrap(plan.first.clone()).dec().resize(8),
+                rows_left,
+                mux(contiguous.clone(), ulit(16, 1), rows),
             );
+            s.set(seg_left, mux(contiguous, rows.mul(n.clone()), n.zext(sb)));
         });
-        s.when(row_issued, |s| {
-            s.set(second, ulit(1, 0));
-            row.advance(s);
-            s.when(last_row, |s| s.set(active, ulit(1, 0)));
+        s.when(ar_fire & seg_ends, |s| {
+            s.when(rows_left.eq_lit(1), |s| s.set(active, ulit(1, 0)));
+            s.set(rows_left, rows_left.dec());
+            s.set(row_addr, next_row.clone());
+            s.set(cur, next_row.clone());
+            s.set(seg_left, row_bytes.zext(sb));
+        });
+        s.when(ar_fire & !seg_ends, |s| {
+            s.set(cur, cur.add_wrap(burst_bytes.zext(32)));
+            s.set(seg_left, seg_left.sub_wrap(burst_bytes.zext(sb)));
         });
     });
 
-    // --- data side: gather the row's beats, align, write ---------------------------------------
-    let d = rows_fifo.deq_data;
-    let mut at = desc_bits;
-    let mut take = |w: u32| {
-        at -= w;
-        d.slice(at + w - 1, at)
-    };
-    let (d_acc, d_row, d_offset, d_bytes, d_beats, d_last) = (
-        take(1),
-        take(ROW_BITS),
-        take(ob),
-        take(16),
-        take(bb),
-        take(1),
+    // --- realigner: append each beat's bytes to the byte buffer -------------------------------
+    let cap = g.row_bytes + g.beat_bytes;
+    let fb = clog2(cap as u64 + 1);
+    let buf = m.reg("bytes", uint(cap * 8), 0);
+    let bad = m.reg("bytes_bad", uint(cap), 0);
+    let fill = m.reg("fill", uint(fb), 0);
+    m.comment(
+        buf,
+        "the byte stream's next bytes, byte 0 first; zero above `fill`",
     );
-    let beat = m.reg("beat", uint(bb), 0);
-    m.comment(beat, "beat of the current row");
-    let row_error = m.reg("row_error", bit(), 0);
-    let instr_error = m.reg("instr_error", bit(), 0);
+    m.comment(
+        bad,
+        "per byte of `buf`: it came in a beat answered with an error",
+    );
+    let in_burst = m.reg("in_burst", bit(), 0);
+    let left = m.data_reg("left", uint(kb + 1));
+    m.comment(
+        in_burst,
+        "a beat of the head burst has arrived: no skip, `left` counts",
+    );
+    let head = bursts.deq_data;
+    let (head_skip, head_bytes) = (head.slice(ob + kb, kb + 1), head.slice(kb, 0));
+    let skip_now = mux(in_burst, zero(uint(ob)), head_skip);
+    let left_now = m.wire_of("left_now", mux(in_burst, left, head_bytes));
+    let in_beat = ulit(ob + 1, g.beat_bytes as u64).sub_wrap(skip_now.zext(ob + 1));
+    let take = m.wire_of(
+        "take",
+        mux(
+            left_now.lt(in_beat.zext(kb + 1)),
+            left_now.trunc(ob + 1),
+            in_beat,
+        ),
+    );
+    m.comment(take, "bytes of this beat that belong to the stream");
+    m.assign(
+        r.ready(),
+        bursts.deq_valid & fill.le(ulit(fb, g.row_bytes as u64)),
+    );
+    let r_fire = m.wire_of("r_fire", r.fire());
+    let burst_done = m.wire_of(
+        "burst_done",
+        r_fire & ExprOps::eq(&left_now, take.zext(kb + 1)),
+    );
+    m.assign(bursts.deq_ready, burst_done);
+    m.next(in_burst, mux(r_fire, !burst_done, in_burst));
+    m.next_en(left, r_fire, left_now.sub_wrap(take.zext(kb + 1)));
+    let kept_bytes = m.wire_of("beat_bytes", first_bytes(take, g.beat_bytes));
+    let beat = m.wire_of(
+        "beat",
+        r.field("data").shr_var(cat([skip_now, zero(uint(3))])) & bit_mask(kept_bytes),
+    );
+
+    // --- row cutter: `row_bytes` bytes from the head per row ----------------------------------
+    let hd = row_cmds.deq_data;
+    let mut at = hd.width();
+    let mut field = |w: u32| {
+        at -= w;
+        hd.slice(at + w - 1, at)
+    };
+    let (h_acc, h_row, h_rows, h_n) = (field(1), field(ROW_BITS), field(16), field(nb));
+    let row_no = m.reg("row_no", uint(16), 0);
+    m.comment(row_no, "row of the head LOAD being cut");
     let wr_valid = m.reg("wr_valid", bit(), 0);
     let wr_acc = m.data_reg("wr_acc", bit());
     let wr_row = m.data_reg("wr_row", uint(ROW_BITS));
     let wr_data = m.data_reg("wr_data", uint(g.row_bytes * 8));
-    let wr_bytes = m.data_reg("wr_bytes", uint(16));
+    let wr_bytes = m.data_reg("wr_bytes", uint(nb));
     let wr_skip = m.data_reg("wr_skip", bit());
     let wr_last = m.data_reg("wr_last", bit());
     let wr_error = m.data_reg("wr_error", bit());
+    let instr_error = m.reg("instr_error", bit(), 0);
     m.comment(
         wr_skip,
-        "a beat of this row had an error response: write nothing",
+        "a byte of this row came with an error response: write nothing",
     );
-
     let target_ready = mux(wr_acc, acc_wr.ready(), spad_wr.ready());
     let wr_fire = m.wire_of("wr_fire", wr_valid & (wr_skip | target_ready));
-    let last_beat = m.wire_of("last_beat", ExprOps::eq(&beat, d_beats.dec()));
-    m.assign(
-        r.ready(),
-        rows_fifo.deq_valid & (!last_beat | !wr_valid | wr_fire),
+    let cut = m.wire_of(
+        "cut",
+        row_cmds.deq_valid & fill.ge(h_n.zext(fb)) & (!wr_valid | wr_fire),
     );
-    let r_fire = m.wire_of("r_fire", r.fire());
-    let bad = m.wire_of("bad", r.field("resp").ne_lit(0));
-    let row_done = m.wire_of("row_done", r_fire & last_beat);
-    m.assign(rows_fifo.deq_ready, row_done);
-    let beat_regs = m.data_reg_array("chunk", g.chunks, uint(g.beat_bytes * 8));
-    for (i, c) in beat_regs.iter().enumerate() {
-        m.next_en(*c, r_fire & beat.eq_lit(i as i64), r.field("data"));
-    }
-    // The row as it stands with this beat, shifted down by the row's offset in its first word.
-    let merged = from_lanes(
-        beat_regs
-            .iter()
-            .enumerate()
-            .map(|(i, c)| mux(beat.eq_lit(i as i64), r.field("data"), *c)),
+    let last_row = m.wire_of("last_row", row_no.inc().eq(h_rows.clone()));
+    m.assign(row_cmds.deq_ready, cut & last_row);
+    let row_mask = first_bytes(h_n.clone(), g.row_bytes);
+    let row_bad = m.wire_of(
+        "row_bad",
+        (bad.slice(g.row_bytes - 1, 0) & row_mask.clone()).reduce_or(),
     );
-    let shift = cat([d_offset.clone(), zero(uint(3))]);
-    let aligned_row = merged.shr_var(shift).trunc(g.row_bytes * 8);
-    let kept = m.wire_of(
-        "kept",
-        aligned_row & bit_mask(first_bytes(d_bytes.clone(), g.row_bytes)),
-    );
-    let err_now = m.wire_of("err_now", row_error | bad);
     m.seq(|s| {
-        s.when(r_fire, |s| {
-            s.set(beat, mux(last_beat, zero(uint(bb)), beat.inc()));
-            s.set(row_error, !last_beat & err_now);
-        });
-        s.when(row_done, |s| {
-            s.set(instr_error, !d_last.clone() & (instr_error | err_now));
-            s.set(wr_acc, d_acc.clone());
-            s.set(wr_row, d_row.clone());
-            s.set(wr_data, kept);
-            s.set(wr_bytes, d_bytes.clone());
-            s.set(wr_skip, err_now);
-            s.set(wr_last, d_last.clone());
-            s.set(wr_error, instr_error | err_now);
+        s.when(cut, |s| {
+            s.set(row_no, mux(last_row, zero(uint(16)), row_no.inc()));
+            s.set(instr_error, !last_row & (instr_error | row_bad));
+            s.set(wr_acc, h_acc.clone());
+            s.set(wr_row, h_row.add_wrap(row_no));
+            s.set(
+                wr_data,
+                buf.slice(g.row_bytes * 8 - 1, 0) & bit_mask(row_mask.clone()),
+            );
+            s.set(wr_bytes, h_n.clone());
+            s.set(wr_skip, row_bad);
+            s.set(wr_last, last_row);
+            s.set(wr_error, instr_error | row_bad);
         });
     });
-    m.next(wr_valid, row_done | (wr_valid & !wr_fire));
+    m.next(wr_valid, cut | (wr_valid & !wr_fire));
+
+    // The buffer: drop the row cut this cycle, then append the beat that arrived.
+    let out_bytes = mux(cut, h_n.zext(fb), zero(uint(fb)));
+    let kept = m.wire_of("kept", fill.sub_wrap(out_bytes.clone()));
+    m.comment(kept, "bytes left in the buffer after this cycle's cut");
+    let beat_in = mux(r_fire, beat, zero(uint(g.beat_bytes * 8)));
+    let bad_in = mux(
+        r_fire & r.field("resp").ne_lit(0),
+        kept_bytes,
+        zero(uint(g.beat_bytes)),
+    );
+    m.next(
+        buf,
+        buf.shr_var(cat([out_bytes.clone(), zero(uint(3))]))
+            | beat_in
+                .zext(cap * 8)
+                .shl_var(cat([Expr::from(kept), zero(uint(3))])),
+    );
+    m.next(bad, bad.shr_var(out_bytes) | bad_in.zext(cap).shl_var(kept));
+    m.next(
+        fill,
+        kept.add_wrap(mux(r_fire, take.zext(fb), zero(uint(fb)))),
+    );
     m.next(outstanding, {
         let ends = r_fire & r.field("last");
         outstanding
@@ -300,8 +340,11 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.assign(done.field("error"), wr_error);
     m.assign(
         read_bytes,
-        mux(wr_fire & !wr_skip, wr_bytes, zero(uint(16))),
+        mux(wr_fire & !wr_skip, wr_bytes.zext(16), zero(uint(16))),
     );
-    m.assign(busy, active | rows_fifo.deq_valid | wr_valid);
+    m.assign(
+        busy,
+        active | bursts.deq_valid | row_cmds.deq_valid | wr_valid,
+    );
     m.finish()
 }

@@ -1,13 +1,13 @@
 //! The scratchpad: int8 rows of max(R, C) values, banked SRAM behind the SRAM boundary.
 //!
 //! ```text
-//!  load_wr    --------------------------> write port
+//!  load_wr    --------------------------> per bank: write port
 //!  compute_rd (priority) --+
-//!  store_rd   (when free) -+-> read port -> rdata (next cycle)
+//!  store_rd   (when free) -+-> per bank: read port -> compute_rdata / store_rdata (next cycle)
 //! ```
 //!
 //! Only LOAD writes the scratchpad. The compute unit reads at full rate and always wins the
-//! read port; a STORE of scratchpad rows reads in the cycles the compute unit leaves free.
+//! bank it reads; a STORE of scratchpad rows reads the banks it leaves free in the same cycle.
 //! Rows interleave over `memory.banks` banks (row `a` in bank `a % banks`).
 
 use super::commands::*;
@@ -28,26 +28,24 @@ pub fn scratchpad_spec(cfg: &Config) -> MemSpec {
 pub fn scratchpad(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let width = scratchpad_row_bytes(cfg) * 8;
     let mut m = ModuleBuilder::new("scratchpad");
-    m.doc("Scratchpad: int8 rows, one write (LOAD) and one read (MATMUL first, then STORE) per cycle.");
+    m.doc("Scratchpad: int8 rows, one write (LOAD) and reads per bank (MATMUL first, then STORE) per cycle.");
     m.unit("scratchpad");
     let load_wr = m.io(&sram_write("load_wr", width), Role::Sink);
     let compute_rd = m.io(&priority_read("compute_rd"), Role::Sink);
     let store_rd = m.io(&sram_read("store_rd"), Role::Sink);
-    let rdata = m.output("rdata", uint(width));
+    let compute_rdata = m.output("compute_rdata", uint(width));
+    let store_rdata = m.output("store_rdata", uint(width));
     let ram = m.memory("ram", &scratchpad_spec(cfg))?;
 
     m.assign(load_wr.ready(), ulit(1, 1));
-    let (re, read) = share_port(&mut m, &compute_rd, &store_rd, "re", &[("row", "raddr")]);
-    let data = ram.one_read_one_write(
+    let served = ram.serve(
         &mut m,
         "ram",
-        (
-            load_wr.valid().into(),
-            load_wr.field("row").into(),
-            load_wr.field("data").into(),
-        ),
-        (re, read[0].clone()),
+        &[client(&load_wr)],
+        &[client(&compute_rd), client(&store_rd)],
     );
-    m.assign(rdata, data);
+    m.assign(store_rd.ready(), served.read_granted[1].clone());
+    m.assign(compute_rdata, served.read_data[0].clone());
+    m.assign(store_rdata, served.read_data[1].clone());
     m.finish()
 }

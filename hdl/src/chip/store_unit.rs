@@ -19,12 +19,54 @@
 use super::axi4::{row_bursts, Axi4, BURST_INCR, ID_DMA};
 use super::commands::*;
 use super::isa::Opcode;
-use super::load_unit::{DmaGeometry, RowWalk};
+use super::load_unit::DmaGeometry;
 use super::Config;
 use crate::hw::*;
 
 /// Write bursts the store unit keeps in flight at most.
 pub const OUTSTANDING_WRITES: u32 = 8;
+
+/// Where a STORE is in its rows: the command's fields, captured when it starts and walked
+/// row by row.
+pub struct RowWalk {
+    pub acc: Sig,
+    pub sram_row: Sig,
+    pub rows_left: Sig,
+    pub row_bytes: Sig,
+    /// DRAM address of the current row.
+    pub addr: Sig,
+    pub stride: Sig,
+}
+
+impl RowWalk {
+    pub fn new(m: &mut ModuleBuilder) -> RowWalk {
+        RowWalk {
+            acc: m.data_reg("acc", bit()),
+            sram_row: m.data_reg("sram_row", uint(ROW_BITS)),
+            rows_left: m.data_reg("rows_left", uint(16)),
+            row_bytes: m.data_reg("row_bytes", uint(16)),
+            addr: m.data_reg("addr", uint(32)),
+            stride: m.data_reg("stride", uint(32)),
+        }
+    }
+
+    /// Capture the command `cmd` (a LOAD or STORE command stream).
+    pub fn start(&self, s: &mut Block, cmd: &BundleIo) {
+        s.set(self.acc, cmd.field("acc"));
+        s.set(self.sram_row, cmd.field("sram_row"));
+        s.set(self.rows_left, cmd.field("rows"));
+        s.set(self.row_bytes, cmd.field("row_bytes"));
+        s.set(self.addr, cmd.field("dram_addr"));
+        s.set(self.stride, cmd.field("dram_stride"));
+    }
+
+    /// Move to the next row.
+    pub fn advance(&self, s: &mut Block) {
+        s.set(self.addr, self.addr.add_wrap(self.stride));
+        s.set(self.sram_row, self.sram_row.inc());
+        s.set(self.rows_left, self.rows_left.dec());
+    }
+}
 
 /// Build the store unit for `cfg`. Named `store_unit`.
 pub fn store_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {

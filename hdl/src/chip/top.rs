@@ -110,14 +110,16 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let read_bytes = l.out("read_bytes");
     let load_busy = l.out("busy");
 
-    // Read data goes back to both readers of each memory (each knows when it read).
-    let spad_rdata = m.wire("spad_rdata", uint(spad_bits));
-    let acc_rdata = m.wire("acc_rdata", uint(acc_bits));
+    // Each reader of a memory has its own read data (the memories serve them per bank).
+    let compute_spad_rdata = m.wire("compute_spad_rdata", uint(spad_bits));
+    let compute_acc_rdata = m.wire("compute_acc_rdata", uint(acc_bits));
+    let store_spad_rdata = m.wire("store_spad_rdata", uint(spad_bits));
+    let store_acc_rdata = m.wire("store_acc_rdata", uint(acc_bits));
     let mut cmp = m.instance("compute", &cu);
     cmp.io_from(&cmd_stream(Opcode::Matmul), &cmds[1])
         .io_from(&done_bundle(), &dones[1])
-        .con("spad_rdata", spad_rdata)
-        .con("acc_rdata", acc_rdata);
+        .con("spad_rdata", compute_spad_rdata)
+        .con("acc_rdata", compute_acc_rdata);
     let compute_spad = cmp.io(&priority_read("spad_rd"));
     let compute_acc_rd = cmp.io(&priority_read("acc_rd"));
     let compute_acc_wr = cmp.io(&priority_write("acc_wr", acc_bits));
@@ -130,8 +132,8 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         .io_from(&unit_axi.aw, &aw)
         .io_from(&unit_axi.w, &w)
         .io_from(&unit_axi.b, &b)
-        .con("spad_rdata", spad_rdata)
-        .con("acc_rdata", acc_rdata);
+        .con("spad_rdata", store_spad_rdata)
+        .con("acc_rdata", store_acc_rdata);
     let store_spad = st.io(&sram_read("spad_rd"));
     let store_acc = st.io(&sram_read("acc_rd"));
     let write_bytes = st.out("write_bytes");
@@ -143,13 +145,15 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     s.io_from(&sram_write("load_wr", spad_bits), &load_spad)
         .io_from(&priority_read("compute_rd"), &compute_spad)
         .io_from(&sram_read("store_rd"), &store_spad)
-        .con("rdata", spad_rdata);
+        .con("compute_rdata", compute_spad_rdata)
+        .con("store_rdata", store_spad_rdata);
     let mut a = m.instance("acc", &ac);
     a.io_from(&priority_write("compute_wr", acc_bits), &compute_acc_wr)
         .io_from(&sram_write("load_wr", acc_bits), &load_acc)
         .io_from(&priority_read("compute_rd"), &compute_acc_rd)
         .io_from(&sram_read("store_rd"), &store_acc)
-        .con("rdata", acc_rdata);
+        .con("compute_rdata", compute_acc_rdata)
+        .con("store_rdata", store_acc_rdata);
 
     // --- DRAM read port --------------------------------------------------------------------------
     let mux_mod = axi_read_mux(cfg)?;

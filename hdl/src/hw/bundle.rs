@@ -245,6 +245,11 @@ impl BundleIo {
         &self.bundle
     }
 
+    /// Whether the bundle is a valid/ready stream (else plain).
+    pub fn is_stream(&self) -> bool {
+        self.valid.is_some()
+    }
+
     /// The `valid` signal of a stream.
     ///
     /// # Panics
@@ -268,7 +273,8 @@ impl BundleIo {
         self.valid() & self.ready()
     }
 
-    fn try_field(&self, name: &str) -> Option<Sig> {
+    /// The signal of payload field `name`, if the bundle has it.
+    pub fn try_field(&self, name: &str) -> Option<Sig> {
         self.bundle
             .fields
             .iter()

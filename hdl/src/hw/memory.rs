@@ -23,7 +23,7 @@
 //! interleaving, so consecutive rows can be accessed in parallel). Each bank has its own ports.
 
 use super::error::ModuleError;
-use super::expr::{Expr, ExprOps};
+use super::expr::{mux, ulit, Expr, ExprOps};
 use super::module::{Dir, ModuleBuilder, ModuleRef};
 use super::signal::{bit, uint, Sig};
 
@@ -379,61 +379,157 @@ impl ModuleBuilder {
     }
 }
 
+/// A client of one port of a banked memory: it asks for row `row` when `valid`; a write
+/// client carries `data`.
+#[derive(Clone, Debug)]
+pub struct MemClient {
+    pub valid: Expr,
+    pub row: Expr,
+    pub data: Option<Expr>,
+}
+
+impl MemClient {
+    pub fn read(valid: impl Into<Expr>, row: impl Into<Expr>) -> MemClient {
+        MemClient {
+            valid: valid.into(),
+            row: row.into(),
+            data: None,
+        }
+    }
+
+    pub fn write(valid: impl Into<Expr>, row: impl Into<Expr>, data: impl Into<Expr>) -> MemClient {
+        MemClient {
+            valid: valid.into(),
+            row: row.into(),
+            data: Some(data.into()),
+        }
+    }
+}
+
+/// What [`Memory::serve`] gives each client.
+#[derive(Clone, Debug)]
+pub struct Served {
+    /// Per write client, in the order given: its row is written this cycle.
+    pub write_granted: Vec<Expr>,
+    /// Per read client: its row is read this cycle.
+    pub read_granted: Vec<Expr>,
+    /// Per read client: the row it read, valid the cycle after its grant.
+    pub read_data: Vec<Expr>,
+}
+
 impl Memory {
-    /// Drive a 1R1W memory's banks as one logical memory: one row written and one read per
-    /// cycle, whichever banks they fall in. Returns the read data (valid the cycle after the
-    /// read). `name` prefixes the bank-select register.
-    pub fn one_read_one_write(
+    /// Drive a 1R1W memory's banks for several clients on each port. Clients are listed in
+    /// priority order: each bank's write (read) port serves the first write (read) client
+    /// that asks for one of its rows, and a client whose bank an earlier client takes waits.
+    /// With one bank this is a plain priority arbiter; with several, clients on different
+    /// banks are served in the same cycle. The first client of each port is always served.
+    /// A row past the memory selects no bank (it never aliases a row that exists); such a
+    /// request is granted and does nothing. `name` prefixes the bank-select registers.
+    pub fn serve(
         &self,
         m: &mut ModuleBuilder,
         name: &str,
-        write: (Expr, Expr, Expr),
-        read: (Expr, Expr),
-    ) -> Expr {
-        let (we, waddr, wdata) = write;
-        let (re, raddr) = read;
+        writes: &[MemClient],
+        reads: &[MemClient],
+    ) -> Served {
         let nb = self.banks.len();
         let k = crate::hw::clog2(nb as u64);
-        for (b, bank) in self.banks.iter().enumerate() {
-            let aw = bank.write_addr().width();
-            // A row past the memory (bits above bank and row set) selects no bank: it never
-            // aliases a row that exists.
-            let sel = |a: &Expr| -> Expr {
-                let top = a.width();
-                let in_range = if k + aw < top {
-                    a.slice(top - 1, k + aw).eq_lit(0)
-                } else {
-                    super::expr::ulit(1, 1)
-                };
-                if nb == 1 {
-                    in_range
-                } else {
-                    in_range & self.bank_of(a.clone()).eq_lit(b as i64)
-                }
+        let aw = self.banks[0].write_addr().width();
+        let in_range = |a: &Expr| -> Expr {
+            let top = a.width();
+            if k + aw < top {
+                a.slice(top - 1, k + aw).eq_lit(0)
+            } else {
+                ulit(1, 1)
+            }
+        };
+        let hits = |c: &MemClient, b: usize| -> Expr {
+            let bank = if nb == 1 {
+                ulit(1, 1)
+            } else {
+                self.bank_of(c.row.clone()).eq_lit(b as i64)
             };
-            m.assign(bank.write_enable(), we.clone() & sel(&waddr));
+            c.valid.clone() & in_range(&c.row) & bank
+        };
+        // Granted: no earlier client asks for the same bank.
+        let grants = |clients: &[MemClient]| -> Vec<Expr> {
+            (0..clients.len())
+                .map(|i| {
+                    clients[..i].iter().fold(clients[i].valid.clone(), |g, c| {
+                        let same = if nb == 1 {
+                            c.valid.clone()
+                        } else {
+                            c.valid.clone()
+                                & ExprOps::eq(
+                                    &self.bank_of(c.row.clone()),
+                                    self.bank_of(clients[i].row.clone()),
+                                )
+                        };
+                        g & !same
+                    })
+                })
+                .collect()
+        };
+        // The first client (in priority order) asking for bank `b`: its `pick` field.
+        let first = |clients: &[MemClient], b: usize, pick: &dyn Fn(&MemClient) -> Expr| {
+            let last = pick(&clients[clients.len() - 1]);
+            clients
+                .iter()
+                .rev()
+                .skip(1)
+                .fold(last, |acc, c| mux(hits(c, b), pick(c), acc))
+        };
+        let any = |clients: &[MemClient], b: usize| {
+            clients
+                .iter()
+                .map(|c| hits(c, b))
+                .reduce(|x, y| x | y)
+                .expect("a port has a client")
+        };
+        for (b, bank) in self.banks.iter().enumerate() {
+            m.assign(bank.write_enable(), any(writes, b));
             m.assign(
                 bank.write_addr(),
-                self.row_in_bank(waddr.clone()).resize(aw),
+                self.row_in_bank(first(writes, b, &|c| c.row.clone()))
+                    .resize(aw),
             );
-            m.assign(bank.write_data(), wdata.clone());
-            m.assign(bank.read_enable(0), re.clone() & sel(&raddr));
+            m.assign(
+                bank.write_data(),
+                first(writes, b, &|c| {
+                    c.data.clone().expect("a write client has data")
+                }),
+            );
+            m.assign(bank.read_enable(0), any(reads, b));
             m.assign(
                 bank.read_addr(0),
-                self.row_in_bank(raddr.clone()).resize(aw),
+                self.row_in_bank(first(reads, b, &|c| c.row.clone()))
+                    .resize(aw),
             );
         }
-        if nb == 1 {
-            return self.banks[0].read_data(0).into();
-        }
-        let last = m.data_reg(&format!("{name}_read_bank"), uint(k));
-        m.next_en(last, re, self.bank_of(raddr));
-        self.banks
+        let read_granted = grants(reads);
+        let read_data = reads
             .iter()
+            .zip(&read_granted)
             .enumerate()
-            .skip(1)
-            .fold(self.banks[0].read_data(0).into(), |acc, (b, bank)| {
-                super::expr::mux(last.eq_lit(b as i64), bank.read_data(0), acc)
+            .map(|(i, (c, g))| {
+                if nb == 1 {
+                    return self.banks[0].read_data(0).into();
+                }
+                let last = m.data_reg(&format!("{name}_rd{i}_bank"), uint(k));
+                m.next_en(last, g.clone(), self.bank_of(c.row.clone()));
+                self.banks
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .fold(self.banks[0].read_data(0).into(), |acc, (b, bank)| {
+                        mux(last.eq_lit(b as i64), bank.read_data(0), acc)
+                    })
             })
+            .collect();
+        Served {
+            write_granted: grants(writes),
+            read_granted,
+            read_data,
+        }
     }
 }

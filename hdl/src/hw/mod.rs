@@ -43,7 +43,9 @@ pub use expr::{cat, lit, mux, slit, ulit, zero, Expr, ExprOps};
 pub use fifo::{fifo, fifo_count_bits, fifo_deq, fifo_enq, FifoIo};
 pub use fsm::Fsm;
 pub use idioms::{from_lanes, lane, lanes, wrap_inc, Counter};
-pub use memory::{addr_bits, sram, MemIo, MemPort, MemPorts, MemSignal, MemSpec, Memory};
+pub use memory::{
+    addr_bits, sram, MemClient, MemIo, MemPort, MemPorts, MemSignal, MemSpec, Memory, Served,
+};
 pub use module::{Dir, InstanceBuilder, Module, ModuleBuilder, ModuleRef, Port};
 pub use signal::{bit, sint, uint, Sig, SigDecl, SigKind, Ty};
 pub use stmt::{Block, WhenChain};
