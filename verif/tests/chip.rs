@@ -69,7 +69,9 @@ use seedchip_verif::random_program::{build, op_strategy, MAX_OPS};
 fn configs() -> Vec<Config> {
     [
         "[matrix]\nrows = 4\ncols = 4\n[memory]\nscratchpad_rows = 64\naccumulator_rows = 32\n",
-        "[matrix]\nrows = 2\ncols = 4\n[memory]\nscratchpad_rows = 32\naccumulator_rows = 16\nbanks = 4\n[bus]\ndata_bits = 64\noutstanding_reads = 2\n[controller]\nqueue_depth = 2\n",
+        // A 4 KiB scratchpad on a 64-bit bus: the prologue's contiguous LOAD crosses 2 KiB burst
+        // windows (256 beats) and a 4 KiB boundary.
+        "[matrix]\nrows = 2\ncols = 4\n[memory]\nscratchpad_rows = 1024\naccumulator_rows = 16\nbanks = 4\n[bus]\ndata_bits = 64\noutstanding_reads = 2\n[controller]\nqueue_depth = 2\n",
         "[matrix]\nrows = 4\ncols = 2\n[memory]\nscratchpad_rows = 32\naccumulator_rows = 32\nbanks = 1\n[bus]\ndata_bits = 256\n",
         // One PE row: results of back-to-back MATMULs leave the engine in adjacent cycles,
         // so accumulating into the same row needs the writer's forwarding.

@@ -173,10 +173,7 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             s.set(cur, cmd.field("dram_addr"));
             s.set(stride, cmd.field("dram_stride"));
             s.set(row_bytes, n.clone());
-            s.set(
-                rows_left,
-                mux(contiguous.clone(), ulit(16, 1), rows),
-            );
+            s.set(rows_left, mux(contiguous.clone(), ulit(16, 1), rows));
             s.set(seg_left, mux(contiguous, rows.mul(n.clone()), n.zext(sb)));
         });
         s.when(ar_fire & seg_ends, |s| {
