@@ -1,4 +1,5 @@
-//! `seedchip verify`: randomized equivalence of the matrix engine RTL against the model.
+//! `seedchip verify`: randomized equivalence of the RTL against the reference model, for the
+//! whole chip (random programs, the default) or the matrix engine alone (random GEMMs).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,6 +7,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use seedchip_verif::chip_harness::{build_chip, ChipError};
+use seedchip_verif::chip_verify::{
+    check_chip_case, check_chip_case_traced, generate_chip_case, run_chip as run_chip_cases,
+    ChipCase,
+};
 use seedchip_verif::verify::{self, Case, CaseSpace, ModelCache};
 
 use crate::ConfigArg;
@@ -24,7 +30,7 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub config: ConfigArg,
     /// What to verify.
-    #[arg(long, value_enum, default_value_t = Level::Engine)]
+    #[arg(long, value_enum, default_value_t = Level::Chip)]
     pub level: Level,
     /// Number of random cases (at least 1).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
@@ -32,14 +38,14 @@ pub struct VerifyArgs {
     /// Seed of the run (random and printed when omitted).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Draw the engine per case (rows and cols in 1..=8, PE pipelining on or off) instead of
-    /// using the configuration's.
+    /// With --level engine: draw the engine per case (rows and cols in 1..=8, PE pipelining
+    /// on or off) instead of using the configuration's.
     #[arg(long)]
     pub random_shapes: bool,
     /// Run only the case with this case seed (as printed for a failure).
     #[arg(long, value_name = "SEED", conflicts_with_all = ["replay", "cases"])]
     pub case_seed: Option<String>,
-    /// Run the case saved in this JSON file (written on failure).
+    /// Run the case saved in this JSON file (written on failure; chip or engine case).
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
     /// With --replay or --case-seed: write a VCD waveform of the run.
@@ -64,12 +70,38 @@ fn parse_seed(s: &str) -> Result<u64> {
 }
 
 pub fn run(args: VerifyArgs) -> Result<ExitCode> {
-    if args.level == Level::Chip {
-        return run_chip(args);
-    }
     if args.trace.is_some() && args.replay.is_none() && args.case_seed.is_none() {
         anyhow::bail!("--trace needs --replay or --case-seed (one run to trace)");
     }
+    if let Some(path) = &args.replay {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        // A saved case says which level it is by its shape.
+        return match (
+            serde_json::from_str::<ChipCase>(&text),
+            serde_json::from_str::<Case>(&text),
+        ) {
+            (Ok(case), _) => {
+                case.validate().map_err(|e| {
+                    anyhow::anyhow!("`{}` is not a valid chip case: {e}", path.display())
+                })?;
+                chip_single(&case, args.trace.as_deref())
+            }
+            (_, Ok(_)) => run_engine(args, Some(text)),
+            (Err(chip), Err(engine)) => anyhow::bail!(
+                "`{}` is not a saved verify case (as a chip case: {chip}; as an engine case: {engine})",
+                path.display()
+            ),
+        };
+    }
+    match args.level {
+        Level::Chip => run_chip(args),
+        Level::Engine => run_engine(args, None),
+    }
+}
+
+/// `--level engine`: random GEMMs through the matrix engine (`replay`: a saved case's text).
+fn run_engine(args: VerifyArgs, replay: Option<String>) -> Result<ExitCode> {
     let cfg = args.config.load()?;
     let space = CaseSpace {
         engine: (!args.random_shapes).then(|| cfg.matrix.clone()),
@@ -77,10 +109,12 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     };
     let mut models = ModelCache::default();
 
-    let single: Option<Case> = if let Some(path) = &args.replay {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read `{}`", path.display()))?;
-        let case: Case = serde_json::from_str(&text)
+    let single: Option<Case> = if let Some(text) = &replay {
+        let path = args
+            .replay
+            .as_ref()
+            .expect("replay text comes from --replay");
+        let case: Case = serde_json::from_str(text)
             .with_context(|| format!("`{}` is not a saved verify case", path.display()))?;
         case.validate()
             .map_err(|e| anyhow::anyhow!("`{}` is not a valid verify case: {e}", path.display()))?;
@@ -181,23 +215,57 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     })
 }
 
+/// One chip case (from --case-seed or --replay), traced on request.
+fn chip_single(case: &ChipCase, trace: Option<&std::path::Path>) -> Result<ExitCode> {
+    let b = case.built();
+    println!(
+        "seedchip verify: one chip case on the {}x{} chip, {} instructions, DRAM timing {:?}",
+        case.config.matrix.rows,
+        case.config.matrix.cols,
+        b.program.len(),
+        case.timing
+    );
+    let result = match trace {
+        Some(vcd) => {
+            eprintln!("building a traced chip with Verilator...");
+            let r = check_chip_case_traced(case, vcd);
+            println!("waveform: {}", vcd.display());
+            r
+        }
+        None => {
+            eprintln!("building the chip with Verilator (cached after the first build)...");
+            let model = build_chip(&case.config).context("building the chip's simulation")?;
+            check_chip_case(&model, case)
+        }
+    };
+    Ok(match result {
+        Ok(run) => {
+            println!("matches the model ({} cycles)", run.cycles);
+            println!("1 passed, 0 failed");
+            ExitCode::SUCCESS
+        }
+        Err(ChipError::Bridge(e)) => return Err(e.into()),
+        Err(e) => {
+            println!("MISMATCH: {e}\nprogram:");
+            for instr in &b.program {
+                println!("  {instr}");
+            }
+            println!("0 passed, 1 failed");
+            ExitCode::FAILURE
+        }
+    })
+}
+
 /// `--level chip`: random programs (seeded per case) on the configuration's chip.
 fn run_chip(args: VerifyArgs) -> Result<ExitCode> {
-    use proptest::strategy::{Strategy, ValueTree};
-    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
-    use seedchip_verif::axi::MemoryTiming;
-    use seedchip_verif::chip_harness::{build_chip, check_program, ChipError};
-    use seedchip_verif::random_program::{build, op_strategy, MAX_OPS};
-    use seedchip_verif::verilator::XInit;
-
-    if args.replay.is_some()
-        || args.case_seed.is_some()
-        || args.random_shapes
-        || args.trace.is_some()
-    {
-        anyhow::bail!("--replay, --case-seed, --random-shapes and --trace work with --level engine; a chip case is rerun with --seed and --cases");
+    if args.random_shapes {
+        anyhow::bail!("--random-shapes applies to --level engine (a chip level run uses the configuration's chip)");
     }
     let cfg = args.config.load()?;
+    if let Some(s) = &args.case_seed {
+        let (case, _) = generate_chip_case(&cfg, parse_seed(s)?);
+        return chip_single(&case, args.trace.as_deref());
+    }
     let seed = args.seed.unwrap_or_else(super::clock_seed);
     println!(
         "seedchip verify: the {}x{} chip ({}), {} random programs, seed {seed}",
@@ -208,56 +276,56 @@ fn run_chip(args: VerifyArgs) -> Result<ExitCode> {
     );
     eprintln!("building the chip with Verilator (cached after the first build)...");
     let model = build_chip(&cfg).context("building the chip's simulation")?;
-    let (mut passed, mut failed, mut cycles) = (0u64, 0u64, 0u64);
+    let bar = ProgressBar::new(args.cases).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} programs  {msg}")
+            .expect("valid template"),
+    );
     let started = std::time::Instant::now();
-    for i in 0..args.cases {
-        let case = verify::case_seed(seed, i);
-        let mut key = [0u8; 32];
-        key[..8].copy_from_slice(&case.to_le_bytes());
-        let mut runner = TestRunner::new_with_rng(
-            proptest::test_runner::Config::default(),
-            TestRng::from_seed(RngAlgorithm::ChaCha, &key),
-        );
-        let ops = proptest::collection::vec(op_strategy(), 1..MAX_OPS)
-            .new_tree(&mut runner)
-            .map_err(|e| anyhow::anyhow!("drawing a program: {e}"))?
-            .current();
-        let b = build(&cfg, &ops, case);
-        let timing = MemoryTiming {
-            read_latency: 1 + (case % 24) as u32,
-            write_latency: 1 + (case >> 8) as u32 % 12,
-            bytes_per_cycle: [4.0, 8.0, 64.0][(case >> 16) as usize % 3],
-            stall: ((case >> 24) % 40) as f64 / 100.0,
-            seed: case,
-        };
-        match check_program(
-            &model,
-            &cfg,
-            &b.dram,
-            &b.launch,
-            timing,
-            XInit::Random(case as u32),
-        ) {
-            Ok(run) => {
-                passed += 1;
-                cycles += run.cycles;
-            }
-            Err(ChipError::Bridge(e)) => return Err(e.into()),
-            Err(e) => {
-                failed += 1;
-                if failed == 1 {
-                    println!("case {i} (case seed {case:#x}) FAILED: {e}\nprogram:");
-                    for instr in &b.program {
-                        println!("  {instr}");
-                    }
-                }
-            }
-        }
-    }
+    let report = run_chip_cases(&model, &cfg, args.cases, seed, |_, r| {
+        bar.inc(1);
+        bar.set_message(format!("{} failed", r.failed));
+    })
+    .context("running the chip's simulation")?;
+    bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
-    println!("{secs:.1} s, {cycles} simulated cycles");
-    println!("{passed} passed, {failed} failed");
-    Ok(if failed == 0 {
+    if let Some(f) = &report.first_failure {
+        let b = f.minimal.built();
+        println!(
+            "program FAILED (case seed {:#x}); shrunk in {} steps from {} to {} operations:\n{}\nprogram:",
+            f.case_seed,
+            f.shrink_steps,
+            f.original.ops.len(),
+            f.minimal.ops.len(),
+            f.error
+        );
+        for instr in &b.program {
+            println!("  {instr}");
+        }
+        let json = serde_json::to_string_pretty(&f.minimal).expect("cases serialise");
+        match std::fs::write(&args.failure_out, json) {
+            Ok(()) => println!(
+                "saved the minimal case to {0}; rerun it with `seedchip verify --replay {0}` (add --trace wave.vcd for a waveform)",
+                args.failure_out.display()
+            ),
+            Err(e) => println!("could not save the minimal case to {}: {e}", args.failure_out.display()),
+        }
+        println!(
+            "regenerate the original case with `seedchip verify --case-seed {:#x}{}`",
+            f.case_seed,
+            args.config
+                .config
+                .as_ref()
+                .map(|p| format!(" --config {}", p.display()))
+                .unwrap_or_default()
+        );
+    }
+    println!(
+        "{secs:.1} s, {:.1} programs/s, {} simulated cycles",
+        (report.passed + report.failed) as f64 / secs.max(1e-9),
+        report.cycles
+    );
+    println!("{} passed, {} failed", report.passed, report.failed);
+    Ok(if report.failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

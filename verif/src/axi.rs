@@ -80,7 +80,7 @@ pub struct SlaveOut {
 }
 
 /// How the memory behaves.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MemoryTiming {
     /// Cycles from a read address's acceptance to its first data beat, at least 1.
     pub read_latency: u32,

@@ -56,14 +56,15 @@ pub struct ChipRun {
 /// The chip's Verilator model for `cfg` (built once per configuration; the bridge's disk
 /// cache makes later builds of the same Verilog free).
 pub fn build_chip(cfg: &Config) -> Result<Arc<Model>, ChipError> {
+    build_chip_with(cfg, &BuildOptions::default())
+}
+
+/// [`build_chip`] with build options (a traced build, for instance).
+pub fn build_chip_with(cfg: &Config, opts: &BuildOptions) -> Result<Arc<Model>, ChipError> {
     let design =
         seedchip_hdl::chip::generate(cfg).map_err(|e| ChipError::Generate(e.to_string()))?;
     let sources = crate::verilator::sources_of(&design);
-    Ok(Model::build(
-        &sources,
-        design.top().name(),
-        &BuildOptions::default(),
-    )?)
+    Ok(Model::build(&sources, design.top().name(), opts)?)
 }
 
 struct Channel {
@@ -498,6 +499,17 @@ pub fn check_program(
     init: XInit,
 ) -> Result<ChipRun, ChipError> {
     let rtl = run_program(model, cfg, dram.to_vec(), launch, timing, init)?;
+    compare_with_model(cfg, dram, launch, rtl)
+}
+
+/// Compare a finished RTL run of `launch` (from the DRAM image `dram`) with the reference
+/// model, as [`check_program`] does.
+pub fn compare_with_model(
+    cfg: &Config,
+    dram: &[u8],
+    launch: &Launch,
+    rtl: ChipRun,
+) -> Result<ChipRun, ChipError> {
     let mut expect_dram = dram.to_vec();
     let (status, counters) = ChipModel::new(cfg).run(&mut expect_dram, launch);
     if rtl.status != status {

@@ -3,8 +3,9 @@
 //! - [`verilator`]: the Verilator bridge (any Verilog, built at run time, ports by name);
 //! - [`model`]: the bit-exact reference model of the matrix engine; [`chip_model`]: the
 //!   functional ISA simulator of the whole chip; [`gemm`]: GEMMs tiled into programs;
-//! - [`harness`] and [`verify`]: the generated RTL proven equal to the model on random cases
-//!   (`seedchip verify`);
+//! - [`harness`] and [`verify`]: the generated engine RTL proven equal to the model on random
+//!   cases; [`chip_harness`] and [`chip_verify`]: the whole chip against the ISA simulator on
+//!   random programs (`seedchip verify`);
 //! - [`compare`] and [`equiv`]: any two Verilog designs proven equal to each other, by
 //!   lockstep random simulation or formally (`seedchip equiv`);
 //! - [`replay`]: a recorded run replayed on Icarus Verilog (the cross-simulator check).
@@ -12,6 +13,7 @@
 pub mod axi;
 pub mod chip_harness;
 pub mod chip_model;
+pub mod chip_verify;
 pub mod compare;
 pub mod csr_model;
 pub mod equiv;

@@ -24,7 +24,7 @@ pub const DATA_BASE: u64 = 0x800;
 pub const DATA_BYTES: u64 = 0x2000;
 
 /// One raw operation: what kind, and random numbers folded into range by [`build`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RawOp {
     /// 0: LOAD, 1: MATMUL, 2: STORE, 3: FENCE.
     pub kind: u8,
