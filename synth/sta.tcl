@@ -1,5 +1,6 @@
 # seedchip static timing (OpenSTA), rendered by `seedchip synth --target sky130`.
 read_liberty {{LIBERTY_TCL}}
+{{READ_MACROS}}
 read_verilog netlist.v
 link_design {{TOP}}
 read_sdc constraints.sdc

@@ -14,6 +14,7 @@ fn netlist_matches_rtl(target: Target, rows: u32, cols: u32, cases: u64) {
         &cfg,
         &SynthOptions {
             target,
+            top: seedchip_hdl::chip::Top::Engine,
             out: dir.path().to_path_buf(),
             clock_ns: None,
             liberty: None,

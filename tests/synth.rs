@@ -10,6 +10,7 @@ fn synth(cfg: &Config, target: Target, device: Option<&str>) -> (tempfile::TempD
     let dir = tempfile::tempdir().unwrap();
     let opts = SynthOptions {
         target,
+        top: seedchip_hdl::chip::Top::Engine,
         out: dir.path().to_path_buf(),
         clock_ns: None,
         liberty: None,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use seedchip_hdl::chip::{generate, generate_engine, EngineShape};
+use seedchip_hdl::chip::{EngineShape, Top};
 
 use crate::ConfigArg;
 
@@ -23,30 +23,18 @@ pub struct GenerateArgs {
     /// Clock period for --openlane, in ns.
     #[arg(long, value_name = "T", default_value_t = 5.0, requires = "openlane")]
     pub clock_ns: f64,
-    /// What to write: the whole chip (top `seedchip`) or the matrix engine alone.
-    #[arg(long, value_enum, default_value_t = Top::Chip)]
+    /// What to write: `chip` (the whole accelerator, top `seedchip`) or `engine` (the matrix
+    /// engine alone).
+    #[arg(long, value_name = "chip|engine", default_value_t = Top::Chip)]
     pub top: Top,
     /// Also write the ISA reference (Markdown, from the ISA's single definition) to FILE.
     #[arg(long, value_name = "FILE")]
     pub isa_doc: Option<std::path::PathBuf>,
 }
 
-/// The design `seedchip generate` writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Top {
-    /// The accelerator: controller, DMA, memories, matrix engine, host registers.
-    Chip,
-    /// The matrix engine alone (row-aligned valid/ready streams).
-    Engine,
-}
-
 pub fn run(args: GenerateArgs) -> Result<ExitCode> {
     let cfg = args.config.load()?;
-    let design = match args.top {
-        Top::Chip => generate(&cfg),
-        Top::Engine => generate_engine(&cfg),
-    }
-    .context("building the design")?;
+    let design = args.top.generate(&cfg).context("building the design")?;
     let written = design
         .write_to(&args.out)
         .with_context(|| format!("writing the design into `{}`", args.out.display()))?;

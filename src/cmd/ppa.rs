@@ -51,6 +51,7 @@ fn run_one(work: &std::path::Path, target: Target, m: &MatrixConfig) -> Result<R
     eprintln!("seedchip ppa: {tag} ...");
     let opts = SynthOptions {
         target,
+        top: seedchip_hdl::chip::Top::Engine,
         out: work.join(&tag),
         clock_ns: None,
         liberty: None,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 use seedchip_eda::flow::{self, SynthOptions, Target};
+use seedchip_hdl::chip::Top;
 use seedchip_verif::compare::Constraints;
 
 use crate::ConfigArg;
@@ -17,6 +18,10 @@ pub struct SynthArgs {
     /// What to synthesise for.
     #[arg(long, short, value_name = "generic|sky130|ice40|ecp5")]
     pub target: Target,
+    /// The design: `chip` (the whole accelerator; default for generic and sky130) or
+    /// `engine` (the matrix engine alone; what the FPGA targets measure).
+    #[arg(long, value_name = "chip|engine")]
+    pub top: Option<Top>,
     /// Output directory: RTL, rendered scripts, logs, netlist, report.json, summary.txt.
     #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
@@ -44,15 +49,23 @@ pub fn run(args: SynthArgs) -> Result<ExitCode> {
     if args.check_equiv && !matches!(args.target, Target::Generic | Target::Sky130) {
         anyhow::bail!("--check-equiv works on the generic and sky130 netlists; the FPGA netlists wrap the engine in a measurement shell");
     }
+    if args.top == Some(Top::Chip) && matches!(args.target, Target::Ice40 | Target::Ecp5) {
+        anyhow::bail!("--top chip: the {} flow measures the matrix engine (in its FPGA measurement shell); use --top engine", args.target.name());
+    }
     if let Some(t) = args.clock_ns {
         if !(t.is_finite() && t > 0.0 && t <= 1e6) {
             anyhow::bail!("--clock-ns {t} is not a clock period; give a positive number of ns");
         }
     }
     let cfg = args.config.load()?;
+    let top = args.top.unwrap_or(match args.target {
+        Target::Generic | Target::Sky130 => Top::Chip,
+        Target::Ice40 | Target::Ecp5 => Top::Engine,
+    });
     let opts_liberty = args.liberty.clone();
     let opts = SynthOptions {
         target: args.target,
+        top,
         out: args.out.clone(),
         clock_ns: args.clock_ns,
         liberty: args.liberty,
@@ -68,21 +81,25 @@ pub fn run(args: SynthArgs) -> Result<ExitCode> {
     let rtl = args.out.join("rtl");
     let list = std::fs::read_to_string(rtl.join("files.f")).context("reading the RTL file list")?;
     let gold: Vec<PathBuf> = list.lines().map(|f| rtl.join(f)).collect();
-    let mut opts = seedchip_verif::equiv::EquivOptions::new(
-        gold,
-        vec![args.out.join("netlist.v")],
-        &report.top,
+    // The netlist keeps the hard macros as instances: simulate them with their RTL bodies.
+    let mut gate = vec![args.out.join("netlist.v")];
+    gate.extend(
+        report
+            .macros
+            .iter()
+            .map(|m| rtl.join(format!("{}.v", m.module))),
     );
+    let mut opts = seedchip_verif::equiv::EquivOptions::new(gold, gate, &report.top);
     opts.runs = args.equiv_runs;
     opts.cycles = args.equiv_cycles as usize;
     opts.liberty = opts_liberty;
     // The top's stream interfaces say how to drive it: valid/ready producers on its sinks,
     // payload compared while valid on its sources.
-    let design = seedchip_hdl::chip::generate_engine(&cfg)?;
+    let design = top.generate(&cfg)?;
     opts.constraints_value = Some(Constraints::from_interfaces(design.top().interfaces()));
     opts.out = args.out.join("equiv");
     println!(
-        "check-equiv: netlist vs RTL, {} runs x {} cycles (seed 1, engine handshake constraints)",
+        "check-equiv: netlist vs RTL, {} runs x {} cycles (seed 1, the {top}'s handshake constraints)",
         opts.runs, opts.cycles
     );
     let r = seedchip_verif::equiv::simulate(&opts, &mut |m| println!("  {m}"))?;

@@ -67,12 +67,18 @@ pub struct CsrModel {
     irq_status: u32,
     counters: Vec<u64>,
     hi_shadow: u32,
+    /// The `run_*` and `count_*` inputs of the previous cycle (registered at the block's edge).
+    run_q: CsrIn,
 }
 
 impl CsrModel {
     pub fn new() -> CsrModel {
         CsrModel {
             counters: vec![0; COUNTERS.len()],
+            run_q: CsrIn {
+                counts: vec![0; COUNTERS.len() - 1],
+                ..CsrIn::default()
+            },
             ..CsrModel::default()
         }
     }
@@ -119,7 +125,18 @@ impl CsrModel {
     }
 
     /// The clock edge.
-    pub fn edge(&mut self, i: &CsrIn) {
+    pub fn edge(&mut self, inputs: &CsrIn) {
+        // The rules see the run and count inputs one cycle late.
+        let i = &CsrIn {
+            busy: self.run_q.busy,
+            done: self.run_q.done,
+            error: self.run_q.error,
+            error_code: self.run_q.error_code,
+            error_pc: self.run_q.error_pc,
+            counts: self.run_q.counts.clone(),
+            ..inputs.clone()
+        };
+        self.run_q = inputs.clone();
         let o = self.outputs(i);
         let write = o.aw_ready;
         let read = o.ar_ready;

@@ -331,6 +331,8 @@ fn a_host_session_reads_what_it_wrote_and_sees_the_run() {
             ..quiet()
         },
     );
+    // The block registers its run inputs: DONE is there one edge after the event.
+    cycle(&mut m, quiet());
     cycle(&mut m, read(0x08));
     let o = cycle(&mut m, quiet());
     assert_eq!((o.r_valid, o.r_data, o.r_resp), (true, 0b10, 0));

@@ -1,14 +1,17 @@
 //! The sky130 flow: Yosys mapping to the hd cells, OpenSTA timing, OpenLane files.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use seedchip_hdl::hw::{Design, ModuleRef};
 
-use super::report::{module_table, Report, Timing, UnitArea};
-use super::{file_args, fill, parse, read, templates, write, yosys, FlowError, SynthOptions};
+use super::macros::{self, MacroTiming};
+use super::report::{module_table, Report, Timing};
+use super::{asic_file_args, fill, parse, read, templates, write, yosys, FlowError, SynthOptions};
 use crate::liberty;
 use crate::tool::{io_err, quote_tcl, quote_yosys, run};
+
+/// Carry chains of at least this many bits get a parallel-prefix network (synth/lcu_prefix.v).
+pub const PREFIX_MIN_WIDTH: u32 = 8;
 
 pub(crate) fn sky130(
     design: &Design,
@@ -24,17 +27,37 @@ pub(crate) fn sky130(
         liberty::DONT_USE.join(", ")
     ));
     let delay_ps = format!("{:.0}", report.clock_ns * 1000.0);
+    // Hard macros: timed through a Liberty model of their pins.
+    let macro_mods = macros::macro_modules(design);
+    let read_macros = if macro_mods.is_empty() {
+        String::new()
+    } else {
+        let timing = MacroTiming::default();
+        write(
+            out,
+            "sram_macros.lib",
+            &macros::liberty(&macro_mods, &timing),
+        )?;
+        report.macro_timing = Some(timing);
+        report
+            .files
+            .insert("sram_macros_liberty".into(), "sram_macros.lib".into());
+        "read_liberty sram_macros.lib".to_string()
+    };
     let vals = [
-        ("FILES", file_args(design, "rtl")?),
+        ("FILES", asic_file_args(design, out)?),
+        ("READ_MACROS", read_macros),
         ("TOP", report.top.clone()),
         ("LIBERTY", quote_yosys(&lib.path)?),
         ("LIBERTY_TCL", quote_tcl(&lib.path)?),
         ("DELAY_PS", delay_ps),
+        ("PREFIX_MIN_WIDTH", PREFIX_MIN_WIDTH.to_string()),
         ("CLOCK_NS", format!("{}", report.clock_ns)),
     ];
     for (name, template) in [
         ("sky130.ys", templates::SKY130_YS),
         ("sky130.abc", templates::SKY130_ABC),
+        ("lcu_prefix.v", templates::LCU_PREFIX),
         ("sky130.constr", templates::SKY130_CONSTR),
         ("constraints.sdc", templates::SKY130_SDC),
         ("sta.tcl", templates::STA_TCL),
@@ -51,18 +74,7 @@ pub(crate) fn sky130(
     let stat = read(&out.join("stat.txt"))?;
     module_table(design, &stat, report);
     let total: f64 = report.modules.iter().filter_map(|m| m.area_total_um2).sum();
-    let mut units: BTreeMap<String, f64> = BTreeMap::new();
-    for m in &report.modules {
-        *units.entry(m.unit.clone()).or_default() += m.area_total_um2.unwrap_or(0.0);
-    }
-    report.units = units
-        .into_iter()
-        .map(|(unit, area_um2)| UnitArea {
-            unit,
-            area_um2,
-            share: area_um2 / total,
-        })
-        .collect();
+    report.units = super::report::unit_table(design, report, total);
     report.area_um2 = Some(total);
     report.area_per_mac_um2 = Some(total / report.macs as f64);
     report.macs_per_mm2 = Some(report.macs as f64 / (total * 1e-6));

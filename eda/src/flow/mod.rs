@@ -5,21 +5,24 @@
 //! the netlist, `report.json` and `summary.txt`.
 //!
 //! One concern per file: [`report`] (what a run measured), [`asic`] (sky130 + OpenSTA +
-//! OpenLane), [`fpga`] (iCE40 / ECP5 place and route), [`parse`] (reading tool outputs).
+//! OpenLane), [`macros`] (large SRAMs as timed hard macros), [`fpga`] (iCE40 / ECP5 place
+//! and route), [`parse`] (reading tool outputs).
 
 pub mod asic;
 pub mod fpga;
+pub mod macros;
 pub mod parse;
 pub mod report;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use seedchip_hdl::chip::{generate_engine as generate, generate_fpga_shell, Config, EngineShape};
+use seedchip_hdl::chip::{generate_fpga_shell, Config, EngineShape, Top};
 use seedchip_hdl::hw::Design;
 use serde::{Deserialize, Serialize};
 
 pub use asic::openlane_files;
+pub use macros::{MacroInfo, MacroTiming};
 pub use report::{summary, FpgaResult, ModuleArea, Report, Timing, UnitArea};
 
 use crate::liberty::LibertyError;
@@ -38,6 +41,8 @@ pub enum FlowError {
     DoesNotFit { family: String, detail: String },
     #[error(transparent)]
     Hdl(#[from] seedchip_hdl::hw::HdlError),
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 /// The flow templates (compiled in), as (repository path, text).
@@ -50,6 +55,7 @@ pub(crate) mod templates {
     template!(GENERIC_YS, "synth/generic.ys");
     template!(SKY130_YS, "synth/sky130.ys");
     template!(SKY130_ABC, "synth/sky130.abc");
+    template!(LCU_PREFIX, "synth/lcu_prefix.v");
     template!(SKY130_CONSTR, "synth/sky130.constr");
     template!(SKY130_SDC, "synth/sky130.sdc");
     template!(STA_TCL, "synth/sta.tcl");
@@ -112,6 +118,9 @@ impl std::str::FromStr for Target {
 #[derive(Clone, Debug)]
 pub struct SynthOptions {
     pub target: Target,
+    /// The design: the whole chip or the engine alone. FPGA targets measure the engine (inside
+    /// its measurement shell).
+    pub top: Top,
     pub out: PathBuf,
     pub clock_ns: Option<f64>,
     /// sky130: Liberty file (else the lookup order of [`crate::liberty::locate`]).
@@ -128,6 +137,33 @@ pub(crate) fn file_args(design: &Design, rtl_dir: &str) -> Result<String, FlowEr
         .map(|f| quote_yosys(&Path::new(rtl_dir).join(&f.file_name)))
         .collect();
     Ok(files?.join(" "))
+}
+
+/// The files Yosys reads for an ASIC flow: the RTL from `rtl/`, except that every hard macro
+/// ([`macros::macro_modules`]) is read as its blackbox, written into `out/macros/`.
+pub(crate) fn asic_file_args(design: &Design, out: &Path) -> Result<String, FlowError> {
+    let macros: Vec<String> = macros::macro_modules(design)
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    if macros.is_empty() {
+        return file_args(design, "rtl");
+    }
+    let dir = out.join("macros");
+    std::fs::create_dir_all(&dir).map_err(io_err("creating", &dir))?;
+    let mut args = Vec::new();
+    for f in design.files() {
+        if !macros.contains(&f.module) {
+            args.push(quote_yosys(&Path::new("rtl").join(&f.file_name))?);
+        }
+    }
+    for b in design.sram_blackboxes() {
+        if macros.contains(&b.module) {
+            write(&dir, &b.file_name, &b.text)?;
+            args.push(quote_yosys(&Path::new("macros").join(&b.file_name))?);
+        }
+    }
+    Ok(args.join(" "))
 }
 
 pub(crate) fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, FlowError> {
@@ -149,9 +185,15 @@ pub fn synth(cfg: &Config, opts: &SynthOptions) -> Result<Report, FlowError> {
     let out = &opts.out;
     std::fs::create_dir_all(out).map_err(io_err("creating", out))?;
     let clock_ns = opts.clock_ns.unwrap_or(opts.target.default_clock_ns());
-    let design = match opts.target {
-        Target::Ice40 | Target::Ecp5 => generate_fpga_shell(cfg)?,
-        Target::Generic | Target::Sky130 => generate(cfg)?,
+    let design = match (opts.target, opts.top) {
+        (Target::Ice40 | Target::Ecp5, Top::Engine) => generate_fpga_shell(cfg)?,
+        (Target::Ice40 | Target::Ecp5, Top::Chip) => {
+            return Err(FlowError::Unsupported(format!(
+                "the {} flow measures the matrix engine (in its FPGA measurement shell); use --top engine",
+                opts.target.name()
+            )))
+        }
+        (Target::Generic | Target::Sky130, top) => top.generate(cfg)?,
     };
     let rtl = out.join("rtl");
     let _ = std::fs::remove_dir_all(&rtl);
@@ -171,6 +213,8 @@ pub fn synth(cfg: &Config, opts: &SynthOptions) -> Result<Report, FlowError> {
         units: Vec::new(),
         area_per_mac_um2: None,
         macs_per_mm2: None,
+        macros: macros::macro_table(&design),
+        macro_timing: None,
         fmax_mhz: None,
         timing: None,
         fpga: None,
@@ -193,7 +237,7 @@ fn generic(design: &Design, out: &Path, report: &mut Report) -> Result<(), FlowE
     let script = fill(
         templates::GENERIC_YS,
         &[
-            ("FILES", file_args(design, "rtl")?),
+            ("FILES", asic_file_args(design, out)?),
             ("TOP", report.top.clone()),
         ],
     )?;

@@ -78,6 +78,12 @@ pub struct Report {
     /// MAC units per mm^2 of the whole design.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub macs_per_mm2: Option<f64>,
+    /// SRAMs kept as hard macros (blackboxes): not in `area_um2`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub macros: Vec<super::MacroInfo>,
+    /// sky130: the timing the macros' pins were checked with (assumed).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub macro_timing: Option<super::MacroTiming>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fmax_mhz: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,6 +140,40 @@ pub(crate) fn module_table(design: &Design, stat_text: &str, report: &mut Report
         .iter()
         .map(|m| m.cells_each * m.instances)
         .sum();
+}
+
+/// Area per unit: every instance counts towards the nearest unit up its hierarchy (its own
+/// module's, else its parent's), so shared helpers (FIFOs) count where they are used.
+pub(crate) fn unit_table(design: &Design, report: &Report, total: f64) -> Vec<UnitArea> {
+    fn walk(
+        m: &seedchip_hdl::hw::ModuleRef,
+        unit: &str,
+        area: &BTreeMap<&str, f64>,
+        out: &mut BTreeMap<String, f64>,
+    ) {
+        let unit = m.unit().unwrap_or(unit);
+        *out.entry(unit.to_string()).or_default() += area.get(m.name()).copied().unwrap_or(0.0);
+        for (_, child) in m.instances() {
+            walk(child, unit, area, out);
+        }
+    }
+    let area: BTreeMap<&str, f64> = report
+        .modules
+        .iter()
+        .map(|m| (m.module.as_str(), m.area_each_um2.unwrap_or(0.0)))
+        .collect();
+    let mut units = BTreeMap::new();
+    let top = design.modules().last().expect("a design has a top");
+    walk(top, "other", &area, &mut units);
+    units
+        .into_iter()
+        .filter(|(_, a)| *a > 0.0)
+        .map(|(unit, area_um2)| UnitArea {
+            unit,
+            area_um2,
+            share: area_um2 / total,
+        })
+        .collect()
 }
 
 /// The human summary printed and written to `summary.txt`.

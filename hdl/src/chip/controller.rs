@@ -287,7 +287,7 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let steps = m.reg("check_steps", uint(3), 0);
     m.comment(
         steps,
-        "cycles of the window check left (rows x stride, 4 bits a cycle)",
+        "cycles of the check left: 4 for rows x stride (4 bits a cycle), 1 for the verdict",
     );
     let take = m.wire_of("take", dispatching & !cur_valid & ibuf.deq_valid);
     m.assign(
@@ -372,13 +372,15 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
                 multiplier,
                 field(next_word.clone(), dma, "rows").sub_wrap(ulit(16, 1)),
             );
-            s.set(steps, ulit(3, 4));
+            s.set(steps, ulit(3, 5));
         })
         .elsewhen(steps.ne_lit(0), |s| {
-            s.set(product, product.add_wrap(partial));
-            s.set(multiplicand, multiplicand.shl(4).trunc(48));
-            s.set(multiplier, multiplier.shr(4));
             s.set(steps, steps.dec());
+            s.when(steps.gt(ulit(3, 1)), |s| {
+                s.set(product, product.add_wrap(partial));
+                s.set(multiplicand, multiplicand.shl(4).trunc(48));
+                s.set(multiplier, multiplier.shr(4));
+            });
         });
     });
     let last_byte = d("dram_addr")
@@ -391,8 +393,12 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
     let checked = m.wire_of("checked", cur_valid & steps.eq_lit(0));
     let code = |e: ErrorCode| ulit(4, e.code() as u64);
-    let verdict = m.wire_of(
-        "verdict",
+    // The verdict is registered in the check's last cycle: the wide window adds and the SRAM
+    // range adds stay off the dispatch path.
+    let verdict = m.data_reg("verdict", uint(4));
+    m.next_en(
+        verdict,
+        steps.eq_lit(1),
         mux(
             cur.bit(128),
             code(ErrorCode::BusError),
@@ -576,19 +582,50 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         fsm.is("run") & started_idle & heads_blocked & dispatch_stuck & !quiet,
     );
     let full_wait = ok & !barrier & !target_room;
+    // Nothing moves while stuck, so finding the lowest waiting pc may take cycles: the
+    // candidates are registered, the lowest is found (a tree of compares) and registered, and
+    // DEADLOCK is declared once `stuck` has held on three edges in a row (the same
+    // instructions wait all along).
     let mut candidates: Vec<(Expr, Expr)> = head_pcs
         .into_iter()
         .map(|(v, pc)| (Expr::from(v), pc))
         .collect();
     candidates.push((full_wait, cur_pc.into()));
-    let (_, lowest) = candidates
+    let registered: Vec<(Expr, Expr)> = candidates
         .into_iter()
-        .reduce(|(va, a), (vb, b)| {
-            let take_b = vb.clone() & (!va.clone() | b.lt(a.clone()));
-            (va | vb, mux(take_b, b, a))
+        .enumerate()
+        .map(|(k, (v, pc))| {
+            let vq = m.reg(&format!("wait{k}_valid"), bit(), 0);
+            let pq = m.data_reg(&format!("wait{k}_pc"), uint(32));
+            m.next(vq, v);
+            m.next(pq, pc);
+            (Expr::from(vq), Expr::from(pq))
         })
-        .expect("candidates");
+        .collect();
+    let lower = |(va, a): (Expr, Expr), (vb, b): (Expr, Expr)| {
+        let take_b = vb.clone() & (!va.clone() | b.lt(a.clone()));
+        (va | vb, mux(take_b, b, a))
+    };
+    let mut level = registered;
+    while level.len() > 1 {
+        let mut next = Vec::new();
+        let mut it = level.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => lower(a, b),
+                None => a,
+            });
+        }
+        level = next;
+    }
+    let (_, lowest) = level.pop().expect("candidates");
     let lowest = m.wire_of("lowest_waiting", lowest);
+    let stuck_q = m.reg_array("stuck_q", 2, bit(), 0);
+    let lowest_q = m.data_reg("lowest_q", uint(32));
+    m.next(stuck_q[0], stuck);
+    m.next(stuck_q[1], stuck & stuck_q[0]);
+    m.next(lowest_q, lowest);
+    let deadlocked = m.wire_of("deadlocked", stuck & stuck_q[1]);
 
     // --- run control ------------------------------------------------------------------------------
     let drained = m.wire_of("drained", fsm.is("run") & stopping & quiet);
@@ -642,10 +679,10 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             s.set(cur_valid, ulit(1, 0));
             first_error(s, code(ErrorCode::BusError), unit_error_pc.into());
         });
-        s.when(stuck, |s| {
+        s.when(deadlocked, |s| {
             s.set(stopping, ulit(1, 1));
             s.set(cur_valid, ulit(1, 0));
-            first_error(s, code(ErrorCode::Deadlock), lowest.into());
+            first_error(s, code(ErrorCode::Deadlock), lowest_q.into());
         });
         s.when(soft_reset, |s| s.set(cur_valid, ulit(1, 0)));
         fsm.switch(s, |state, s| match state {
@@ -654,7 +691,7 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             }
             "run" => {
                 s.when(soft_reset, |s| fsm.go(s, "abort"))
-                    .elsewhen(drained | (stuck & stopping), |s| fsm.go(s, "finish"));
+                    .elsewhen(drained | (deadlocked & stopping), |s| fsm.go(s, "finish"));
             }
             "finish" => {
                 s.when(soft_reset, |s| fsm.go(s, "abort"))

@@ -21,6 +21,9 @@
 //!   `run_error_code`, `run_error_pc`) and IRQ_STATUS bits; a clear at the same edge wins over
 //!   an event for STATUS, an event wins over a W1C clear for IRQ_STATUS (no interrupt lost).
 //!   `irq` = any IRQ_STATUS bit whose IRQ_ENABLE bit is set.
+//! - The `run_*` and `count_*` inputs are registered at the block's edge (the rules below see
+//!   them one cycle late, all together): no path runs from the units' logic into the
+//!   counters' adders, and STATUS.DONE never shows before the last count has landed.
 //! - Counters add their `count_*` inputs each cycle (CYCLES counts cycles with `run_busy`).
 //!   Reading a `_LO` register latches its counter's high word into one shadow that `_HI`
 //!   reads return: read `_LO`, then `_HI` of the same counter.
@@ -82,8 +85,10 @@ pub fn csr_block() -> Result<ModuleRef, ModuleError> {
     let ar = m.io(&port.ar, Role::Sink);
     let r = m.io(&port.r, Role::Source);
     let ctl = m.io(&ctl_bundle(), Role::Source);
-    let run = m.io(&run_bundle(), Role::Sink);
-    let count = m.io(&count_bundle(), Role::Sink);
+    let run_in = m.io(&run_bundle(), Role::Sink);
+    let count_in = m.io(&count_bundle(), Role::Sink);
+    let run = m.registered(&run_in, "run_q");
+    let count = m.registered(&count_in, "count_q");
     let irq = m.output("irq", bit());
 
     // --- handshakes ----------------------------------------------------------------------

@@ -192,53 +192,63 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     // --- realigner: append each beat's bytes to the byte buffer -------------------------------
     let cap = g.row_bytes + g.beat_bytes;
     let fb = clog2(cap as u64 + 1);
-    let buf = m.reg("bytes", uint(cap * 8), 0);
-    let bad = m.reg("bytes_bad", uint(cap), 0);
+    let stream = m.reg("bytes", uint(cap * 8), 0);
+    let stream_bad = m.reg("bytes_bad", uint(cap), 0);
     let fill = m.reg("fill", uint(fb), 0);
     m.comment(
-        buf,
+        stream,
         "the byte stream's next bytes, byte 0 first; zero above `fill`",
     );
     m.comment(
-        bad,
-        "per byte of `buf`: it came in a beat answered with an error",
+        stream_bad,
+        "per byte of `bytes`: it came in a beat answered with an error",
     );
-    let in_burst = m.reg("in_burst", bit(), 0);
-    let left = m.data_reg("left", uint(kb + 1));
+    // The burst whose beats arrive: registered out of the burst FIFO, so no FIFO read mux
+    // sits in front of the byte shifters.
+    let h_valid = m.reg("head_valid", bit(), 0);
+    let h_skip = m.data_reg("head_skip", uint(ob));
+    let h_left = m.data_reg("head_left", uint(kb + 1));
     m.comment(
-        in_burst,
-        "a beat of the head burst has arrived: no skip, `left` counts",
+        h_skip,
+        "bytes to drop at the start of the next beat (its burst's first)",
     );
-    let head = bursts.deq_data;
-    let (head_skip, head_bytes) = (head.slice(ob + kb, kb + 1), head.slice(kb, 0));
-    let skip_now = mux(in_burst, zero(uint(ob)), head_skip);
-    let left_now = m.wire_of("left_now", mux(in_burst, left, head_bytes));
-    let in_beat = ulit(ob + 1, g.beat_bytes as u64).sub_wrap(skip_now.zext(ob + 1));
+    m.comment(h_left, "bytes of the burst still to come");
+    let in_beat = ulit(ob + 1, g.beat_bytes as u64).sub_wrap(h_skip.zext(ob + 1));
     let take = m.wire_of(
         "take",
         mux(
-            left_now.lt(in_beat.zext(kb + 1)),
-            left_now.trunc(ob + 1),
+            h_left.lt(in_beat.zext(kb + 1)),
+            h_left.trunc(ob + 1),
             in_beat,
         ),
     );
     m.comment(take, "bytes of this beat that belong to the stream");
-    m.assign(
-        r.ready(),
-        bursts.deq_valid & fill.le(ulit(fb, g.row_bytes as u64)),
-    );
+    m.assign(r.ready(), h_valid & fill.le(ulit(fb, g.row_bytes as u64)));
     let r_fire = m.wire_of("r_fire", r.fire());
     let burst_done = m.wire_of(
         "burst_done",
-        r_fire & ExprOps::eq(&left_now, take.zext(kb + 1)),
+        r_fire & ExprOps::eq(&h_left, take.zext(kb + 1)),
     );
-    m.assign(bursts.deq_ready, burst_done);
-    m.next(in_burst, mux(r_fire, !burst_done, in_burst));
-    m.next_en(left, r_fire, left_now.sub_wrap(take.zext(kb + 1)));
+    let load_head = m.wire_of("load_head", burst_done | !h_valid);
+    m.assign(bursts.deq_ready, load_head);
+    let head = bursts.deq_data;
+    m.seq(|s| {
+        s.when(load_head, |s| {
+            s.set(h_valid, bursts.deq_valid);
+            s.set(h_skip, head.slice(ob + kb, kb + 1));
+            s.set(h_left, head.slice(kb, 0));
+        })
+        .elsewhen(r_fire, |s| {
+            s.set(h_skip, zero(uint(ob)));
+            s.set(h_left, h_left.sub_wrap(take.zext(kb + 1)));
+        });
+    });
     let kept_bytes = m.wire_of("beat_bytes", first_bytes(take, g.beat_bytes));
     let beat = m.wire_of(
         "beat",
-        r.field("data").shr_var(cat([skip_now, zero(uint(3))])) & bit_mask(kept_bytes),
+        r.field("data")
+            .shr_var(cat([Expr::from(h_skip), zero(uint(3))]))
+            & bit_mask(kept_bytes),
     );
 
     // --- row cutter: `row_bytes` bytes from the head per row ----------------------------------
@@ -275,7 +285,7 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let row_mask = first_bytes(h_n.clone(), g.row_bytes);
     let row_bad = m.wire_of(
         "row_bad",
-        (bad.slice(g.row_bytes - 1, 0) & row_mask.clone()).reduce_or(),
+        (stream_bad.slice(g.row_bytes - 1, 0) & row_mask.clone()).reduce_or(),
     );
     m.seq(|s| {
         s.when(cut, |s| {
@@ -285,7 +295,7 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             s.set(wr_row, h_row.add_wrap(row_no));
             s.set(
                 wr_data,
-                buf.slice(g.row_bytes * 8 - 1, 0) & bit_mask(row_mask.clone()),
+                stream.slice(g.row_bytes * 8 - 1, 0) & bit_mask(row_mask.clone()),
             );
             s.set(wr_bytes, h_n.clone());
             s.set(wr_skip, row_bad);
@@ -295,27 +305,31 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     });
     m.next(wr_valid, cut | (wr_valid & !wr_fire));
 
-    // The buffer: drop the row cut this cycle, then append the beat that arrived.
+    // The buffer: append the beat that arrived at `fill` (there is room: a beat is taken only
+    // while `fill` <= one row), then drop the row cut this cycle from the bottom.
     let out_bytes = mux(cut, h_n.zext(fb), zero(uint(fb)));
-    let kept = m.wire_of("kept", fill.sub_wrap(out_bytes.clone()));
-    m.comment(kept, "bytes left in the buffer after this cycle's cut");
     let beat_in = mux(r_fire, beat, zero(uint(g.beat_bytes * 8)));
     let bad_in = mux(
         r_fire & r.field("resp").ne_lit(0),
         kept_bytes,
         zero(uint(g.beat_bytes)),
     );
+    let appended = stream
+        | beat_in
+            .zext(cap * 8)
+            .shl_var(cat([Expr::from(fill), zero(uint(3))]));
     m.next(
-        buf,
-        buf.shr_var(cat([out_bytes.clone(), zero(uint(3))]))
-            | beat_in
-                .zext(cap * 8)
-                .shl_var(cat([Expr::from(kept), zero(uint(3))])),
+        stream,
+        appended.shr_var(cat([out_bytes.clone(), zero(uint(3))])),
     );
-    m.next(bad, bad.shr_var(out_bytes) | bad_in.zext(cap).shl_var(kept));
+    m.next(
+        stream_bad,
+        (stream_bad | bad_in.zext(cap).shl_var(fill)).shr_var(out_bytes.clone()),
+    );
     m.next(
         fill,
-        kept.add_wrap(mux(r_fire, take.zext(fb), zero(uint(fb)))),
+        fill.add_wrap(mux(r_fire, take.zext(fb), zero(uint(fb))))
+            .sub_wrap(out_bytes),
     );
     m.next(outstanding, {
         let ends = r_fire & r.field("last");

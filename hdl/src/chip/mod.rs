@@ -33,6 +33,49 @@ pub use matrix_engine::{matrix_engine, EngineShape};
 
 use crate::hw::{Design, HdlError};
 
+/// Which design a command builds: the whole chip or the matrix engine alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Top {
+    /// The accelerator: controller, DMA, memories, matrix engine, host registers (`seedchip`).
+    Chip,
+    /// The matrix engine alone (row-aligned valid/ready streams).
+    Engine,
+}
+
+impl Top {
+    pub fn name(self) -> &'static str {
+        match self {
+            Top::Chip => "chip",
+            Top::Engine => "engine",
+        }
+    }
+
+    /// The design of this kind for `cfg`.
+    pub fn generate(self, cfg: &Config) -> Result<Design, HdlError> {
+        match self {
+            Top::Chip => generate(cfg),
+            Top::Engine => generate_engine(cfg),
+        }
+    }
+}
+
+impl std::str::FromStr for Top {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Top, String> {
+        [Top::Chip, Top::Engine]
+            .into_iter()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| format!("unknown top `{s}`; choose chip or engine"))
+    }
+}
+
+impl std::fmt::Display for Top {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The complete design for `cfg`: the chip ([`top::chip`], module `seedchip`).
 pub fn generate(cfg: &Config) -> Result<Design, HdlError> {
     Design::new(top::chip(cfg)?)

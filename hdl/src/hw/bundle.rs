@@ -14,6 +14,7 @@
 //! [`InstanceBuilder::io`]: super::InstanceBuilder::io
 //! [`InstanceBuilder::io_from`]: super::InstanceBuilder::io_from
 
+use super::bits::Bits;
 use super::error::Problem;
 use super::expr::Expr;
 use super::module::ModuleBuilder;
@@ -185,7 +186,7 @@ impl Bundle {
         &self,
         m: &mut ModuleBuilder,
         prefix: &str,
-        kinds: impl Fn(bool) -> SigKind,
+        kinds: impl Fn(bool, Ty) -> SigKind,
     ) -> BundleIo {
         m.problems.extend(self.problems());
         let named = self.renamed(prefix);
@@ -196,7 +197,7 @@ impl Bundle {
             fields: Vec::new(),
         };
         for p in named.ports(Role::Sink) {
-            let s = m.declare(&p.name, p.ty, kinds(p.input));
+            let s = m.declare(&p.name, p.ty, kinds(p.input, p.ty));
             if p.name == named.valid_port() && self.handshake {
                 io.valid = Some(s);
             } else if p.name == named.ready_port() && self.handshake {
@@ -211,7 +212,7 @@ impl Bundle {
     /// Declare the bundle as ports of `m` in `role`.
     pub(crate) fn declare(&self, m: &mut ModuleBuilder, role: Role) -> BundleIo {
         // `input` below is relative to a sink; flip for a source.
-        self.build(m, &self.name.clone(), |sink_input| {
+        self.build(m, &self.name.clone(), |sink_input, _| {
             if sink_input == (role == Role::Sink) {
                 SigKind::Input
             } else {
@@ -222,7 +223,14 @@ impl Bundle {
 
     /// Declare the bundle as wires of `m`, named `<prefix>_*`.
     pub(crate) fn wires(&self, m: &mut ModuleBuilder, prefix: &str) -> BundleIo {
-        self.build(m, prefix, |_| SigKind::Wire)
+        self.build(m, prefix, |_, _| SigKind::Wire)
+    }
+
+    /// Declare the bundle as control registers of `m` (reset to zero), named `<prefix>_*`.
+    pub(crate) fn regs(&self, m: &mut ModuleBuilder, prefix: &str) -> BundleIo {
+        self.build(m, prefix, |_, ty| SigKind::Reg {
+            reset: Some(Bits::zero(ty.width)),
+        })
     }
 
     /// (port name in this bundle, signal of `sigs`) for every port, matching fields by name.

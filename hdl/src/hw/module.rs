@@ -270,6 +270,23 @@ impl ModuleBuilder {
         bundle.wires(self, prefix)
     }
 
+    /// `from` one cycle later: a control register (reset to zero) per field of a plain bundle,
+    /// named `<prefix>_<field>`. Used to register signals at a unit's boundary.
+    pub fn registered(&mut self, from: &BundleIo, prefix: &str) -> BundleIo {
+        let q = from.bundle().regs(self, prefix);
+        if from.is_stream() {
+            self.problems.push(Problem::BadExpr {
+                signal: prefix.to_string(),
+                reason: "a stream cannot be registered field by field (its ready flows back); use a FIFO".into(),
+            });
+            return q;
+        }
+        for (f, _) in from.bundle().fields() {
+            self.next(q.field(f), from.field(f));
+        }
+        q
+    }
+
     /// Join two bundles of the same fields: payload and `valid` flow from `from` to `to`,
     /// `ready` flows back. Typical uses: a sink port to an instance's sink, an instance's
     /// source to a source port.
