@@ -10,6 +10,10 @@ use super::{asic_file_args, fill, parse, read, templates, write, yosys, FlowErro
 use crate::liberty;
 use crate::tool::{io_err, quote_tcl, quote_yosys, run};
 
+/// Outside the PE array, ABC maps each module for this fraction of the clock period: their
+/// paths cross module boundaries, which ABC (one module at a time) does not see.
+pub const FAST_FRACTION: f64 = 0.5;
+
 /// Carry chains of at least this many bits get a parallel-prefix network (synth/lcu_prefix.v).
 pub const PREFIX_MIN_WIDTH: u32 = 8;
 
@@ -27,6 +31,7 @@ pub(crate) fn sky130(
         liberty::DONT_USE.join(", ")
     ));
     let delay_ps = format!("{:.0}", report.clock_ns * 1000.0);
+    let delay_fast_ps = format!("{:.0}", report.clock_ns * 1000.0 * FAST_FRACTION);
     // Hard macros: timed through a Liberty model of their pins.
     let macro_mods = macros::macro_modules(design);
     let read_macros = if macro_mods.is_empty() {
@@ -51,6 +56,7 @@ pub(crate) fn sky130(
         ("LIBERTY", quote_yosys(&lib.path)?),
         ("LIBERTY_TCL", quote_tcl(&lib.path)?),
         ("DELAY_PS", delay_ps),
+        ("DELAY_FAST_PS", delay_fast_ps.clone()),
         ("PREFIX_MIN_WIDTH", PREFIX_MIN_WIDTH.to_string()),
         ("CLOCK_NS", format!("{}", report.clock_ns)),
     ];
@@ -64,6 +70,11 @@ pub(crate) fn sky130(
     ] {
         write(out, name, &fill(template, &vals)?)?;
     }
+    // The ABC script again, for the modules outside the PE array (see sky130.ys).
+    let mut fast = vals.to_vec();
+    fast.retain(|(k, _)| *k != "DELAY_PS");
+    fast.push(("DELAY_PS", delay_fast_ps));
+    write(out, "sky130_fast.abc", &fill(templates::SKY130_ABC, &fast)?)?;
     run(
         &yosys(),
         "yosys",

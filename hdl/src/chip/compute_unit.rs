@@ -13,11 +13,14 @@
 //!
 //! MATMULs follow each other without a gap: the reader starts the next one (its weights
 //! preload in the engine's shadow registers) while the writer still writes the last. The
-//! writer reads the accumulator row as a result leaves the engine and writes the sum in the
-//! next cycle, one row per cycle. No read can see a row before the write it depends on
-//! lands: rows of one MATMUL are distinct, and the results of two MATMULs are at least R + 1
-//! cycles apart (the second one's R weight rows pass through the engine between them), so
-//! no forwarding path is needed.
+//! writer reads the accumulator row the cycle after a result leaves the engine, registers the
+//! row when it arrives (the SRAM's data comes late in the cycle) and writes the sum a cycle
+//! later: one row per cycle, two cycles from read to write. No read can see a row before the write it
+//! depends on lands, so no forwarding path is needed: rows of one MATMUL are distinct, and
+//! the results of two MATMULs are at least R + 2 >= 3 cycles apart (a cycle to take the next
+//! command, then its R weight rows pass through the engine between them). Random programs
+//! with back-to-back accumulating MATMULs (`verif/tests/chip.rs`, a one-row array included)
+//! would catch a change that narrows the gap.
 //! The unit has priority on the SRAM ports it uses, so the engine never waits for memory.
 
 use super::commands::*;
@@ -30,6 +33,56 @@ use crate::hw::*;
 const SKID: u32 = 4;
 /// MATMULs started whose results are still to be written.
 const IN_FLIGHT: u32 = 4;
+
+/// One stage of the writer: a result on its way to its accumulator row.
+struct Stage {
+    valid: Sig,
+    /// The group's last row.
+    last: Sig,
+    /// Add to the row (else overwrite it).
+    add: Sig,
+    row: Sig,
+    result: Sig,
+}
+
+impl Stage {
+    fn new(m: &mut ModuleBuilder, name: &str, cols: u32) -> Stage {
+        Stage {
+            valid: m.reg(&format!("{name}_valid"), bit(), 0),
+            last: m.reg(&format!("{name}_last"), bit(), 0),
+            add: m.data_reg(&format!("{name}_add"), bit()),
+            row: m.data_reg(&format!("{name}_row"), uint(ROW_BITS)),
+            result: m.data_reg(&format!("{name}_result"), uint(cols * OUT_LANE_BITS)),
+        }
+    }
+
+    fn follow(
+        &self,
+        m: &mut ModuleBuilder,
+        valid: Expr,
+        last: Expr,
+        add: Expr,
+        row: Expr,
+        result: Expr,
+    ) {
+        m.next(self.valid, valid.clone());
+        m.next(self.last, valid & last);
+        m.next(self.add, add);
+        m.next(self.row, row);
+        m.next(self.result, result);
+    }
+
+    fn follow_stage(&self, m: &mut ModuleBuilder, prev: &Stage) {
+        self.follow(
+            m,
+            prev.valid.into(),
+            prev.last.into(),
+            prev.add.into(),
+            prev.row.into(),
+            prev.result.into(),
+        );
+    }
+}
 
 /// Build the compute unit for `cfg`. Named `compute_unit`.
 pub fn compute_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
@@ -149,45 +202,47 @@ pub fn compute_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         mux(out_last, zero(uint(ROW_BITS)), row_in_group.inc()),
     );
     m.assign(groups.deq_ready, out_fire & out_last);
-    m.assign(acc_rd.field("valid"), out_fire & g_accumulate.clone());
-    m.assign(acc_rd.field("row"), out_row);
-
-    let s1_valid = m.reg("s1_valid", bit(), 0);
-    let s1_last = m.reg("s1_last", bit(), 0);
-    let s1_add = m.data_reg("s1_add", bit());
-    let s1_row = m.data_reg("s1_row", uint(ROW_BITS));
-    let s1_result = m.data_reg("s1_result", uint(cols * OUT_LANE_BITS));
-    m.comment(
-        s1_valid,
-        "a result whose accumulator row was read last cycle",
+    // The writer, three stages: s1 reads the accumulator row (its address registered as the
+    // result leaves the engine), s2 waits for the row (registered as it arrives: SRAM data
+    // comes late in the cycle), s3 adds and writes.
+    let s1 = Stage::new(&mut m, "s1", cols);
+    s1.follow(
+        &mut m,
+        out_fire.into(),
+        out_fire & out_last,
+        g_accumulate,
+        out_row.into(),
+        out.field("data").into(),
     );
-    m.next(s1_valid, out_fire);
-    m.next(s1_last, out_fire & out_last);
-    m.next(s1_add, g_accumulate);
-    m.next(s1_row, out_row);
-    m.next(s1_result, out.field("data"));
-
-    let old = acc_rdata;
+    m.comment(s1.valid, "a result whose accumulator row is read this cycle");
+    m.assign(acc_rd.field("valid"), s1.valid & s1.add);
+    m.assign(acc_rd.field("row"), s1.row);
+    let s2 = Stage::new(&mut m, "s2", cols);
+    s2.follow_stage(&mut m, &s1);
+    let s3 = Stage::new(&mut m, "s3", cols);
+    s3.follow_stage(&mut m, &s2);
+    let s3_old = m.data_reg("s3_old", uint(acc_bits));
+    m.next(s3_old, acc_rdata);
     let sum = from_lanes(
-        lanes(old, 32)
+        lanes(s3_old, 32)
             .into_iter()
-            .zip(lanes(s1_result, 32))
+            .zip(lanes(s3.result, 32))
             .map(|(o, r)| o.add_wrap(r)),
     );
-    let new_row = m.wire_of("new_row", mux(s1_add, sum, Expr::from(s1_result)));
-    m.assign(acc_wr.field("valid"), s1_valid);
-    m.assign(acc_wr.field("row"), s1_row);
+    let new_row = m.wire_of("new_row", mux(s3.add, sum, Expr::from(s3.result)));
+    m.assign(acc_wr.field("valid"), s3.valid);
+    m.assign(acc_wr.field("row"), s3.row);
     m.assign(acc_wr.field("data"), new_row);
 
-    m.assign(done.field("valid"), s1_valid & s1_last);
+    m.assign(done.field("valid"), s3.valid & s3.last);
     m.assign(done.field("error"), ulit(1, 0));
     m.assign(
         macs,
-        mux(s1_valid, ulit(32, (rows * cols) as u64), zero(uint(32))),
+        mux(s3.valid, ulit(32, (rows * cols) as u64), zero(uint(32))),
     );
     m.assign(
         busy,
-        active | groups.deq_valid | s1_valid | skid.deq_valid | in_read,
+        active | groups.deq_valid | s1.valid | s2.valid | s3.valid | skid.deq_valid | in_read,
     );
     m.finish()
 }

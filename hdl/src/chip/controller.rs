@@ -287,7 +287,7 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let steps = m.reg("check_steps", uint(3), 0);
     m.comment(
         steps,
-        "cycles of the check left: 4 for rows x stride (4 bits a cycle), 1 for the verdict",
+        "cycles of the check left: 4 for rows x stride (4 bits a cycle), 1 for the window sum, 1 for the verdict",
     );
     let take = m.wire_of("take", dispatching & !cur_valid & ibuf.deq_valid);
     m.assign(
@@ -355,6 +355,7 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         (is_dma & dma_range) | (is(Opcode::Matmul) & matmul_range),
     );
     // DRAM window: dram_addr >= base and dram_addr + (rows - 1) * stride + row_bytes <= bound.
+    // `product` accumulates row_bytes + (rows - 1) * stride, 4 bits of `rows - 1` a cycle.
     let product = m.data_reg("product", uint(48));
     let multiplicand = m.data_reg("multiplicand", uint(48));
     let multiplier = m.data_reg("multiplier", uint(16));
@@ -363,7 +364,8 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let next_word = ibuf.deq_data.slice(127, 0);
     m.seq(|s| {
         s.when(take, |s| {
-            s.set(product, zero(uint(48)));
+            // The product starts at row_bytes: the window sum is then a two-operand add.
+            s.set(product, field(next_word.clone(), dma, "row_bytes").zext(48));
             s.set(
                 multiplicand,
                 field(next_word.clone(), dma, "dram_stride").zext(48),
@@ -372,21 +374,24 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
                 multiplier,
                 field(next_word.clone(), dma, "rows").sub_wrap(ulit(16, 1)),
             );
-            s.set(steps, ulit(3, 5));
+            s.set(steps, ulit(3, 6));
         })
         .elsewhen(steps.ne_lit(0), |s| {
             s.set(steps, steps.dec());
-            s.when(steps.gt(ulit(3, 1)), |s| {
+            s.when(steps.gt(ulit(3, 2)), |s| {
                 s.set(product, product.add_wrap(partial));
                 s.set(multiplicand, multiplicand.shl(4).trunc(48));
                 s.set(multiplier, multiplier.shr(4));
             });
         });
     });
-    let last_byte = d("dram_addr")
-        .zext(50)
-        .add_wrap(product.zext(50))
-        .add_wrap(d("row_bytes").zext(50));
+    // The window check's sum, registered in the cycle after the multiply.
+    let last_byte = m.data_reg("last_byte", uint(50));
+    m.next_en(
+        last_byte,
+        steps.eq_lit(2),
+        d("dram_addr").zext(50).add_wrap(product.zext(50)),
+    );
     let outside = m.wire_of(
         "outside",
         is_dma & (d("dram_addr").lt(dram_base) | last_byte.gt(dram_bound.zext(50))),

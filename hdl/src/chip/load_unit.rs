@@ -129,6 +129,8 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.comment(rows_left, "segments left, this one included");
     m.comment(cur, "DRAM address of the next burst");
     m.comment(seg_left, "bytes of the current segment not yet requested");
+    let setup = m.reg("setup", bit(), 0);
+    m.comment(setup, "the command was captured last cycle: size the first segment");
     let ow = clog2(cfg.bus.outstanding_reads as u64 + 1);
     let outstanding = m.reg("outstanding", uint(ow), 0);
     m.comment(
@@ -151,7 +153,7 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let skip = cur.slice(ob - 1, 0);
     let span = skip.zext(kb + 2).add_wrap(burst_bytes.zext(kb + 2));
     let beats = span.add_wrap(ulit(kb + 2, g.beat_bytes as u64 - 1)).shr(ob);
-    m.assign(ar.valid(), active & room & bursts.enq_ready);
+    m.assign(ar.valid(), active & !setup & room & bursts.enq_ready);
     m.assign(ar.field("id"), ulit(2, ID_DMA));
     m.assign(ar.field("addr"), cat([cur.slice(31, ob), zero(uint(ob))]));
     m.assign(ar.field("len"), beats.dec().resize(8));
@@ -161,20 +163,27 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.assign(bursts.enq_valid, ar_fire);
     m.assign(bursts.enq_data, cat([skip, burst_bytes.into()]));
 
-    let rows = cmd.field("rows");
-    let n = cmd.field("row_bytes").trunc(nb);
-    let contiguous =
-        ExprOps::eq(&cmd.field("dram_stride"), cmd.field("row_bytes").zext(32)) | rows.eq_lit(1);
+    // A LOAD starts in two steps: capture the command (straight from the controller's queue),
+    // then, from the captured fields, size its first segment (a multiply).
+    let contiguous = ExprOps::eq(&stride, row_bytes.zext(32)) | rows_left.eq_lit(1);
     let next_row = row_addr.add_wrap(stride);
     m.seq(|s| {
         s.when(start, |s| {
             s.set(active, ulit(1, 1));
+            s.set(setup, ulit(1, 1));
             s.set(row_addr, cmd.field("dram_addr"));
             s.set(cur, cmd.field("dram_addr"));
             s.set(stride, cmd.field("dram_stride"));
-            s.set(row_bytes, n.clone());
-            s.set(rows_left, mux(contiguous.clone(), ulit(16, 1), rows));
-            s.set(seg_left, mux(contiguous, rows.mul(n.clone()), n.zext(sb)));
+            s.set(row_bytes, cmd.field("row_bytes").trunc(nb));
+            s.set(rows_left, cmd.field("rows"));
+        });
+        s.when(setup, |s| {
+            s.set(setup, ulit(1, 0));
+            s.when(contiguous.clone(), |s| {
+                s.set(rows_left, ulit(16, 1));
+                s.set(seg_left, rows_left.mul(row_bytes));
+            })
+            .otherwise(|s| s.set(seg_left, row_bytes.zext(sb)));
         });
         s.when(ar_fire & seg_ends, |s| {
             s.when(rows_left.eq_lit(1), |s| s.set(active, ulit(1, 0)));
