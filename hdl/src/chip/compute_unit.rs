@@ -214,7 +214,10 @@ pub fn compute_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         out_row.into(),
         out.field("data").into(),
     );
-    m.comment(s1.valid, "a result whose accumulator row is read this cycle");
+    m.comment(
+        s1.valid,
+        "a result whose accumulator row is read this cycle",
+    );
     m.assign(acc_rd.field("valid"), s1.valid & s1.add);
     m.assign(acc_rd.field("row"), s1.row);
     let s2 = Stage::new(&mut m, "s2", cols);

@@ -130,7 +130,10 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.comment(cur, "DRAM address of the next burst");
     m.comment(seg_left, "bytes of the current segment not yet requested");
     let setup = m.reg("setup", bit(), 0);
-    m.comment(setup, "the command was captured last cycle: size the first segment");
+    m.comment(
+        setup,
+        "the command was captured last cycle: size the first segment",
+    );
     let ow = clog2(cfg.bus.outstanding_reads as u64 + 1);
     let outstanding = m.reg("outstanding", uint(ow), 0);
     m.comment(
