@@ -74,7 +74,11 @@ pub(crate) fn sky130(
     let mut fast = vals.to_vec();
     fast.retain(|(k, _)| *k != "DELAY_PS");
     fast.push(("DELAY_PS", delay_fast_ps));
-    write(out, "sky130_fast.abc", &fill(templates::SKY130_ABC, &fast)?)?;
+    write(
+        out,
+        "sky130_fast.abc",
+        &fill(templates::SKY130_FAST_ABC, &fast)?,
+    )?;
     run(
         &yosys(),
         "yosys",

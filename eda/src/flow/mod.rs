@@ -55,6 +55,7 @@ pub(crate) mod templates {
     template!(GENERIC_YS, "synth/generic.ys");
     template!(SKY130_YS, "synth/sky130.ys");
     template!(SKY130_ABC, "synth/sky130.abc");
+    template!(SKY130_FAST_ABC, "synth/sky130_fast.abc");
     template!(LCU_PREFIX, "synth/lcu_prefix.v");
     template!(SKY130_CONSTR, "synth/sky130.constr");
     template!(SKY130_SDC, "synth/sky130.sdc");

@@ -287,7 +287,7 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let steps = m.reg("check_steps", uint(3), 0);
     m.comment(
         steps,
-        "cycles of the check left: 4 for rows x stride (4 bits a cycle), 1 for the window sum, 1 for the verdict",
+        "cycles of the check left: 4 for rows x stride (4 bits a cycle), 2 for the window sum, 1 for the verdict",
     );
     let take = m.wire_of("take", dispatching & !cur_valid & ibuf.deq_valid);
     m.assign(
@@ -374,24 +374,39 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
                 multiplier,
                 field(next_word.clone(), dma, "rows").sub_wrap(ulit(16, 1)),
             );
-            s.set(steps, ulit(3, 6));
+            s.set(steps, ulit(3, 7));
         })
         .elsewhen(steps.ne_lit(0), |s| {
             s.set(steps, steps.dec());
-            s.when(steps.gt(ulit(3, 2)), |s| {
+            s.when(steps.gt(ulit(3, 3)), |s| {
                 s.set(product, product.add_wrap(partial));
                 s.set(multiplicand, multiplicand.shl(4).trunc(48));
                 s.set(multiplier, multiplier.shr(4));
             });
         });
     });
-    // The window check's sum, registered in the cycle after the multiply.
-    let last_byte = m.data_reg("last_byte", uint(50));
+    // The window check's sum, in two halves over the two cycles after the multiply (the low
+    // half's carry registered between them).
+    let sum_lo = m.data_reg("sum_lo", uint(25));
     m.next_en(
-        last_byte,
-        steps.eq_lit(2),
-        d("dram_addr").zext(50).add_wrap(product.zext(50)),
+        sum_lo,
+        steps.eq_lit(3),
+        d("dram_addr")
+            .slice(23, 0)
+            .zext(25)
+            .add_wrap(product.slice(23, 0).zext(25)),
     );
+    let sum_hi = m.data_reg("sum_hi", uint(26));
+    m.next_en(
+        sum_hi,
+        steps.eq_lit(2),
+        d("dram_addr")
+            .slice(31, 24)
+            .zext(26)
+            .add_wrap(product.slice(47, 24).zext(26))
+            .add_wrap(sum_lo.bit(24).zext(26)),
+    );
+    let last_byte = cat([Expr::from(sum_hi), sum_lo.slice(23, 0)]);
     let outside = m.wire_of(
         "outside",
         is_dma & (d("dram_addr").lt(dram_base) | last_byte.gt(dram_bound.zext(50))),

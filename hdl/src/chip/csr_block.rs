@@ -213,17 +213,25 @@ pub fn csr_block() -> Result<ModuleRef, ModuleError> {
     m.assign(irq, (irq_status & irq_enable).reduce_or());
 
     // --- counters --------------------------------------------------------------------------
-    let mut counter_regs: Vec<(&str, Sig)> = Vec::new();
+    // Each 64-bit counter is two 32-bit halves with the low half's carry registered between
+    // them (no 64-bit carry chain in a cycle): the count is ((hi + carry) << 32) | lo.
+    let mut counter_regs: Vec<(&str, Sig, Expr)> = Vec::new();
     for (name, width) in COUNTERS {
-        let q = m.reg(&format!("{}_count", name.to_ascii_lowercase()), uint(64), 0);
+        let stem = name.to_ascii_lowercase();
+        let lo = m.reg(&format!("{stem}_lo"), uint(32), 0);
+        let hi = m.reg(&format!("{stem}_hi"), uint(32), 0);
+        let carry = m.reg(&format!("{stem}_carry"), bit(), 0);
         let add: Expr = if *name == "CYCLES" {
-            run.field("busy").zext(64)
+            run.field("busy").zext(33)
         } else {
-            count.field(&name.to_ascii_lowercase()).zext(64)
+            count.field(&stem).zext(33)
         };
         debug_assert!(*width <= 32);
-        m.next(q, mux(clear, zero(uint(64)), q.add_wrap(add)));
-        counter_regs.push((name, q));
+        let lo_sum = lo.zext(33).add_wrap(add);
+        m.next(lo, mux(clear, zero(uint(32)), lo_sum.slice(31, 0)));
+        m.next(carry, mux(clear, ulit(1, 0), lo_sum.bit(32)));
+        m.next(hi, mux(clear, zero(uint(32)), hi.add_wrap(carry.zext(32))));
+        counter_regs.push((name, lo, hi.add_wrap(carry.zext(32))));
     }
 
     // --- read mux --------------------------------------------------------------------------
@@ -251,8 +259,8 @@ pub fn csr_block() -> Result<ModuleRef, ModuleError> {
             n if n.ends_with("_HI") => hi_shadow.into(),
             n => {
                 let stem = n.strip_suffix("_LO")?;
-                let (_, q) = counter_regs.iter().find(|(c, _)| *c == stem)?;
-                q.slice(31, 0)
+                let (_, lo, _) = counter_regs.iter().find(|(c, _, _)| *c == stem)?;
+                lo.into()
             }
         };
         Some(v)
@@ -267,8 +275,8 @@ pub fn csr_block() -> Result<ModuleRef, ModuleError> {
         data.push(mux(h, v, zero(uint(32))));
         any.push(Expr::from(h));
         if let Some(stem) = reg.name.strip_suffix("_LO") {
-            if let Some((_, q)) = counter_regs.iter().find(|(c, _)| *c == stem) {
-                latch.push(mux(h, q.slice(63, 32), zero(uint(32))));
+            if let Some((_, _, hi)) = counter_regs.iter().find(|(c, _, _)| *c == stem) {
+                latch.push(mux(h, hi.clone(), zero(uint(32))));
                 lo_hits.push(h.into());
             }
         }

@@ -273,24 +273,40 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let (h_acc, h_row, h_rows, h_n) = (field(1), field(ROW_BITS), field(16), field(nb));
     let row_no = m.reg("row_no", uint(16), 0);
     m.comment(row_no, "row of the head LOAD being cut");
-    let wr_valid = m.reg("wr_valid", bit(), 0);
-    let wr_acc = m.data_reg("wr_acc", bit());
-    let wr_row = m.data_reg("wr_row", uint(ROW_BITS));
-    let wr_data = m.data_reg("wr_data", uint(g.row_bytes * 8));
-    let wr_bytes = m.data_reg("wr_bytes", uint(nb));
-    let wr_skip = m.data_reg("wr_skip", bit());
-    let wr_last = m.data_reg("wr_last", bit());
-    let wr_error = m.data_reg("wr_error", bit());
+    // Cut rows wait in a two-entry FIFO for their SRAM port, so a cut never waits on the
+    // port's grant in the same cycle.
+    let wr_parts = [
+        ("acc", 1),
+        ("row", ROW_BITS),
+        ("data", g.row_bytes * 8),
+        ("bytes", nb),
+        ("skip", 1),
+        ("last", 1),
+        ("error", 1),
+    ];
+    let wr_width: u32 = wr_parts.iter().map(|(_, w)| w).sum();
+    let writes = m.fifo("writes", 2, wr_width)?;
+    let wr = |name: &str| -> Expr {
+        let mut at = wr_width;
+        for (n, w) in wr_parts {
+            at -= w;
+            if n == name {
+                return writes.deq_data.slice(at + w - 1, at);
+            }
+        }
+        unreachable!("no `{name}` in a row write")
+    };
     let instr_error = m.reg("instr_error", bit(), 0);
     m.comment(
-        wr_skip,
-        "a byte of this row came with an error response: write nothing",
+        instr_error,
+        "a row of the LOAD being cut came with an error response",
     );
-    let target_ready = mux(wr_acc, acc_wr.ready(), spad_wr.ready());
-    let wr_fire = m.wire_of("wr_fire", wr_valid & (wr_skip | target_ready));
+    let target_ready = mux(wr("acc"), acc_wr.ready(), spad_wr.ready());
+    let wr_fire = m.wire_of("wr_fire", writes.deq_valid & (wr("skip") | target_ready));
+    m.assign(writes.deq_ready, wr_fire);
     let cut = m.wire_of(
         "cut",
-        row_cmds.deq_valid & fill.ge(h_n.zext(fb)) & (!wr_valid | wr_fire),
+        row_cmds.deq_valid & fill.ge(h_n.zext(fb)) & writes.enq_ready,
     );
     let last_row = m.wire_of("last_row", row_no.inc().eq(h_rows.clone()));
     m.assign(row_cmds.deq_ready, cut & last_row);
@@ -299,23 +315,25 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         "row_bad",
         (stream_bad.slice(g.row_bytes - 1, 0) & row_mask.clone()).reduce_or(),
     );
+    m.assign(writes.enq_valid, cut);
+    m.assign(
+        writes.enq_data,
+        cat([
+            h_acc.clone(),
+            h_row.add_wrap(row_no),
+            stream.slice(g.row_bytes * 8 - 1, 0) & bit_mask(row_mask.clone()),
+            h_n.clone(),
+            row_bad.into(),
+            last_row.into(),
+            instr_error | row_bad,
+        ]),
+    );
     m.seq(|s| {
         s.when(cut, |s| {
             s.set(row_no, mux(last_row, zero(uint(16)), row_no.inc()));
             s.set(instr_error, !last_row & (instr_error | row_bad));
-            s.set(wr_acc, h_acc.clone());
-            s.set(wr_row, h_row.add_wrap(row_no));
-            s.set(
-                wr_data,
-                stream.slice(g.row_bytes * 8 - 1, 0) & bit_mask(row_mask.clone()),
-            );
-            s.set(wr_bytes, h_n.clone());
-            s.set(wr_skip, row_bad);
-            s.set(wr_last, last_row);
-            s.set(wr_error, instr_error | row_bad);
         });
     });
-    m.next(wr_valid, cut | (wr_valid & !wr_fire));
 
     // The buffer: append the beat that arrived at `fill` (there is room: a beat is taken only
     // while `fill` <= one row), then drop the row cut this cycle from the bottom.
@@ -354,20 +372,20 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         (&spad_wr, false, g.spad_bytes),
         (&acc_wr, true, g.acc_bytes),
     ] {
-        let mine: Expr = if is_acc { wr_acc.into() } else { !wr_acc };
-        m.assign(port.valid(), wr_valid & !wr_skip & mine);
-        m.assign(port.field("row"), wr_row);
-        m.assign(port.field("data"), wr_data.slice(bytes * 8 - 1, 0));
+        let mine: Expr = if is_acc { wr("acc") } else { !wr("acc") };
+        m.assign(port.valid(), writes.deq_valid & !wr("skip") & mine);
+        m.assign(port.field("row"), wr("row"));
+        m.assign(port.field("data"), wr("data").slice(bytes * 8 - 1, 0));
     }
-    m.assign(done.field("valid"), wr_fire & wr_last);
-    m.assign(done.field("error"), wr_error);
+    m.assign(done.field("valid"), wr_fire & wr("last"));
+    m.assign(done.field("error"), wr("error"));
     m.assign(
         read_bytes,
-        mux(wr_fire & !wr_skip, wr_bytes.zext(16), zero(uint(16))),
+        mux(wr_fire & !wr("skip"), wr("bytes").zext(16), zero(uint(16))),
     );
     m.assign(
         busy,
-        active | bursts.deq_valid | row_cmds.deq_valid | wr_valid,
+        active | bursts.deq_valid | row_cmds.deq_valid | writes.deq_valid,
     );
     m.finish()
 }

@@ -83,7 +83,7 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let fetch_r = c.io(&routed_read_channel("fetch_r", bits));
     let names = ["load", "compute", "store"];
     let ops = [Opcode::Load, Opcode::Matmul, Opcode::Store];
-    let cmds: Vec<BundleIo> = names
+    let queued: Vec<BundleIo> = names
         .iter()
         .zip(ops)
         .map(|(n, op)| c.io(&cmd_stream(op).renamed(&format!("{n}_cmd"))))
@@ -95,6 +95,13 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let stall = c.io(&stall_bundle());
     let instructions = c.out("instructions");
     let fetch_bytes = c.out("fetch_bytes");
+    // Commands reach the units through register slices: no path runs from the controller's
+    // queue heads and token counters into a unit's logic.
+    let cmds: Vec<BundleIo> = names
+        .iter()
+        .zip(&queued)
+        .map(|(n, q)| m.slice(&format!("{n}_cmd_q"), q))
+        .collect::<Result<_, _>>()?;
 
     // --- execution units ------------------------------------------------------------------------
     let (lu, cu, su) = (load_unit(cfg)?, compute_unit(cfg)?, store_unit(cfg)?);
@@ -129,11 +136,11 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let mut st = m.instance("store", &su);
     st.io_from(&cmd_stream(Opcode::Store), &cmds[2])
         .io_from(&done_bundle(), &dones[2])
-        .io_from(&unit_axi.aw, &aw)
-        .io_from(&unit_axi.w, &w)
         .io_from(&unit_axi.b, &b)
         .con("spad_rdata", store_spad_rdata)
         .con("acc_rdata", store_acc_rdata);
+    let store_aw = st.io(&unit_axi.aw);
+    let store_w = st.io(&unit_axi.w);
     let store_spad = st.io(&sram_read("spad_rd"));
     let store_acc = st.io(&sram_read("acc_rd"));
     let write_bytes = st.out("write_bytes");
@@ -162,8 +169,19 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         .io_from(&routed_read_channel("fetch_r", bits), &fetch_r)
         .io_from(&addr_channel("dma_ar"), &dma_ar)
         .io_from(&routed_read_channel("dma_r", bits), &dma_r)
-        .io_from(&addr_channel("m_axi_ar"), &ar)
         .io_from(&read_channel("m_axi_r", bits), &r);
+    let mux_ar = x.io(&addr_channel("m_axi_ar"));
+
+    // The master's address and write-data channels leave the chip from registers (register
+    // slices): nothing outside waits on the units' logic.
+    for (name, from, to) in [
+        ("m_axi_ar_q", &mux_ar, &ar),
+        ("m_axi_aw_q", &store_aw, &aw),
+        ("m_axi_w_q", &store_w, &w),
+    ] {
+        let sliced = m.slice(name, from)?;
+        m.connect(&sliced, to);
+    }
 
     // --- performance counters ------------------------------------------------------------------
     let counts: [(&str, Expr); 10] = [

@@ -7,9 +7,9 @@
 //! on the other side's ready). `count` says how many entries are held. Storage is flip-flops:
 //! use [`super::MemSpec`] memories for anything larger than a few dozen entries.
 
-use super::bundle::{Bundle, Role};
+use super::bundle::{Bundle, BundleIo, Role};
 use super::error::ModuleError;
-use super::expr::{mux, Expr, ExprOps};
+use super::expr::{cat, mux, Expr, ExprOps};
 use super::module::{ModuleBuilder, ModuleRef};
 use super::signal::{uint, Sig};
 
@@ -99,6 +99,34 @@ impl ModuleBuilder {
     /// `deq_ready` (wires named `<name>_enq_valid`...); read the rest.
     pub fn fifo(&mut self, name: &str, depth: u32, width: u32) -> Result<FifoIo, ModuleError> {
         self.fifo_inst(name, depth, width, false)
+    }
+
+    /// A register slice on the stream `from`: a 2-entry FIFO that cuts every combinational path
+    /// between its producer and its consumer (valid, payload and ready) at full throughput.
+    /// Returns the consumer's side: wires of the same bundle named `<name>_*`.
+    pub fn slice(&mut self, name: &str, from: &BundleIo) -> Result<BundleIo, ModuleError> {
+        let bundle = from.bundle().clone();
+        let width: u32 = bundle.fields().iter().map(|(_, t)| t.width).sum();
+        let f = self.fifo(&format!("{name}_fifo"), 2, width)?;
+        self.assign(f.enq_valid, from.valid());
+        self.assign(from.ready(), f.enq_ready);
+        self.assign(
+            f.enq_data,
+            cat(bundle
+                .fields()
+                .iter()
+                .map(|(n, _)| Expr::from(from.field(n)))
+                .collect::<Vec<_>>()),
+        );
+        let out = self.bundle_wires(&bundle, name);
+        self.assign(out.valid(), f.deq_valid);
+        self.assign(f.deq_ready, out.ready());
+        let mut at = width;
+        for (n, t) in bundle.fields() {
+            at -= t.width;
+            self.assign(out.field(n), f.deq_data.slice(at + t.width - 1, at));
+        }
+        Ok(out)
     }
 
     /// [`ModuleBuilder::fifo`] with its `count` output.
