@@ -154,8 +154,17 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         mux(seg_ends, seg_left.trunc(kb + 1), to_window),
     );
     let skip = cur.slice(ob - 1, 0);
-    let span = skip.zext(kb + 2).add_wrap(burst_bytes.zext(kb + 2));
-    let beats = span.add_wrap(ulit(kb + 2, g.beat_bytes as u64 - 1)).shr(ob);
+    // Beats, both ways at once (then chosen): to the window's end, the beats left in the
+    // window; to the segment's end, ceil((skip + bytes) / beat).
+    let bw = kb - ob + 1;
+    let beats_to_window = ulit(bw, window >> ob).sub_wrap(cur.slice(kb - 1, ob).zext(bw));
+    let beats_to_end = skip
+        .zext(kb + 2)
+        .add_wrap(seg_left.trunc(kb + 1).zext(kb + 2))
+        .add_wrap(ulit(kb + 2, g.beat_bytes as u64 - 1))
+        .shr(ob)
+        .trunc(bw);
+    let beats = mux(seg_ends, beats_to_end, beats_to_window);
     m.assign(ar.valid(), active & !setup & room & bursts.enq_ready);
     m.assign(ar.field("id"), ulit(2, ID_DMA));
     m.assign(ar.field("addr"), cat([cur.slice(31, ob), zero(uint(ob))]));
@@ -264,13 +273,20 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
 
     // --- row cutter: `row_bytes` bytes from the head per row ----------------------------------
+    // The LOAD being cut: registered out of the row-command FIFO (like the burst head).
     let hd = row_cmds.deq_data;
     let mut at = hd.width();
     let mut field = |w: u32| {
         at -= w;
         hd.slice(at + w - 1, at)
     };
-    let (h_acc, h_row, h_rows, h_n) = (field(1), field(ROW_BITS), field(16), field(nb));
+    let (f_acc, f_row, f_rows, f_n) = (field(1), field(ROW_BITS), field(16), field(nb));
+    let rc_valid = m.reg("cut_valid", bit(), 0);
+    let h_acc = m.data_reg("cut_acc", bit());
+    let h_row = m.data_reg("cut_row", uint(ROW_BITS));
+    let h_rows = m.data_reg("cut_rows", uint(16));
+    let h_n = m.data_reg("cut_bytes", uint(nb));
+    m.comment(rc_valid, "a LOAD's rows are being cut (its command below)");
     let row_no = m.reg("row_no", uint(16), 0);
     m.comment(row_no, "row of the head LOAD being cut");
     // Cut rows wait in a two-entry FIFO for their SRAM port, so a cut never waits on the
@@ -306,11 +322,21 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.assign(writes.deq_ready, wr_fire);
     let cut = m.wire_of(
         "cut",
-        row_cmds.deq_valid & fill.ge(h_n.zext(fb)) & writes.enq_ready,
+        rc_valid & fill.ge(h_n.zext(fb)) & writes.enq_ready,
     );
-    let last_row = m.wire_of("last_row", row_no.inc().eq(h_rows.clone()));
-    m.assign(row_cmds.deq_ready, cut & last_row);
-    let row_mask = first_bytes(h_n.clone(), g.row_bytes);
+    let last_row = m.wire_of("last_row", row_no.inc().eq(h_rows));
+    let next_cmd = m.wire_of("next_cmd", (cut & last_row) | !rc_valid);
+    m.assign(row_cmds.deq_ready, next_cmd);
+    m.seq(|s| {
+        s.when(next_cmd, |s| {
+            s.set(rc_valid, row_cmds.deq_valid);
+            s.set(h_acc, f_acc);
+            s.set(h_row, f_row);
+            s.set(h_rows, f_rows);
+            s.set(h_n, f_n);
+        });
+    });
+    let row_mask = first_bytes(h_n, g.row_bytes);
     let row_bad = m.wire_of(
         "row_bad",
         (stream_bad.slice(g.row_bytes - 1, 0) & row_mask.clone()).reduce_or(),
@@ -319,10 +345,10 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.assign(
         writes.enq_data,
         cat([
-            h_acc.clone(),
+            Expr::from(h_acc),
             h_row.add_wrap(row_no),
             stream.slice(g.row_bytes * 8 - 1, 0) & bit_mask(row_mask.clone()),
-            h_n.clone(),
+            h_n.into(),
             row_bad.into(),
             last_row.into(),
             instr_error | row_bad,
@@ -385,7 +411,7 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
     m.assign(
         busy,
-        active | bursts.deq_valid | row_cmds.deq_valid | writes.deq_valid,
+        active | bursts.deq_valid | row_cmds.deq_valid | rc_valid | writes.deq_valid,
     );
     m.finish()
 }

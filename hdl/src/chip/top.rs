@@ -110,12 +110,14 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let mut l = m.instance("load", &lu);
     l.io_from(&cmd_stream(Opcode::Load), &cmds[0])
         .io_from(&done_bundle(), &dones[0]);
-    let dma_ar = l.io(&unit_axi.ar);
+    let dma_ar_unit = l.io(&unit_axi.ar);
     let dma_r = l.io(&routed_read_channel("dma_r", bits));
     let load_spad = l.io(&sram_write("spad_wr", spad_bits));
     let load_acc = l.io(&sram_write("acc_wr", acc_bits));
     let read_bytes = l.out("read_bytes");
     let load_busy = l.out("busy");
+    // The load unit's burst requests are registered before the read port's arbiter.
+    let dma_ar = m.slice("dma_ar_q", &dma_ar_unit)?;
 
     // Each reader of a memory has its own read data (the memories serve them per bank).
     let compute_spad_rdata = m.wire("compute_spad_rdata", uint(spad_bits));
