@@ -234,34 +234,44 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         "bytes to drop at the start of the next beat (its burst's first)",
     );
     m.comment(h_left, "bytes of the burst still to come");
+    let h_last = m.data_reg("head_last", bit());
+    m.comment(h_last, "the head burst's remaining bytes all come in its next beat");
     let in_beat = ulit(ob + 1, g.beat_bytes as u64).sub_wrap(h_skip.zext(ob + 1));
     let take = m.wire_of(
         "take",
-        mux(
-            h_left.lt(in_beat.zext(kb + 1)),
-            h_left.trunc(ob + 1),
-            in_beat,
-        ),
+        mux(h_last, h_left.trunc(ob + 1), in_beat.clone()),
     );
     m.comment(take, "bytes of this beat that belong to the stream");
-    m.assign(r.ready(), h_valid & fill.le(ulit(fb, g.row_bytes as u64)));
-    let r_fire = m.wire_of("r_fire", r.fire());
-    let burst_done = m.wire_of(
-        "burst_done",
-        r_fire & ExprOps::eq(&h_left, take.zext(kb + 1)),
+    m.assign(
+        r.ready(),
+        h_valid & fill.le(ulit(fb, g.row_bytes as u64)),
     );
+    let r_fire = m.wire_of("r_fire", r.fire());
+    let burst_done = m.wire_of("burst_done", r_fire & h_last);
     let load_head = m.wire_of("load_head", burst_done | !h_valid);
     m.assign(bursts.deq_ready, load_head);
     let head = bursts.deq_data;
+    let (f_skip, f_bytes) = (head.slice(ob + kb, kb + 1), head.slice(kb, 0));
+    let left_after = h_left.sub_wrap(in_beat.zext(kb + 1));
     m.seq(|s| {
         s.when(load_head, |s| {
             s.set(h_valid, bursts.deq_valid);
-            s.set(h_skip, head.slice(ob + kb, kb + 1));
-            s.set(h_left, head.slice(kb, 0));
+            s.set(h_skip, f_skip.clone());
+            s.set(h_left, f_bytes.clone());
+            s.set(
+                h_last,
+                f_bytes.le(
+                    ulit(ob + 1, g.beat_bytes as u64)
+                        .sub_wrap(f_skip.zext(ob + 1))
+                        .zext(kb + 1),
+                ),
+            );
         })
         .elsewhen(r_fire, |s| {
+            // Not the last beat: a whole beat's worth (from the skip) came.
             s.set(h_skip, zero(uint(ob)));
-            s.set(h_left, h_left.sub_wrap(take.zext(kb + 1)));
+            s.set(h_left, left_after.clone());
+            s.set(h_last, left_after.le(ulit(kb + 1, g.beat_bytes as u64)));
         });
     });
     let kept_bytes = m.wire_of("beat_bytes", first_bytes(take, g.beat_bytes));

@@ -46,12 +46,16 @@ pub fn fifo(depth: u32, width: u32) -> Result<ModuleRef, ModuleError> {
     let pop = m.wire_of("pop", deq.fire());
     let wptr = m.counter("wptr", depth, push);
     let rptr = m.counter("rptr", depth, pop);
+    // The free slot at `wptr` takes `enq_data` every cycle, pushed or not: the entries' enables
+    // depend on registered state only, never on `enq_valid` (a slot that was not pushed is
+    // free, never read, and overwritten later).
     let entries = m.data_reg_array("entry", depth, uint(width));
+    let not_full = count.ne_lit(depth as i64);
     for (i, e) in entries.iter().enumerate() {
         let here = if depth == 1 {
-            Expr::from(push)
+            not_full.clone()
         } else {
-            push & wptr.value.eq_lit(i as i64)
+            not_full.clone() & wptr.value.eq_lit(i as i64)
         };
         m.next_en(*e, here, enq.field("data"));
     }
