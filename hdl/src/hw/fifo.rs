@@ -59,7 +59,15 @@ pub fn fifo(depth: u32, width: u32) -> Result<ModuleRef, ModuleError> {
         };
         m.next_en(*e, here, enq.field("data"));
     }
-    m.next(count, count.add_wrap(push.zext(cw)).sub_wrap(pop.zext(cw)));
+    // count +- 1 come from the register alone; push and pop only choose (no adder after them).
+    m.next(
+        count,
+        mux(
+            push & !pop,
+            count.inc(),
+            mux(pop & !push, count.dec(), Expr::from(count)),
+        ),
+    );
     m.assign(enq.ready(), count.ne_lit(depth as i64));
     m.assign(deq.valid(), count.ne_lit(0));
     let head = entries
