@@ -511,25 +511,25 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         head_pcs.push((q.deq_valid, head("pc")));
     }
     let any = |v: &[Expr]| v.iter().cloned().reduce(|a, b| a | b).unwrap_or(ulit(1, 0));
+    // Each channel's counts move by at most one each way a cycle; count +- 1 come from the
+    // registers, the pushes and pops only choose (no adder after the queue heads' logic).
+    let step = |count: Sig, up: Expr, down: Expr| {
+        mux(
+            up.clone() & !down.clone(),
+            count.inc(),
+            mux(down & !up, count.dec(), Expr::from(count)),
+        )
+    };
     for c in 0..4 {
-        let inc = |v: &[Expr]| any(v).zext(8);
         let (pop, push_start, push_done) =
-            (inc(&pops[c]), inc(&starts_push[c]), inc(&done_push[c]));
+            (any(&pops[c]), any(&starts_push[c]), any(&done_push[c]));
         m.next(
             avail[c],
-            mux(
-                launch,
-                zero(uint(8)),
-                avail[c].add_wrap(push_done).sub_wrap(pop.clone()),
-            ),
+            mux(launch, zero(uint(8)), step(avail[c], push_done, pop.clone())),
         );
         m.next(
             reserved[c],
-            mux(
-                launch,
-                zero(uint(8)),
-                reserved[c].add_wrap(push_start).sub_wrap(pop),
-            ),
+            mux(launch, zero(uint(8)), step(reserved[c], push_start, pop)),
         );
     }
 
@@ -603,9 +603,9 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
     let full_wait = ok & !barrier & !target_room;
     // Nothing moves while stuck, so finding the lowest waiting pc may take cycles: the
-    // candidates are registered, the lowest is found (a tree of compares) and registered, and
-    // DEADLOCK is declared once `stuck` has held on three edges in a row (the same
-    // instructions wait all along).
+    // candidates are registered, the lowest is found by a tree of compares (one registered
+    // level a cycle), and DEADLOCK is declared once `stuck` has held on every edge of that
+    // (the same instructions wait all along).
     let mut candidates: Vec<(Expr, Expr)> = head_pcs
         .into_iter()
         .map(|(v, pc)| (Expr::from(v), pc))
@@ -626,26 +626,44 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         let take_b = vb.clone() & (!va.clone() | b.lt(a.clone()));
         (va | vb, mux(take_b, b, a))
     };
+    // One level of the tree per cycle, each registered.
     let mut level = registered;
+    let mut depth = 0u32;
     while level.len() > 1 {
+        let final_level = level.len() <= 2;
         let mut next = Vec::new();
         let mut it = level.into_iter();
         while let Some(a) = it.next() {
-            next.push(match it.next() {
+            let (v, pc) = match it.next() {
                 Some(b) => lower(a, b),
                 None => a,
-            });
+            };
+            let k = next.len();
+            let pq = m.data_reg(&format!("lowest{depth}_{k}_pc"), uint(32));
+            m.next(pq, pc);
+            // The root's valid is not needed: DEADLOCK means some instruction waits.
+            let vq: Expr = if final_level {
+                ulit(1, 1)
+            } else {
+                let vq = m.reg(&format!("lowest{depth}_{k}_valid"), bit(), 0);
+                m.next(vq, v);
+                vq.into()
+            };
+            next.push((vq, Expr::from(pq)));
         }
         level = next;
+        depth += 1;
     }
     let (_, lowest) = level.pop().expect("candidates");
-    let lowest = m.wire_of("lowest_waiting", lowest);
-    let stuck_q = m.reg_array("stuck_q", 2, bit(), 0);
-    let lowest_q = m.data_reg("lowest_q", uint(32));
+    let lowest_q = m.wire_of("lowest_waiting", lowest);
+    // `stuck` must hold while the candidates and every level are registered, and one more.
+    let held = depth + 1;
+    let stuck_q = m.reg_array("stuck_q", held, bit(), 0);
     m.next(stuck_q[0], stuck);
-    m.next(stuck_q[1], stuck & stuck_q[0]);
-    m.next(lowest_q, lowest);
-    let deadlocked = m.wire_of("deadlocked", stuck & stuck_q[1]);
+    for k in 1..held as usize {
+        m.next(stuck_q[k], stuck & stuck_q[k - 1]);
+    }
+    let deadlocked = m.wire_of("deadlocked", stuck & stuck_q[held as usize - 1]);
 
     // --- run control ------------------------------------------------------------------------------
     let drained = m.wire_of("drained", fsm.is("run") & stopping & quiet);
