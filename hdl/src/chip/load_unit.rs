@@ -380,17 +380,31 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         kept_bytes,
         zero(uint(g.beat_bytes)),
     );
-    let appended = stream
-        | beat_in
-            .zext(cap * 8)
-            .shl_var(cat([Expr::from(fill), zero(uint(3))]));
+    // The shifters take their amounts from registers (`fill`, the cut LOAD's row bytes); the
+    // cut itself only chooses between the shifted and the unshifted buffer.
+    let row_shift = cat([Expr::from(h_n.zext(fb)), zero(uint(3))]);
+    let appended = m.wire_of(
+        "appended",
+        stream
+            | beat_in
+                .zext(cap * 8)
+                .shl_var(cat([Expr::from(fill), zero(uint(3))])),
+    );
     m.next(
         stream,
-        appended.shr_var(cat([out_bytes.clone(), zero(uint(3))])),
+        mux(cut, appended.shr_var(row_shift), Expr::from(appended)),
+    );
+    let appended_bad = m.wire_of(
+        "appended_bad",
+        stream_bad | bad_in.zext(cap).shl_var(fill),
     );
     m.next(
         stream_bad,
-        (stream_bad | bad_in.zext(cap).shl_var(fill)).shr_var(out_bytes.clone()),
+        mux(
+            cut,
+            appended_bad.shr_var(h_n.zext(fb)),
+            Expr::from(appended_bad),
+        ),
     );
     m.next(
         fill,
