@@ -104,6 +104,8 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let kb = clog2(window);
 
     let start = m.wire_of("start", cmd.fire());
+    // The controller has checked `row_bytes` <= the SRAM row: its high bits are zero.
+    let cmd_row_bytes = m.wire_of("cmd_row_bytes_wide_unused", cmd.field("row_bytes"));
     let row_cmds = m.fifo("row_cmds", ROW_COMMANDS, 1 + ROW_BITS + 16 + nb)?;
     let active = m.reg("active", bit(), 0);
     m.assign(cmd.ready(), !active & row_cmds.enq_ready);
@@ -114,7 +116,7 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             Expr::from(cmd.field("acc")),
             cmd.field("sram_row").into(),
             cmd.field("rows").into(),
-            cmd.field("row_bytes").trunc(nb),
+            cmd_row_bytes.trunc(nb),
         ]),
     );
 
@@ -186,7 +188,7 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             s.set(row_addr, cmd.field("dram_addr"));
             s.set(cur, cmd.field("dram_addr"));
             s.set(stride, cmd.field("dram_stride"));
-            s.set(row_bytes, cmd.field("row_bytes").trunc(nb));
+            s.set(row_bytes, cmd_row_bytes.trunc(nb));
             s.set(rows_left, cmd.field("rows"));
         });
         s.when(setup, |s| {
@@ -274,13 +276,6 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             s.set(h_last, left_after.le(ulit(kb + 1, g.beat_bytes as u64)));
         });
     });
-    let kept_bytes = m.wire_of("beat_bytes", first_bytes(take, g.beat_bytes));
-    let beat = m.wire_of(
-        "beat",
-        r.field("data")
-            .shr_var(cat([Expr::from(h_skip), zero(uint(3))]))
-            & bit_mask(kept_bytes),
-    );
 
     // --- row cutter: `row_bytes` bytes from the head per row ----------------------------------
     // The LOAD being cut: registered out of the row-command FIFO (like the burst head).
@@ -374,36 +369,52 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     // The buffer: append the beat that arrived at `fill` (there is room: a beat is taken only
     // while `fill` <= one row), then drop the row cut this cycle from the bottom.
     let out_bytes = mux(cut, h_n.zext(fb), zero(uint(fb)));
-    let beat_in = mux(r_fire, beat, zero(uint(g.beat_bytes * 8)));
-    let bad_in = mux(
-        r_fire & r.field("resp").ne_lit(0),
-        kept_bytes,
-        zero(uint(g.beat_bytes)),
-    );
-    // The shifters take their amounts from registers (`fill`, the cut LOAD's row bytes); the
-    // cut itself only chooses between the shifted and the unshifted buffer.
+    // The beat lands in the buffer in one shift: its byte `skip` goes to byte `fill` (or
+    // `fill - row bytes` when a row is cut in the same cycle), both positions computed from
+    // registers, both shifts done, the cut choosing. Bytes outside the `take` bytes from there
+    // are masked off; a beat that did not arrive has an empty mask.
+    let bb = g.beat_bytes;
+    let wide = cap + bb;
+    let pw = clog2(wide as u64 + 1);
+    let raw = r.field("data").zext(wide * 8);
+    let raw_bad = mux(r.field("resp").ne_lit(0), !zero(uint(bb)), zero(uint(bb))).zext(wide);
+    let placed = |m: &mut ModuleBuilder, name: &str, at: Expr| -> (Expr, Expr, Expr) {
+        // Position of byte 0 of the bus word, plus one beat (so it is never negative).
+        let pos = m.wire_of(
+            &format!("{name}_pos"),
+            at.zext(pw)
+                .add_wrap(ulit(pw, bb as u64))
+                .sub_wrap(h_skip.zext(pw)),
+        );
+        let data = raw
+            .shl_var(cat([Expr::from(pos), zero(uint(3))]))
+            .slice((wide * 8) - 1, bb * 8);
+        let bad = raw_bad.shl_var(pos).slice(wide - 1, bb);
+        let start = first_bytes(at.clone(), cap);
+        let end = first_bytes(at.zext(fb + 1).add_wrap(take.zext(fb + 1)), cap);
+        let mask = m.wire_of(
+            &format!("{name}_mask"),
+            mux(r_fire, end & !start, zero(uint(cap))),
+        );
+        (data, bad, mask.into())
+    };
+    let (data_a, bad_a, mask_a) = placed(&mut m, "beat_at_fill", fill.into());
+    let (data_b, bad_b, mask_b) = placed(&mut m, "beat_at_kept", fill.sub_wrap(h_n.zext(fb)));
     let row_shift = cat([Expr::from(h_n.zext(fb)), zero(uint(3))]);
-    let appended = m.wire_of(
-        "appended",
-        stream
-            | beat_in
-                .zext(cap * 8)
-                .shl_var(cat([Expr::from(fill), zero(uint(3))])),
-    );
     m.next(
         stream,
-        mux(cut, appended.shr_var(row_shift), Expr::from(appended)),
-    );
-    let appended_bad = m.wire_of(
-        "appended_bad",
-        stream_bad | bad_in.zext(cap).shl_var(fill),
+        mux(
+            cut,
+            stream.shr_var(row_shift) | (data_b & bit_mask(mask_b.clone())),
+            stream | (data_a & bit_mask(mask_a.clone())),
+        ),
     );
     m.next(
         stream_bad,
         mux(
             cut,
-            appended_bad.shr_var(h_n.zext(fb)),
-            Expr::from(appended_bad),
+            stream_bad.shr_var(h_n.zext(fb)) | (bad_b & mask_b),
+            stream_bad | (bad_a & mask_a),
         ),
     );
     m.next(
