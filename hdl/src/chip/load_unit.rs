@@ -207,8 +207,9 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             s.set(seg_left, row_bytes.zext(sb));
         });
         s.when(ar_fire & !seg_ends, |s| {
-            s.set(cur, cur.add_wrap(burst_bytes.zext(32)));
-            s.set(seg_left, seg_left.sub_wrap(burst_bytes.zext(sb)));
+            // The burst ran to the window's end: the next starts on the next window.
+            s.set(cur, cat([cur.slice(31, kb).inc(), zero(uint(kb))]));
+            s.set(seg_left, seg_left.sub_wrap(to_window.zext(sb)));
         });
     });
 
