@@ -56,3 +56,44 @@ fn generic_netlist_equals_the_model() {
 fn sky130_netlist_equals_the_model() {
     netlist_matches_rtl(Target::Sky130, 2, 2, 60);
 }
+
+/// The whole chip's sky130 netlist (cell models from the Liberty) runs random programs from
+/// DRAM, under random bus timing, exactly as the reference model says.
+#[test]
+fn sky130_chip_netlist_runs_programs_like_the_model() {
+    use seedchip_verif::chip_verify::{check_chip_case, generate_chip_case};
+    let cfg = Config::from_toml(
+        "[matrix]\nrows = 2\ncols = 2\n[memory]\nscratchpad_rows = 32\naccumulator_rows = 32\n",
+        "test",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report = flow::synth(
+        &cfg,
+        &SynthOptions {
+            target: Target::Sky130,
+            top: seedchip_hdl::chip::Top::Chip,
+            out: dir.path().to_path_buf(),
+            clock_ns: None,
+            liberty: None,
+            device: None,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        report.macros.is_empty(),
+        "small memories synthesise to flops"
+    );
+    let sources = vec![
+        Source::File(dir.path().join("netlist.v")),
+        Source::File(dir.path().join("cell_models.v")),
+    ];
+    let model = Model::build(&sources, &report.top, &BuildOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    for seed in 0..12u64 {
+        let (case, _) = generate_chip_case(&cfg, 0x5eed_0000 + seed);
+        if let Err(e) = check_chip_case(&model, &case) {
+            panic!("case seed {seed}: the sky130 chip netlist differs from the model: {e}");
+        }
+    }
+}

@@ -513,11 +513,12 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let any = |v: &[Expr]| v.iter().cloned().reduce(|a, b| a | b).unwrap_or(ulit(1, 0));
     // Each channel's counts move by at most one each way a cycle; count +- 1 come from the
     // registers, the pushes and pops only choose (no adder after the queue heads' logic).
+    // `down` (a start) settles last: it chooses at the last level.
     let step = |count: Sig, up: Expr, down: Expr| {
         mux(
-            up.clone() & !down.clone(),
-            count.inc(),
-            mux(down & !up, count.dec(), Expr::from(count)),
+            down,
+            mux(up.clone(), Expr::from(count), count.dec()),
+            mux(up, count.inc(), Expr::from(count)),
         )
     };
     for c in 0..4 {
@@ -525,7 +526,11 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             (any(&pops[c]), any(&starts_push[c]), any(&done_push[c]));
         m.next(
             avail[c],
-            mux(launch, zero(uint(8)), step(avail[c], push_done, pop.clone())),
+            mux(
+                launch,
+                zero(uint(8)),
+                step(avail[c], push_done, pop.clone()),
+            ),
         );
         m.next(
             reserved[c],

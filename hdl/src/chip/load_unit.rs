@@ -238,17 +238,14 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
     m.comment(h_left, "bytes of the burst still to come");
     let h_last = m.data_reg("head_last", bit());
-    m.comment(h_last, "the head burst's remaining bytes all come in its next beat");
+    m.comment(
+        h_last,
+        "the head burst's remaining bytes all come in its next beat",
+    );
     let in_beat = ulit(ob + 1, g.beat_bytes as u64).sub_wrap(h_skip.zext(ob + 1));
-    let take = m.wire_of(
-        "take",
-        mux(h_last, h_left.trunc(ob + 1), in_beat.clone()),
-    );
+    let take = m.wire_of("take", mux(h_last, h_left.trunc(ob + 1), in_beat.clone()));
     m.comment(take, "bytes of this beat that belong to the stream");
-    m.assign(
-        r.ready(),
-        h_valid & fill.le(ulit(fb, g.row_bytes as u64)),
-    );
+    m.assign(r.ready(), h_valid & fill.le(ulit(fb, g.row_bytes as u64)));
     let r_fire = m.wire_of("r_fire", r.fire());
     let burst_done = m.wire_of("burst_done", r_fire & h_last);
     let load_head = m.wire_of("load_head", burst_done | !h_valid);
@@ -263,11 +260,9 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             s.set(h_left, f_bytes.clone());
             s.set(
                 h_last,
-                f_bytes.le(
-                    ulit(ob + 1, g.beat_bytes as u64)
-                        .sub_wrap(f_skip.zext(ob + 1))
-                        .zext(kb + 1),
-                ),
+                f_bytes.le(ulit(ob + 1, g.beat_bytes as u64)
+                    .sub_wrap(f_skip.zext(ob + 1))
+                    .zext(kb + 1)),
             );
         })
         .elsewhen(r_fire, |s| {
@@ -326,10 +321,7 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let target_ready = mux(wr("acc"), acc_wr.ready(), spad_wr.ready());
     let wr_fire = m.wire_of("wr_fire", writes.deq_valid & (wr("skip") | target_ready));
     m.assign(writes.deq_ready, wr_fire);
-    let cut = m.wire_of(
-        "cut",
-        rc_valid & fill.ge(h_n.zext(fb)) & writes.enq_ready,
-    );
+    let cut = m.wire_of("cut", rc_valid & fill.ge(h_n.zext(fb)) & writes.enq_ready);
     let last_row = m.wire_of("last_row", row_no.inc().eq(h_rows));
     let next_cmd = m.wire_of("next_cmd", (cut & last_row) | !rc_valid);
     m.assign(row_cmds.deq_ready, next_cmd);

@@ -59,13 +59,14 @@ pub fn fifo(depth: u32, width: u32) -> Result<ModuleRef, ModuleError> {
         };
         m.next_en(*e, here, enq.field("data"));
     }
-    // count +- 1 come from the register alone; push and pop only choose (no adder after them).
+    // count +- 1 come from the register alone; push and pop only choose (no adder after them),
+    // pop (usually the later of the two) at the last level.
     m.next(
         count,
         mux(
-            push & !pop,
-            count.inc(),
-            mux(pop & !push, count.dec(), Expr::from(count)),
+            pop,
+            mux(push, Expr::from(count), count.dec()),
+            mux(push, count.inc(), Expr::from(count)),
         ),
     );
     m.assign(enq.ready(), count.ne_lit(depth as i64));
