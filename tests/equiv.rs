@@ -214,7 +214,9 @@ fn synth_generic(rows: u32, cols: u32, dir: &Path) -> (Vec<PathBuf>, PathBuf, St
     std::fs::write(&cfg, format!("[matrix]\nrows = {rows}\ncols = {cols}\n")).unwrap();
     let out = dir.join("syn");
     let o = seedchip()
-        .args(["synth", "--target", "generic", "--config"])
+        .args([
+            "synth", "--target", "generic", "--top", "engine", "--config",
+        ])
         .arg(&cfg)
         .arg("--out")
         .arg(&out)
@@ -336,6 +338,8 @@ fn synth_check_equiv_passes_on_the_sky130_netlist() {
             "synth",
             "--target",
             "sky130",
+            "--top",
+            "engine",
             "--check-equiv",
             "--equiv-runs",
             "3",

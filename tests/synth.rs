@@ -48,6 +48,54 @@ fn sky130_16x16_meets_200_mhz() {
 }
 
 #[test]
+fn sky130_16x16_chip_meets_200_mhz_with_area_per_unit() {
+    // The whole default chip: every path, the SRAM macros' pins timed by the assumed model.
+    let dir = tempfile::tempdir().unwrap();
+    let opts = SynthOptions {
+        target: Target::Sky130,
+        top: seedchip_hdl::chip::Top::Chip,
+        out: dir.path().to_path_buf(),
+        clock_ns: None,
+        liberty: None,
+        device: None,
+    };
+    let r = flow::synth(&Config::default(), &opts).unwrap_or_else(|e| panic!("{e}"));
+    let t = r.timing.as_ref().unwrap();
+    assert!(
+        r.fmax_mhz.unwrap() >= 200.0 && t.wns_ns >= 0.0,
+        "16x16 chip: {:?}",
+        t.critical_path
+    );
+    // Scratchpad and accumulator banks are macros, timed through their Liberty model.
+    assert_eq!(r.macros.len(), 2, "{:?}", r.macros);
+    assert!(r.macro_timing.is_some());
+    let lib = std::fs::read_to_string(dir.path().join("sram_macros.lib")).unwrap();
+    assert!(lib.contains("cell (sram_1r1w_d512_w128)") && lib.contains("setup_rising"));
+    let sta = std::fs::read_to_string(dir.path().join("sta.tcl")).unwrap();
+    assert!(sta.contains("read_liberty sram_macros.lib"));
+    // Every unit of the chip has area, and the units add up to the total.
+    let area = r.area_um2.unwrap();
+    let units: f64 = r.units.iter().map(|u| u.area_um2).sum();
+    assert!((units - area).abs() < 1e-6 * area);
+    for unit in [
+        "DMA: load unit",
+        "DMA: store unit",
+        "controller: fetch, dispatch, queues",
+        "controller: host registers",
+        "compute unit: sequencing and accumulate",
+        "matrix engine: PE array",
+        "accumulator",
+        "scratchpad",
+    ] {
+        assert!(
+            r.units.iter().any(|u| u.unit == unit && u.area_um2 > 0.0),
+            "no area for `{unit}`: {:?}",
+            r.units
+        );
+    }
+}
+
+#[test]
 fn sky130_reports_area_per_unit_and_writes_openlane_files() {
     let cfg = Config::with_matrix(3, 2).unwrap();
     let (dir, r) = synth(&cfg, Target::Sky130, None);
@@ -202,7 +250,7 @@ fn liberty_lookup_uses_the_vendored_copy_and_refuses_named_files_that_are_missin
     std::fs::write(dir.path().join("c.toml"), "[matrix]\nrows = 1\ncols = 2\n").unwrap();
     let o = seedchip()
         .args([
-            "synth", "--target", "sky130", "--config", "c.toml", "--out", "out",
+            "synth", "--target", "sky130", "--top", "engine", "--config", "c.toml", "--out", "out",
         ])
         .current_dir(dir.path())
         .env_remove("SEEDCHIP_LIBERTY")
@@ -218,7 +266,7 @@ fn liberty_lookup_uses_the_vendored_copy_and_refuses_named_files_that_are_missin
     // A PDK_ROOT without sky130 falls through to the vendored copy too.
     let o = seedchip()
         .args([
-            "synth", "--target", "sky130", "--config", "c.toml", "--out", "out2",
+            "synth", "--target", "sky130", "--top", "engine", "--config", "c.toml", "--out", "out2",
         ])
         .current_dir(dir.path())
         .env_remove("SEEDCHIP_LIBERTY")
