@@ -393,7 +393,7 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     };
     let (data_a, bad_a, mask_a) = placed(&mut m, "beat_at_fill", fill.into());
     let (data_b, bad_b, mask_b) = placed(&mut m, "beat_at_kept", fill.sub_wrap(h_n.zext(fb)));
-    let row_shift = cat([Expr::from(h_n.zext(fb)), zero(uint(3))]);
+    let row_shift = cat([h_n.zext(fb), zero(uint(3))]);
     m.next(
         stream,
         mux(
