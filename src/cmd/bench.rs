@@ -33,6 +33,17 @@ fn parse_shape(s: &str) -> Result<(u32, u32)> {
     Ok((cfg.matrix.rows, cfg.matrix.cols))
 }
 
+/// A deterministic int8 matrix: element `i` (row-major) is `i * step mod 256`.
+fn pattern_matrix(rows: usize, cols: usize, step: usize) -> Matrix<i8> {
+    Matrix::from_vec(
+        rows,
+        cols,
+        (0..rows * cols)
+            .map(|i| (i * step % 256) as u8 as i8)
+            .collect(),
+    )
+}
+
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
     let t = Instant::now();
     let v = f();
@@ -81,16 +92,8 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         // Through the harness: a long GEMM with full handshaking and per-row checking.
         let shape = EngineShape::new(&cfg.matrix);
         let (m, k, n) = (512, 2 * r as usize, c as usize);
-        let a = Matrix::from_vec(
-            m,
-            k,
-            (0..m * k).map(|i| (i * 31 % 256) as u8 as i8).collect(),
-        );
-        let w = Matrix::from_vec(
-            k,
-            n,
-            (0..k * n).map(|i| (i * 17 % 256) as u8 as i8).collect(),
-        );
+        let a = pattern_matrix(m, k, 31);
+        let w = pattern_matrix(k, n, 17);
         let mut h = EngineHarness::new(&model, shape, XInit::Zeros)?;
         let (run, secs) = timed(|| h.gemm(&a, &w, &StallPattern::default()));
         let run = run?;
@@ -118,20 +121,8 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         // A GEMM from DRAM: the program, the DMA, the AXI memory model and checker all run.
         let size = (8 * r.max(c) as usize).max(64);
         let p = plan(&cfg, size, size, size)?;
-        let a = Matrix::from_vec(
-            size,
-            size,
-            (0..size * size)
-                .map(|i| (i * 31 % 256) as u8 as i8)
-                .collect(),
-        );
-        let w = Matrix::from_vec(
-            size,
-            size,
-            (0..size * size)
-                .map(|i| (i * 17 % 256) as u8 as i8)
-                .collect(),
-        );
+        let a = pattern_matrix(size, size, 31);
+        let w = pattern_matrix(size, size, 17);
         let (dram, launch) = p.dram(&a, &w);
         let timing = MemoryTiming {
             read_latency: 20,
@@ -152,16 +143,8 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
 
     println!("\nreference model:");
     let n = 256;
-    let a = Matrix::from_vec(
-        n,
-        n,
-        (0..n * n).map(|i| (i * 13 % 256) as u8 as i8).collect(),
-    );
-    let w = Matrix::from_vec(
-        n,
-        n,
-        (0..n * n).map(|i| (i * 7 % 256) as u8 as i8).collect(),
-    );
+    let a = pattern_matrix(n, n, 13);
+    let w = pattern_matrix(n, n, 7);
     let (_, secs) = timed(|| gemm(&a, &w));
     println!(
         "  int8 GEMM {n}x{n}x{n}: {:.3} s, {:.0} M MACs/s",

@@ -60,6 +60,30 @@ pub struct VerifyArgs {
     pub failure_out: PathBuf,
 }
 
+/// Save a shrunk failing case (chip or engine) for `--replay` and say how to rerun it and how
+/// to regenerate the original.
+fn save_failure(args: &VerifyArgs, minimal: &impl serde::Serialize, case_seed: u64) {
+    let json = serde_json::to_string_pretty(minimal).expect("cases serialise");
+    match std::fs::write(&args.failure_out, json) {
+        Ok(()) => println!(
+            "saved the minimal case to {0}; rerun it with `seedchip verify --replay {0}` (add --trace wave.vcd for a waveform)",
+            args.failure_out.display()
+        ),
+        Err(e) => println!(
+            "could not save the minimal case to {}: {e}",
+            args.failure_out.display()
+        ),
+    }
+    println!(
+        "regenerate the original case with `seedchip verify --case-seed {case_seed:#x}{}`",
+        args.config
+            .config
+            .as_ref()
+            .map(|p| format!(" --config {}", p.display()))
+            .unwrap_or_default()
+    );
+}
+
 fn parse_seed(s: &str) -> Result<u64> {
     let s = s.trim();
     let v = match s.strip_prefix("0x") {
@@ -183,23 +207,7 @@ fn run_engine(args: VerifyArgs, replay: Option<String>) -> Result<ExitCode> {
     let secs = started.elapsed().as_secs_f64();
     if let Some(f) = &report.first_failure {
         println!("{f}");
-        let json = serde_json::to_string_pretty(&f.minimal).expect("cases serialise");
-        match std::fs::write(&args.failure_out, json) {
-            Ok(()) => println!(
-                "saved the minimal case to {0}; rerun it with `seedchip verify --replay {0}` (add --trace wave.vcd for a waveform)",
-                args.failure_out.display()
-            ),
-            Err(e) => println!("could not save the minimal case to {}: {e}", args.failure_out.display()),
-        }
-        println!(
-            "regenerate the original case with `seedchip verify --case-seed {:#x}{}`",
-            f.case_seed,
-            args.config
-                .config
-                .as_ref()
-                .map(|p| format!(" --config {}", p.display()))
-                .unwrap_or_default()
-        );
+        save_failure(&args, &f.minimal, f.case_seed);
     }
     println!(
         "{:.1} s, {:.1} cases/s, {} simulated cycles",
@@ -301,23 +309,7 @@ fn run_chip(args: VerifyArgs) -> Result<ExitCode> {
         for instr in &b.program {
             println!("  {instr}");
         }
-        let json = serde_json::to_string_pretty(&f.minimal).expect("cases serialise");
-        match std::fs::write(&args.failure_out, json) {
-            Ok(()) => println!(
-                "saved the minimal case to {0}; rerun it with `seedchip verify --replay {0}` (add --trace wave.vcd for a waveform)",
-                args.failure_out.display()
-            ),
-            Err(e) => println!("could not save the minimal case to {}: {e}", args.failure_out.display()),
-        }
-        println!(
-            "regenerate the original case with `seedchip verify --case-seed {:#x}{}`",
-            f.case_seed,
-            args.config
-                .config
-                .as_ref()
-                .map(|p| format!(" --config {}", p.display()))
-                .unwrap_or_default()
-        );
+        save_failure(&args, &f.minimal, f.case_seed);
     }
     println!(
         "{secs:.1} s, {:.1} programs/s, {} simulated cycles",

@@ -12,7 +12,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use proptest::strategy::{Strategy, ValueTree};
-use proptest::test_runner::{Config as PtConfig, RngAlgorithm, TestRng, TestRunner};
 use seedchip_hdl::chip::Config;
 use serde::{Deserialize, Serialize};
 
@@ -78,12 +77,7 @@ pub fn generate_chip_case(
     cfg: &Config,
     case_seed: u64,
 ) -> (ChipCase, Box<dyn ValueTree<Value = Vec<RawOp>>>) {
-    let mut key = [0u8; 32];
-    key[..8].copy_from_slice(&case_seed.to_le_bytes());
-    let mut runner = TestRunner::new_with_rng(
-        PtConfig::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &key),
-    );
+    let mut runner = crate::verify::seeded_runner(case_seed);
     let tree = proptest::collection::vec(op_strategy(), 1..MAX_OPS)
         .new_tree(&mut runner)
         .expect("the operation strategy never rejects");

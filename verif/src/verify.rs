@@ -335,17 +335,22 @@ pub fn case_seed(seed: u64, index: u64) -> u64 {
     u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
 }
 
+/// A proptest runner whose draws depend on `case_seed` alone (chip and engine cases).
+pub fn seeded_runner(case_seed: u64) -> TestRunner {
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&case_seed.to_le_bytes());
+    TestRunner::new_with_rng(
+        PtConfig::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
+    )
+}
+
 /// Generate the case for `case_seed` (deterministic).
 pub fn generate_case(
     space: &CaseSpace,
     case_seed: u64,
 ) -> (Case, Box<dyn ValueTree<Value = Case>>) {
-    let mut seed = [0u8; 32];
-    seed[..8].copy_from_slice(&case_seed.to_le_bytes());
-    let mut runner = TestRunner::new_with_rng(
-        PtConfig::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
-    );
+    let mut runner = seeded_runner(case_seed);
     let tree = case_strategy(space)
         .new_tree(&mut runner)
         .expect("the case strategy never rejects");
