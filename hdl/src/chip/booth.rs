@@ -4,45 +4,75 @@
 //! triples (b[2i+1], b[2i], b[2i-1]) with b[-1] = 0, so only four partial products are summed
 //! instead of eight. Each partial product d_i * a is formed without a subtractor: the
 //! magnitude (a or 2a, 10 bits) is inverted when d_i is negative, and the +1 that completes
-//! the two's complement is added as a separate bit at weight 4^i. The sum of the four
-//! shifted, sign-extended partial products and the correction bits, modulo 2^16, is the exact
-//! product (it fits in 16 bits).
+//! the two's complement is added as a separate bit at weight 4^i.
+//!
+//! No partial product is sign-extended (that would cost a full adder per extension bit):
+//! a 10-bit two's-complement row with sign bit e equals the unsigned row with bit 9 inverted,
+//! minus 2^9. The four rows are therefore summed unsigned with their top bits inverted, and
+//! the four -2^(9+2i) are folded into one constant row. Each correction bit rides in the
+//! empty low bits of the next row (row i+1 starts two bits above row i), the last one in the
+//! constant row. Five operands, modulo 2^16, give the exact product (it fits in 16 bits).
 
 use crate::hw::*;
+
+/// Width of the product.
+const PRODUCT: u32 = 16;
+
+/// Sum of the four -2^(9 + 2i), modulo 2^16: the sign-extension constant.
+const SIGN_CONSTANT: u64 =
+    (1u64 << PRODUCT) - (1 << 9) - (1 << 11) - (1 << 13) - (1 << 15);
+
+/// One Booth digit's partial product of `a`: (10-bit row with its sign bit inverted,
+/// the digit's negation bit).
+fn partial_product(a: &Expr, b: &Expr, i: u32) -> (Expr, Expr) {
+    let hi = b.bit(2 * i + 1);
+    let mid = b.bit(2 * i);
+    let lo = if i == 0 { ulit(1, 0) } else { b.bit(2 * i - 1) };
+    // Digit: one = |d| == 1; two = |d| == 2; neg = d < 0.
+    let one = mid.clone() ^ lo.clone();
+    let two = (hi.clone() & !mid.clone() & !lo.clone()) | (!hi.clone() & mid.clone() & lo.clone());
+    let neg = hi & !(mid & lo);
+    let a10 = a.sext(10); // a, as 10 bits
+    let a2 = a.sext(9).shl(1); // 2a, as 10 bits
+    let magnitude = mux(one, a10, mux(two, a2, zero(sint(10))));
+    let inverted = (magnitude ^ neg.repeat(10).as_signed()).as_unsigned();
+    let row = cat([!inverted.bit(9), inverted.slice(8, 0)]);
+    (row, neg)
+}
 
 /// `a * b` for signed 8-bit `a`, `b`: a signed 16-bit expression built from Booth digits.
 pub fn booth_mul8(a: impl ExprOps, b: impl ExprOps) -> Expr {
     let (a, b) = (a.expr(), b.expr());
-    let a10 = a.sext(10); // a, as 10 bits
-    let a2 = a.sext(9).shl(1); // 2a, as 10 bits
-    let mut sum: Expr = zero(sint(16));
-    for i in 0..4u32 {
-        let hi = b.bit(2 * i + 1);
-        let mid = b.bit(2 * i);
-        let lo = if i == 0 { ulit(1, 0) } else { b.bit(2 * i - 1) };
-        // Digit: one = |d| == 1; two = |d| == 2; neg = d < 0.
-        let one = mid.clone() ^ lo.clone();
-        let two =
-            (hi.clone() & !mid.clone() & !lo.clone()) | (!hi.clone() & mid.clone() & lo.clone());
-        let neg = hi & !(mid & lo);
-        let magnitude = mux(one, a10.clone(), mux(two, a2.clone(), zero(sint(10))));
-        let inverted = (magnitude ^ neg.repeat(10).as_signed()).as_signed();
-        // Weight 4^i: extend to 16 - 2i bits, then append 2i zeros (no bit is computed only
-        // to be dropped).
-        let at_weight = |e: Expr| -> Expr {
-            if i == 0 {
-                e
-            } else {
-                cat([e, zero(uint(2 * i))])
-            }
+    let pps: Vec<(Expr, Expr)> = (0..4).map(|i| partial_product(&a, &b, i)).collect();
+    // Row i at weight 4^i, with the previous digit's negation bit two places below it.
+    let at_weight = |e: Expr, shift: u32| -> Expr {
+        let e = if shift == 0 {
+            e
+        } else {
+            cat([e, zero(uint(shift))])
         };
-        let shifted = at_weight(inverted.sext(16 - 2 * i).as_unsigned());
-        let correction = at_weight(neg.zext(16 - 2 * i));
-        sum = sum
-            .as_unsigned()
-            .add_wrap(shifted)
-            .add_wrap(correction)
-            .as_signed();
+        e.zext(PRODUCT)
+    };
+    let mut sum = at_weight(pps[0].0.clone(), 0);
+    for i in 1..4u32 {
+        let (row, _) = &pps[i as usize];
+        let (_, prev_neg) = &pps[i as usize - 1];
+        let row_with_neg = cat([row.clone(), ulit(1, 0), prev_neg.clone()]);
+        sum = sum.add_wrap(at_weight(row_with_neg, 2 * (i - 1)));
     }
-    sum
+    // The constant, with the last digit's negation bit at weight 4^3 (bit 6 is 0 in it).
+    let last_neg = at_weight(pps[3].1.clone(), 6);
+    let constant = ulit(PRODUCT, SIGN_CONSTANT) | last_neg;
+    sum.add_wrap(constant).as_signed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SIGN_CONSTANT;
+
+    #[test]
+    fn the_sign_constant_leaves_bit_6_free_for_the_last_correction() {
+        assert_eq!(SIGN_CONSTANT, 0x5600);
+        assert_eq!(SIGN_CONSTANT & (1 << 6), 0);
+    }
 }
