@@ -44,6 +44,22 @@ fn pattern_matrix(rows: usize, cols: usize, step: usize) -> Matrix<i8> {
     )
 }
 
+/// Steady-state utilisation of the engine running groups of `m` rows back to back, each
+/// with its own weight tile, producers always valid and results always taken: MACs over
+/// R x C x cycles, from the difference between a short and a long run (so the pipeline's
+/// fill and drain cancel out).
+fn group_utilisation(model: &std::sync::Arc<Model>, shape: EngineShape, m: usize) -> Result<f64> {
+    let (r, c) = (shape.rows as usize, shape.cols as usize);
+    let mut cycles = Vec::new();
+    for tiles in [8, 24] {
+        let a = pattern_matrix(m, tiles * r, 29);
+        let w = pattern_matrix(tiles * r, c, 11);
+        let mut h = EngineHarness::new(model, shape, XInit::Zeros)?;
+        cycles.push(h.gemm(&a, &w, &StallPattern::default())?.cycles);
+    }
+    Ok((16 * m) as f64 / (cycles[1] - cycles[0]) as f64)
+}
+
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
     let t = Instant::now();
     let v = f();
@@ -104,6 +120,14 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             run.macs as f64 / secs / 1e6,
             run.cycles,
             run.act_rows
+        );
+        let utils = [1usize, 4, 16, 64]
+            .iter()
+            .map(|&m| Ok(format!("M={m} {:.1}%", 100.0 * group_utilisation(&model, shape, m)?)))
+            .collect::<Result<Vec<_>>>()?;
+        println!(
+            "          back-to-back groups of M rows, steady state: {}",
+            utils.join(", ")
         );
     }
 

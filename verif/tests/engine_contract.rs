@@ -231,3 +231,74 @@ fn reset_drops_rows_in_flight_and_holds_the_handshakes_for_r_plus_c_cycles() {
         e.cycle();
     }
 }
+
+/// Groups of `m` rows back to back, each with its own tile, both producers always valid and
+/// results always taken: the cycles at which each group's first row was accepted, and every
+/// result row, checked against the model.
+fn back_to_back(rows: u32, cols: u32, m: usize, groups: usize) -> Vec<u64> {
+    let mut e = Engine::new(rows, cols);
+    let tile = |g: usize| -> Vec<Vec<i8>> {
+        (0..rows as usize)
+            .map(|k| {
+                (0..cols as usize)
+                    .map(|c| ((g * 7 + k * 3 + c) % 11) as i8 - 5)
+                    .collect()
+            })
+            .collect()
+    };
+    let act = |g: usize, i: usize| -> Vec<i8> {
+        (0..rows as usize)
+            .map(|r| ((g * 5 + i * 3 + r) % 13) as i8 - 6)
+            .collect()
+    };
+    e.sim.set_u64(e.or, 1).unwrap();
+    let (mut wi, mut ai, mut oi) = (0usize, 0usize, 0usize);
+    let mut starts = Vec::new();
+    while oi < m * groups {
+        assert!(e.sim.cycle() < 10_000, "hang");
+        let w_valid = wi < rows as usize * groups;
+        if w_valid {
+            let row = &tile(wi / rows as usize)[wi % rows as usize];
+            e.sim.set_u64(e.wd, pack8(row)).unwrap();
+        }
+        e.sim.set_u64(e.wv, w_valid as u64).unwrap();
+        let a_valid = ai < m * groups;
+        if a_valid {
+            e.sim.set_u64(e.ad, pack8(&act(ai / m, ai % m))).unwrap();
+            e.sim.set_u64(e.al, (ai % m == m - 1) as u64).unwrap();
+        }
+        e.sim.set_u64(e.av, a_valid as u64).unwrap();
+        e.sim.eval();
+        if e.get(e.ov) == 1 {
+            let (g, i) = (oi / m, oi % m);
+            let want = seedchip_verif::model::engine_row(&act(g, i), &tile(g));
+            assert_eq!(e.out_lanes(), want, "group {g} row {i}");
+            assert_eq!(e.get(e.ol), (i == m - 1) as u64);
+            oi += 1;
+        }
+        let at = e.sim.cycle();
+        let (w, a, _) = e.cycle();
+        if a && ai % m == 0 {
+            starts.push(at);
+        }
+        wi += w as usize;
+        ai += a as usize;
+    }
+    starts
+}
+
+#[test]
+fn groups_run_back_to_back_and_a_short_group_costs_r_plus_1_cycles() {
+    for (rows, cols) in [(4, 4), (3, 5), (1, 3)] {
+        for m in [1, 2, rows as usize, rows as usize + 1, 2 * rows as usize + 3] {
+            let starts = back_to_back(rows, cols, m, 5);
+            let period = m.max(rows as usize + 1) as u64;
+            let gaps: Vec<u64> = starts.windows(2).map(|w| w[1] - w[0]).collect();
+            assert_eq!(
+                gaps,
+                vec![period; 4],
+                "{rows}x{cols}, groups of {m} rows: cycles between group starts"
+            );
+        }
+    }
+}

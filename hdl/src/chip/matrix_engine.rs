@@ -1,11 +1,11 @@
 //! The matrix engine: computes `out = act x W` for int8 operands, one activation row per cycle.
 //!
 //! ```text
-//!  weight_* ->[weight_q]------------------------------+
-//!                                                     v  (top edge)
-//!  act_*    ->[act_q, commit_q]->[skew]->[ systolic_array R x C ]->[deskew]->[result_fifo]-> out_*
-//!                                 ^                                              ^
-//!  control: tile_loaded, in_group, preload guard, credits -------------------------+
+//!  weight_* ->[weight_q]->[weight skew]-------------------+
+//!                                                        v  (top edge)
+//!  act_*    ->[act_q, commit_q]->[act skew]->[ systolic_array R x C ]->[deskew]->[result_fifo]-> out_*
+//!                                                                                   ^
+//!  control: tile_loaded, in_group, credits ---------------------------------------------+
 //! ```
 //!
 //! Interface (all valid/ready; a transfer happens when both are high at a clock edge):
@@ -18,9 +18,13 @@
 //!
 //! Timing is fixed by the pipeline, so the control is a handful of counters:
 //! - the array never stalls: a row is accepted only when the result FIFO has a credit for it;
-//! - the next tile may preload while the current group streams, once the current tile's commit
-//!   wave has passed the top row (the preload guard);
+//! - the next tile may preload from the cycle after the current group's first row: column c of
+//!   the weight stream is delayed c cycles (skewed like the activations), so every weight
+//!   reaches its PE after the commit wave has emptied that PE's shadow;
 //! - a new group may start the cycle after its tile's last weight row is accepted.
+//!
+//! Back to back, groups of M >= R + 1 rows therefore run with no idle cycle, and a shorter
+//! group costs R + 1 cycles: R weight transfers, then its first row (the weight-load bound).
 
 use super::config::{variant_suffix, MatrixConfig, Multiplier};
 use super::result_fifo::{fifo_in, fifo_out, result_fifo};
@@ -66,8 +70,6 @@ pub struct EngineShape {
     pub latency: u32,
     /// Result FIFO entries = credits; enough for one row per cycle at full rate.
     pub fifo_depth: u32,
-    /// Cycles after a tile commit before the next tile's first weight row may enter.
-    pub preload_guard: u32,
     /// Cycles after `rst` falls before the engine accepts transfers: the reset wave must have
     /// crossed the array (it travels PE to PE).
     pub reset_cycles: u32,
@@ -91,9 +93,6 @@ impl EngineShape {
             // write at t + latency, SRAM read, then taken from the head): latency + 2 rows are
             // in flight at full rate, and one more credit lets the next row in that same cycle.
             fifo_depth: latency + 3,
-            // Top-row PE(0, c) commits c + 1 cycles after the commit row is accepted; the next
-            // tile's row 0 reaches it (through weight_q) one cycle after acceptance.
-            preload_guard: cols - 1,
             // array_rst (1) + the last PE's hop count; weights reach PE(r, c) no earlier.
             reset_cycles: 1 + super::systolic_array::reset_delay(rows - 1, cols - 1) + 1,
         }
@@ -113,17 +112,17 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     let (rows, cols, p) = (s.rows, s.cols, s.psum_bits);
     let array = systolic_array(cfg)?;
     let act_skew = skew(rows, 8)?;
+    let weight_skew = skew(cols, 8)?;
     let out_deskew = deskew(cols, p)?;
     let fifo = result_fifo(s.fifo_depth, cols * p + 1)?;
 
     let mut m = ModuleBuilder::new(s.module_name());
     m.doc(&format!(
         "Matrix engine: {rows} x {cols} weight-stationary int8 systolic array, int32 results.\n\
-         Latency {} cycles from act accept to result, {} result credits, preload guard {}.\n\
+         Latency {} cycles from act accept to result, {} result credits.\n\
          weight_data lane c = W[k][c]; act_data lane r = A[m][r]; out_data lane c = int32 sum.",
         s.latency + 2,
         s.fifo_depth,
-        s.preload_guard
     ));
     m.unit("matrix engine: control and result FIFO");
     let weight = m.io(&weight_stream(cols), Role::Sink);
@@ -161,21 +160,11 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     m.next(tile_loaded, tile_done | (tile_loaded & !commit));
     m.next(in_group, mux(act_fire, !act_last, in_group));
 
-    // Preload guard: no new tile until the commit wave has cleared the top row.
-    let guard_clear: Expr = if s.preload_guard > 0 {
-        let gw = clog2(s.preload_guard as u64 + 1);
-        let guard = m.reg("preload_guard", uint(gw), 0);
-        m.seq(|b| {
-            b.when(commit, |b| {
-                b.set(guard, lit(uint(gw), s.preload_guard as i64))
-            })
-            .elsewhen(guard.ne_lit(0), |b| b.set(guard, guard.dec()));
-        });
-        guard.eq_lit(0)
-    } else {
-        ulit(1, 1)
-    };
-    m.assign(weight.ready(), running & !tile_loaded & guard_clear);
+    // The next tile may enter as soon as the current one is committed: the weight skew keeps
+    // each weight behind the commit wave in its column (PE(k, c) commits c + k + 1 cycles after
+    // the group's first row is accepted; a weight accepted a cycle later reaches it c + k + 1
+    // cycles after its acceptance).
+    m.assign(weight.ready(), running & !tile_loaded);
 
     // Credits: one per row from acceptance until its result is taken.
     let has_credit = credits_used.ne_lit(s.fifo_depth as i64);
@@ -197,13 +186,9 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     );
     m.next(commit_q, commit);
     let weight_q = m.data_reg("weight_q", uint(cols * 8));
-    let weight_q_valid = m.reg("weight_q_valid", uint(cols), 0);
-    m.comment(
-        weight_q_valid,
-        "one copy per column: no broadcast net across the top row",
-    );
+    let weight_q_valid = m.reg("weight_q_valid", bit(), 0);
     m.next(weight_q, weight.field("data"));
-    m.next(weight_q_valid, weight_fire.repeat(cols));
+    m.next(weight_q_valid, weight_fire);
 
     // Row bookkeeping beside the array: valid and last travel latency - 1 stages after act_q.
     let stages = s.latency;
@@ -214,11 +199,18 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
         "shift register: bit k = row accepted k + 1 cycles ago",
     );
 
-    let (skew_in, skew_out) = (skew_in(rows, 8), skew_out(rows, 8));
+    let (act_skew_in, act_skew_out) = (skew_in(rows, 8), skew_out(rows, 8));
     let mut sk = m.instance("act_skew", &act_skew);
-    sk.con(skew_in.port("data"), act_q)
-        .con(skew_in.port("tag"), commit_q);
-    let skewed = sk.io(&skew_out);
+    sk.con(act_skew_in.port("data"), act_q)
+        .con(act_skew_in.port("tag"), commit_q);
+    let skewed = sk.io(&act_skew_out);
+    // Column c of the weight stream c cycles late, its valid bit with it (one copy per column:
+    // no broadcast net across the top row).
+    let (wskew_in, wskew_out) = (skew_in(cols, 8), skew_out(cols, 8));
+    let mut wsk = m.instance("weight_skew", &weight_skew);
+    wsk.con(wskew_in.port("data"), weight_q)
+        .con(wskew_in.port("tag"), weight_q_valid);
+    let weights_skewed = wsk.io(&wskew_out);
 
     // The array's reset is registered here and then travels PE to PE.
     let array_rst = m.forward_reset("array_rst");
@@ -227,8 +219,8 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     arr.reset(array_rst)
         .con(west.port("act"), skewed.field("data"))
         .con(west.port("commit"), skewed.field("tag"))
-        .con(north.port("weight"), weight_q)
-        .con(north.port("weight_valid"), weight_q_valid);
+        .con(north.port("weight"), weights_skewed.field("data"))
+        .con(north.port("weight_valid"), weights_skewed.field("tag"));
     let column_sums = arr.out(south.port("psum"));
 
     let (deskew_in, deskew_out) = (lanes_bundle("in", cols, p), lanes_bundle("out", cols, p));
