@@ -45,6 +45,71 @@ fn sky130_16x16_meets_200_mhz() {
     assert!(
         json["area_um2"].as_f64().unwrap() > 0.0 && json["fmax_mhz"].as_f64().unwrap() >= 200.0
     );
+    // Area targets of the engine-efficiency issue: the PE and the array alone per MAC.
+    let pe = r
+        .modules
+        .iter()
+        .find(|m| m.module.starts_with("pe_"))
+        .unwrap();
+    assert!(
+        pe.area_each_um2.unwrap() <= 3950.0,
+        "PE {:?}",
+        pe.area_each_um2
+    );
+    let array: f64 = r
+        .modules
+        .iter()
+        .filter(|m| m.module.starts_with("pe_") || m.module.starts_with("systolic_array_"))
+        .filter_map(|m| m.area_total_um2)
+        .sum();
+    assert!(array / 256.0 <= 4000.0, "array {array} um2 for 256 MACs");
+    // Power at Fmax for the flat activity comes with every sky130 run.
+    let p = &r.power.as_ref().unwrap().flat;
+    assert!((p.clock_mhz - fmax).abs() < 1e-9 && p.total.total_w > 0.0);
+}
+
+#[test]
+fn sky130_power_from_the_activity_of_a_simulated_gemm() {
+    let cfg = Config::with_matrix(2, 2).unwrap();
+    let (dir, mut r) = synth(&cfg, Target::Sky130, None);
+    let flat = r.power.as_ref().unwrap().flat.clone();
+    assert_eq!(flat.macs_per_cycle, 4.0);
+    assert!(flat.total.total_w > 0.0 && flat.sequential.total_w > 0.0);
+    let act = seedchip_verif::activity::measure(&cfg, dir.path(), &r, 7).unwrap();
+    assert!(act.cycles > 0 && act.macs == 8 * 8 * 2, "{} MACs", act.macs);
+    // The PE registers carry random int8 data: their bits toggle in a good share of cycles.
+    let act_q: Vec<_> = act
+        .nets
+        .iter()
+        .filter(|n| n.net.starts_with("array/pe_r0_c0/act_q["))
+        .collect();
+    assert_eq!(act_q.len(), 8, "{act_q:?}");
+    for n in &act_q {
+        let rate = n.toggles as f64 / act.cycles as f64;
+        assert!(
+            (0.15..=0.9).contains(&rate),
+            "{n:?} over {} cycles",
+            act.cycles
+        );
+    }
+    // Unnamed nets (`_123_`) are measured too, and the inputs apart (the clock left out).
+    assert!(act.nets.iter().any(|n| n.net.contains("/_")));
+    assert!(act.inputs.iter().any(|n| n.net.starts_with("act_data[")));
+    assert!(!act.inputs.iter().any(|n| n.net == "clk"));
+    flow::power::power(dir.path(), &mut r, Some(&act)).unwrap();
+    let p = r.power.as_ref().unwrap();
+    assert_eq!(p.flat, flat, "the flat figure is kept");
+    let m = p.measured.as_ref().unwrap();
+    assert!(m.macs_per_cycle > 0.0 && m.macs_per_cycle < 4.0);
+    assert_ne!(
+        m.total.total_w, flat.total.total_w,
+        "the measured activity was applied"
+    );
+    assert!((m.tops_per_w * m.pj_per_mac - 2.0).abs() < 1e-9);
+    let tcl = std::fs::read_to_string(dir.path().join("activity.tcl")).unwrap();
+    assert!(tcl.contains("seedchip_net {array/pe_r0_c0/act_q[0]}"));
+    let log = std::fs::read_to_string(dir.path().join("power_measured.log")).unwrap();
+    assert!(!log.contains("Error"), "{log}");
 }
 
 #[test]

@@ -123,7 +123,12 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         );
         let utils = [1usize, 4, 16, 64]
             .iter()
-            .map(|&m| Ok(format!("M={m} {:.1}%", 100.0 * group_utilisation(&model, shape, m)?)))
+            .map(|&m| {
+                Ok(format!(
+                    "M={m} {:.1}%",
+                    100.0 * group_utilisation(&model, shape, m)?
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
         println!(
             "          back-to-back groups of M rows, steady state: {}",

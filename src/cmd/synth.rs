@@ -43,6 +43,10 @@ pub struct SynthArgs {
     pub equiv_runs: u64,
     #[arg(long, default_value_t = 2000, requires = "check_equiv", value_parser = clap::value_parser!(u64).range(1..))]
     pub equiv_cycles: u64,
+    /// sky130: also measure switching activity by simulating the netlist on a random int8
+    /// GEMM (checked against the model) and report power from it, beside the flat 10% figure.
+    #[arg(long)]
+    pub activity: bool,
 }
 
 pub fn run(args: SynthArgs) -> Result<ExitCode> {
@@ -56,6 +60,9 @@ pub fn run(args: SynthArgs) -> Result<ExitCode> {
         if !(t.is_finite() && t > 0.0 && t <= 1e6) {
             anyhow::bail!("--clock-ns {t} is not a clock period; give a positive number of ns");
         }
+    }
+    if args.activity && args.target != Target::Sky130 {
+        anyhow::bail!("--activity measures switching for OpenSTA's power report: sky130 only");
     }
     let cfg = args.config.load()?;
     let top = args.top.unwrap_or(match args.target {
@@ -71,8 +78,11 @@ pub fn run(args: SynthArgs) -> Result<ExitCode> {
         liberty: args.liberty,
         device: args.device,
     };
-    let report =
+    let mut report =
         flow::synth(&cfg, &opts).with_context(|| format!("{} flow", args.target.name()))?;
+    if args.activity {
+        measured_power(&cfg, &args.out, &mut report)?;
+    }
     print!("{}", flow::summary(&report));
     println!("  report: {}", args.out.join("report.json").display());
     if !args.check_equiv {
@@ -114,4 +124,19 @@ pub fn run(args: SynthArgs) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Simulate the sky130 netlist in `out` on a random GEMM, then report power from its
+/// activity (rewrites report.json and summary.txt).
+pub fn measured_power(
+    cfg: &seedchip_hdl::chip::Config,
+    out: &std::path::Path,
+    report: &mut flow::Report,
+) -> Result<()> {
+    eprintln!("seedchip synth: simulating the netlist on a GEMM for its switching activity...");
+    let activity = seedchip_verif::activity::measure(cfg, out, report, 1)
+        .context("measuring switching activity on the netlist")?;
+    flow::power::power(out, report, Some(&activity)).context("power from measured activity")?;
+    flow::write_report(out, report).context("writing the report")?;
+    Ok(())
 }

@@ -10,6 +10,7 @@
 //!   lockstep random simulation or formally (`seedchip equiv`);
 //! - [`replay`]: a recorded run replayed on Icarus Verilog (the cross-simulator check).
 
+pub mod activity;
 pub mod axi;
 pub mod chip_harness;
 pub mod chip_model;

@@ -290,7 +290,13 @@ fn back_to_back(rows: u32, cols: u32, m: usize, groups: usize) -> Vec<u64> {
 #[test]
 fn groups_run_back_to_back_and_a_short_group_costs_r_plus_1_cycles() {
     for (rows, cols) in [(4, 4), (3, 5), (1, 3)] {
-        for m in [1, 2, rows as usize, rows as usize + 1, 2 * rows as usize + 3] {
+        for m in [
+            1,
+            2,
+            rows as usize,
+            rows as usize + 1,
+            2 * rows as usize + 3,
+        ] {
             let starts = back_to_back(rows, cols, m, 5);
             let period = m.max(rows as usize + 1) as u64;
             let gaps: Vec<u64> = starts.windows(2).map(|w| w[1] - w[0]).collect();

@@ -24,6 +24,7 @@ pub(crate) fn sky130(
     report: &mut Report,
 ) -> Result<(), FlowError> {
     let lib = liberty::prepare(opts.liberty.as_deref())?;
+    report.liberty_path = Some(lib.path.display().to_string());
     report.liberty = Some(format!(
         "{} ({} dont-use cells removed: {})",
         lib.origin,
@@ -129,6 +130,11 @@ pub(crate) fn sky130(
     // Simulation models of the cells used, for gate-level simulation of netlist.v.
     let netlist = read(&out.join("netlist.v"))?;
     crate::cells::cell_models(&lib.path, &[netlist], out)?;
+
+    // Power at Fmax for a flat activity (a simulated workload's comes later, on request).
+    let macro_names: Vec<String> = macro_mods.iter().map(|m| m.name().to_string()).collect();
+    report.hier_modules.retain(|m| !macro_names.contains(m));
+    super::power::power(out, report, None)?;
 
     openlane(design, out, report)?;
     for (k, v) in [

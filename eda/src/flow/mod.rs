@@ -12,6 +12,7 @@ pub mod asic;
 pub mod fpga;
 pub mod macros;
 pub mod parse;
+pub mod power;
 pub mod report;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 pub use asic::openlane_files;
 pub use macros::{MacroInfo, MacroTiming};
+pub use power::{Activity, NetActivity, Power, PowerReport};
 pub use report::{summary, FpgaResult, ModuleArea, Report, Timing, UnitArea};
 
 use crate::liberty::LibertyError;
@@ -54,6 +56,7 @@ pub(crate) mod templates {
     }
     template!(GENERIC_YS, "synth/generic.ys");
     template!(SKY130_YS, "synth/sky130.ys");
+    template!(POWER_TCL, "synth/power.tcl");
     template!(SKY130_ABC, "synth/sky130.abc");
     template!(SKY130_FAST_ABC, "synth/sky130_fast.abc");
     template!(LCU_PREFIX, "synth/lcu_prefix.v");
@@ -220,6 +223,13 @@ pub fn synth(cfg: &Config, opts: &SynthOptions) -> Result<Report, FlowError> {
         timing: None,
         fpga: None,
         liberty: None,
+        liberty_path: None,
+        hier_modules: design
+            .modules()
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect(),
+        power: None,
         files: BTreeMap::from([("rtl".to_string(), "rtl/files.f".to_string())]),
     };
     match opts.target {
@@ -228,10 +238,16 @@ pub fn synth(cfg: &Config, opts: &SynthOptions) -> Result<Report, FlowError> {
         Target::Ice40 => fpga::fpga(&design, out, opts, fpga::Family::Ice40, &mut report)?,
         Target::Ecp5 => fpga::fpga(&design, out, opts, fpga::Family::Ecp5, &mut report)?,
     }
-    let json = serde_json::to_string_pretty(&report).expect("the report serialises");
-    write(out, "report.json", &json)?;
-    write(out, "summary.txt", &summary(&report))?;
+    write_report(out, &report)?;
     Ok(report)
+}
+
+/// Write `report.json` and `summary.txt` into `out`.
+pub fn write_report(out: &Path, report: &Report) -> Result<(), FlowError> {
+    let json = serde_json::to_string_pretty(report).expect("the report serialises");
+    write(out, "report.json", &json)?;
+    write(out, "summary.txt", &summary(report))?;
+    Ok(())
 }
 
 fn generic(design: &Design, out: &Path, report: &mut Report) -> Result<(), FlowError> {

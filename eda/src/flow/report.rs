@@ -92,6 +92,16 @@ pub struct Report {
     pub fpga: Option<FpgaResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub liberty: Option<String>,
+    /// sky130: the Liberty file the run read (for later OpenSTA runs, such as power).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub liberty_path: Option<String>,
+    /// The design's own modules (the netlist's hierarchy; every other instance is a cell or
+    /// a macro).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub hier_modules: Vec<String>,
+    /// sky130: power at Fmax, flat and (after a simulation) from measured activity.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub power: Option<super::power::PowerReport>,
     /// Files of the run, relative to the output directory.
     pub files: BTreeMap<String, String>,
 }
@@ -287,5 +297,26 @@ pub fn summary(r: &Report) -> String {
     if let Some(f) = r.fmax_mhz {
         let _ = writeln!(s, "  Fmax {f:.1} MHz");
     }
+    if let Some(p) = &r.power {
+        for x in std::iter::once(&p.flat).chain(p.measured.as_ref()) {
+            let _ = writeln!(s, "  {}", power_line(x));
+        }
+    }
     s
+}
+
+/// One line of power figures: total, split, energy per MAC, efficiency, and the activity.
+pub fn power_line(p: &super::power::Power) -> String {
+    format!(
+        "power at {:.1} MHz: {:.1} mW (sequential {:.1}, combinational {:.1}, macros {:.1}), \
+         {:.2} pJ/MAC, {:.2} TOPS/W; activity {}",
+        p.clock_mhz,
+        p.total.total_w * 1e3,
+        p.sequential.total_w * 1e3,
+        p.combinational.total_w * 1e3,
+        p.macros.total_w * 1e3,
+        p.pj_per_mac,
+        p.tops_per_w,
+        p.activity
+    )
 }

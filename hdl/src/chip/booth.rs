@@ -12,6 +12,10 @@
 //! the four -2^(9+2i) are folded into one constant row. Each correction bit rides in the
 //! empty low bits of the next row (row i+1 starts two bits above row i), the last one in the
 //! constant row. Five operands, modulo 2^16, give the exact product (it fits in 16 bits).
+//!
+//! The PEs use the negated product ([`booth_neg_mul8`]): flipping every digit's sign is free,
+//! and -(a * b) fits in 15 bits, so the product register and the column's partial sums are
+//! a bit narrower (see `pe.rs`).
 
 use crate::hw::*;
 
@@ -19,19 +23,24 @@ use crate::hw::*;
 const PRODUCT: u32 = 16;
 
 /// Sum of the four -2^(9 + 2i), modulo 2^16: the sign-extension constant.
-const SIGN_CONSTANT: u64 =
-    (1u64 << PRODUCT) - (1 << 9) - (1 << 11) - (1 << 13) - (1 << 15);
+const SIGN_CONSTANT: u64 = (1u64 << PRODUCT) - (1 << 9) - (1 << 11) - (1 << 13) - (1 << 15);
 
-/// One Booth digit's partial product of `a`: (10-bit row with its sign bit inverted,
-/// the digit's negation bit).
-fn partial_product(a: &Expr, b: &Expr, i: u32) -> (Expr, Expr) {
+/// One Booth digit's partial product of `a` (of `-a` when `negate`): (10-bit row with its
+/// sign bit inverted, the digit's negation bit).
+fn partial_product(a: &Expr, b: &Expr, i: u32, negate: bool) -> (Expr, Expr) {
     let hi = b.bit(2 * i + 1);
     let mid = b.bit(2 * i);
     let lo = if i == 0 { ulit(1, 0) } else { b.bit(2 * i - 1) };
     // Digit: one = |d| == 1; two = |d| == 2; neg = d < 0.
     let one = mid.clone() ^ lo.clone();
     let two = (hi.clone() & !mid.clone() & !lo.clone()) | (!hi.clone() & mid.clone() & lo.clone());
-    let neg = hi & !(mid & lo);
+    // The digit is negative when hi is set and not all three bits are; negated, it is
+    // negative when hi is clear and not all three bits are (a zero digit is never negative).
+    let neg = if negate {
+        !hi & (mid | lo)
+    } else {
+        hi & !(mid & lo)
+    };
     let a10 = a.sext(10); // a, as 10 bits
     let a2 = a.sext(9).shl(1); // 2a, as 10 bits
     let magnitude = mux(one, a10, mux(two, a2, zero(sint(10))));
@@ -42,16 +51,32 @@ fn partial_product(a: &Expr, b: &Expr, i: u32) -> (Expr, Expr) {
 
 /// `a * b` for signed 8-bit `a`, `b`: a signed 16-bit expression built from Booth digits.
 pub fn booth_mul8(a: impl ExprOps, b: impl ExprOps) -> Expr {
-    let (a, b) = (a.expr(), b.expr());
-    let pps: Vec<(Expr, Expr)> = (0..4).map(|i| partial_product(&a, &b, i)).collect();
-    // Row i at weight 4^i, with the previous digit's negation bit two places below it.
+    booth(a.expr(), b.expr(), false, PRODUCT)
+}
+
+/// `-(a * b)` for signed 8-bit `a`, `b`, as a signed **15-bit** expression: the negated
+/// product lies in -16384..=16256, which 15 bits hold, where `a * b` needs 16 (only
+/// -128 * -128 = 16384 does). Negating costs nothing: each Booth digit's sign is flipped.
+pub fn booth_neg_mul8(a: impl ExprOps, b: impl ExprOps) -> Expr {
+    booth(a.expr(), b.expr(), true, PRODUCT - 1)
+}
+
+/// `a * b` (or `-(a * b)` when `negate`) modulo 2^`width`, as a signed `width`-bit expression.
+fn booth(a: Expr, b: Expr, negate: bool, width: u32) -> Expr {
+    let pps: Vec<(Expr, Expr)> = (0..4).map(|i| partial_product(&a, &b, i, negate)).collect();
+    // Row i at weight 4^i, with the previous digit's negation bit two places below it; bits
+    // at or above `width` are dropped (the sum is taken modulo 2^width).
     let at_weight = |e: Expr, shift: u32| -> Expr {
         let e = if shift == 0 {
             e
         } else {
             cat([e, zero(uint(shift))])
         };
-        e.zext(PRODUCT)
+        if e.width() > width {
+            e.slice(width - 1, 0)
+        } else {
+            e.zext(width)
+        }
     };
     let mut sum = at_weight(pps[0].0.clone(), 0);
     for i in 1..4u32 {
@@ -62,7 +87,7 @@ pub fn booth_mul8(a: impl ExprOps, b: impl ExprOps) -> Expr {
     }
     // The constant, with the last digit's negation bit at weight 4^3 (bit 6 is 0 in it).
     let last_neg = at_weight(pps[3].1.clone(), 6);
-    let constant = ulit(PRODUCT, SIGN_CONSTANT) | last_neg;
+    let constant = ulit(width, SIGN_CONSTANT & ((1 << width) - 1)) | last_neg;
     sum.add_wrap(constant).as_signed()
 }
 

@@ -21,12 +21,16 @@
 //! command, then its R weight rows pass through the engine between them). Random programs
 //! with back-to-back accumulating MATMULs (`verif/tests/chip.rs`, a one-row array included)
 //! would catch a change that narrows the gap.
-//! The unit has priority on the SRAM ports it uses, so the engine never waits for memory.
+//! The unit has priority on the SRAM ports it uses, so the engine never waits for memory,
+//! and the writer takes a result row every cycle: the engine here has no result FIFO
+//! ([`ResultPath::Direct`]); its rows go straight from the array's de-skew into the writer.
 
 use super::commands::*;
 use super::isa::Opcode;
-use super::matrix_engine::{act_stream, matrix_engine, out_stream, weight_stream, OUT_LANE_BITS};
-use super::Config;
+use super::matrix_engine::{
+    act_stream, matrix_engine_with, out_flow, weight_stream, ResultPath, OUT_LANE_BITS,
+};
+use super::{Config, EngineShape};
 use crate::hw::*;
 
 /// Entries of the read-data skid FIFO: covers the SRAM read latency and a stalled engine.
@@ -89,7 +93,7 @@ pub fn compute_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let (rows, cols) = (cfg.matrix.rows, cfg.matrix.cols);
     let spad_bits = scratchpad_row_bytes(cfg) * 8;
     let acc_bits = accumulator_row_bytes(cfg) * 8;
-    let engine = matrix_engine(&cfg.matrix)?;
+    let engine = matrix_engine_with(&cfg.matrix, ResultPath::Direct)?;
     let mut m = ModuleBuilder::new("compute_unit");
     m.doc("Compute unit: MATMUL instructions, scratchpad rows through the matrix engine into accumulator rows.");
     m.unit("compute unit: sequencing and accumulate");
@@ -175,7 +179,7 @@ pub fn compute_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let mut eng = m.instance("engine", &engine);
     let weight = eng.io(&weight_stream(cols));
     let act = eng.io(&act_stream(rows));
-    let out = eng.io(&out_stream(cols));
+    let out = eng.io(&out_flow(cols));
     let head = skid.deq_data;
     let head_weight = head.bit(spad_bits + 1);
     m.assign(weight.valid(), skid.deq_valid & head_weight.clone());
@@ -189,8 +193,8 @@ pub fn compute_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
 
     // --- writer: accumulator row = (accumulate ? old : 0) + result -----------------------------
-    m.assign(out.ready(), ulit(1, 1));
-    let out_fire = m.wire_of("out_fire", out.fire());
+    // The engine has no result FIFO here: every row is taken the cycle it leaves.
+    let out_fire = m.wire_of("out_fire", out.field("valid"));
     let g = groups.deq_data;
     let (g_acc_row, g_accumulate) = (g.slice(ROW_BITS, 1), g.bit(0));
     let row_in_group = m.reg("row_in_group", uint(ROW_BITS), 0);
@@ -224,15 +228,26 @@ pub fn compute_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     s2.follow_stage(&mut m, &s1);
     let s3 = Stage::new(&mut m, "s3", cols);
     s3.follow_stage(&mut m, &s2);
+    // The row to add to: the old row when accumulating, else zero.
     let s3_old = m.data_reg("s3_old", uint(acc_bits));
     m.next(s3_old, acc_rdata);
-    let sum = from_lanes(
-        lanes(s3_old, 32)
+    let s3_base = mux(s3.add, s3_old, zero(uint(acc_bits)));
+    // The engine hands over minus each column sum when its PEs add negated products (no
+    // negation in the engine): subtract it.
+    let negated = EngineShape::new(&cfg.matrix).sums_negated;
+    let new_row = from_lanes(
+        lanes(s3_base, 32)
             .into_iter()
             .zip(lanes(s3.result, 32))
-            .map(|(o, r)| o.add_wrap(r)),
+            .map(|(base, r)| {
+                if negated {
+                    base.sub_wrap(r)
+                } else {
+                    base.add_wrap(r)
+                }
+            }),
     );
-    let new_row = m.wire_of("new_row", mux(s3.add, sum, Expr::from(s3.result)));
+    let new_row = m.wire_of("new_row", new_row);
     m.assign(acc_wr.field("valid"), s3.valid);
     m.assign(acc_wr.field("row"), s3.row);
     m.assign(acc_wr.field("data"), new_row);

@@ -29,7 +29,9 @@
 use super::config::{variant_suffix, MatrixConfig, Multiplier};
 use super::result_fifo::{fifo_in, fifo_out, result_fifo};
 use super::skew::{deskew, lanes_bundle, skew, skew_in, skew_out};
-use super::systolic_array::{north_edge, psum_bits, south_edge, systolic_array, west_edge};
+use super::systolic_array::{
+    north_edge, psum_bits, south_edge, sums_negated, systolic_array, west_edge,
+};
 use crate::hw::*;
 
 /// The engine's weight stream: one row of a weight tile per transfer, lane `c` = W[k][c].
@@ -52,6 +54,27 @@ pub fn out_stream(cols: u32) -> Bundle {
         .field("last", bit())
 }
 
+/// The results of an engine without a result FIFO (inside the chip): one row per cycle it
+/// is valid, no back-pressure; the consumer must take every row.
+pub fn out_flow(cols: u32) -> Bundle {
+    Bundle::plain("out")
+        .field("valid", bit())
+        .field("data", uint(cols * OUT_LANE_BITS))
+        .field("last", bit())
+}
+
+/// Where the engine's results go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResultPath {
+    /// Stand-alone: a credit-counted result FIFO behind a valid/ready `out` stream.
+    Fifo,
+    /// Inside the chip: straight out of the de-skew ([`out_flow`]), no FIFO, no credits, and
+    /// lane c is minus the column sum when [`EngineShape::sums_negated`].
+    /// The compute unit writes every row into the accumulator the cycle it leaves, so it can
+    /// never stall, and a FIFO there would be 27% of a 16x16 engine's area for nothing.
+    Direct,
+}
+
 /// Width of one result lane on the engine's interface.
 pub const OUT_LANE_BITS: u32 = 32;
 
@@ -66,6 +89,10 @@ pub struct EngineShape {
     pub multiplier: Multiplier,
     /// Width of the column sums inside the array.
     pub psum_bits: u32,
+    /// The array's columns carry minus their sums (the Booth PE adds negated products). The
+    /// stand-alone engine negates them on the way out; the direct path hands them on as they
+    /// are and the compute unit subtracts instead of adding.
+    pub sums_negated: bool,
     /// Cycles from accepting an activation row to writing its result into the FIFO.
     pub latency: u32,
     /// Result FIFO entries = credits; enough for one row per cycle at full rate.
@@ -87,7 +114,8 @@ impl EngineShape {
             cols,
             mac_pipeline: cfg.mac_pipeline,
             multiplier: cfg.multiplier,
-            psum_bits: psum_bits(rows),
+            psum_bits: psum_bits(cfg),
+            sums_negated: sums_negated(cfg),
             latency,
             // A row accepted in cycle t holds its credit through cycle t + latency + 2 (FIFO
             // write at t + latency, SRAM read, then taken from the head): latency + 2 rows are
@@ -98,47 +126,72 @@ impl EngineShape {
         }
     }
 
-    /// Module name of the engine.
+    /// Module name of the stand-alone engine.
     pub fn module_name(&self) -> String {
+        self.module_name_for(ResultPath::Fifo)
+    }
+
+    /// Module name of the engine with `path` (`_direct` without the result FIFO).
+    pub fn module_name_for(&self, path: ResultPath) -> String {
         let suffix = variant_suffix(self.mac_pipeline, self.multiplier);
-        format!("matrix_engine_{}x{}{suffix}", self.rows, self.cols)
+        let direct = if path == ResultPath::Direct {
+            "_direct"
+        } else {
+            ""
+        };
+        format!("matrix_engine_{}x{}{suffix}{direct}", self.rows, self.cols)
+    }
+
+    /// Cycles from accepting an activation row to its result on `out` (valid high).
+    pub fn out_latency(&self, path: ResultPath) -> u32 {
+        match path {
+            ResultPath::Fifo => self.latency + 2,
+            ResultPath::Direct => self.latency,
+        }
     }
 }
 
-/// Build the matrix engine for `cfg`. Named `matrix_engine_<rows>x<cols>` (`..._s1` without
-/// the PE product register).
+/// Build the stand-alone matrix engine for `cfg`, with its result FIFO. Named
+/// `matrix_engine_<rows>x<cols>` plus the PE variant's suffix.
 pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
+    matrix_engine_with(cfg, ResultPath::Fifo)
+}
+
+/// Build the matrix engine for `cfg` with its results going as `path` says.
+pub fn matrix_engine_with(cfg: &MatrixConfig, path: ResultPath) -> Result<ModuleRef, ModuleError> {
     let s = EngineShape::new(cfg);
     let (rows, cols, p) = (s.rows, s.cols, s.psum_bits);
     let array = systolic_array(cfg)?;
     let act_skew = skew(rows, 8)?;
     let weight_skew = skew(cols, 8)?;
     let out_deskew = deskew(cols, p)?;
-    let fifo = result_fifo(s.fifo_depth, cols * p + 1)?;
 
-    let mut m = ModuleBuilder::new(s.module_name());
+    let mut m = ModuleBuilder::new(s.module_name_for(path));
+    let results_doc = match path {
+        ResultPath::Fifo => format!("{} result credits", s.fifo_depth),
+        ResultPath::Direct => "no result FIFO: every row must be taken as it leaves".into(),
+    };
     m.doc(&format!(
         "Matrix engine: {rows} x {cols} weight-stationary int8 systolic array, int32 results.\n\
-         Latency {} cycles from act accept to result, {} result credits.\n\
+         Latency {} cycles from act accept to result, {results_doc}.\n\
          weight_data lane c = W[k][c]; act_data lane r = A[m][r]; out_data lane c = int32 sum.",
-        s.latency + 2,
-        s.fifo_depth,
+        s.out_latency(path),
     ));
     m.unit("matrix engine: control and result FIFO");
     let weight = m.io(&weight_stream(cols), Role::Sink);
     let act = m.io(&act_stream(rows), Role::Sink);
-    let out = m.io(&out_stream(cols), Role::Source);
+    let out = match path {
+        ResultPath::Fifo => m.io(&out_stream(cols), Role::Source),
+        ResultPath::Direct => m.io(&out_flow(cols), Role::Source),
+    };
     let act_last = act.field("last");
     m.comment(act_last, "last row of a group (one weight tile)");
 
     // --- control -------------------------------------------------------------------------
     let tile_loaded = m.reg("tile_loaded", bit(), 0);
     let in_group = m.reg("in_group", bit(), 0);
-    let credit_bits = clog2(s.fifo_depth as u64 + 1);
-    let credits_used = m.reg("credits_used", uint(credit_bits), 0);
     m.comment(tile_loaded, "a complete tile waits in the PE shadows");
     m.comment(in_group, "streaming a group; its tile is active");
-    m.comment(credits_used, "rows accepted whose results have not left");
 
     // After reset, hold the handshakes off until every PE has been reset (the reset travels
     // through the array one PE per cycle).
@@ -150,7 +203,6 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
 
     let weight_fire = m.wire_of("weight_fire", weight.fire());
     let act_fire = m.wire_of("act_fire", act.fire());
-    let out_fire = m.wire_of("out_fire", out.fire());
     let commit = m.wire_of("commit", act_fire & !in_group);
     m.comment(commit, "first row of a group: tile shadow -> active");
 
@@ -166,15 +218,25 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     // cycles after its acceptance).
     m.assign(weight.ready(), running & !tile_loaded);
 
-    // Credits: one per row from acceptance until its result is taken.
-    let has_credit = credits_used.ne_lit(s.fifo_depth as i64);
-    m.assign(act.ready(), running & has_credit & (in_group | tile_loaded));
-    m.next(
-        credits_used,
-        credits_used
-            .add_wrap(act_fire.zext(credit_bits))
-            .sub_wrap(out_fire.zext(credit_bits)),
-    );
+    // Stand-alone, a row is accepted only with a credit: room in the result FIFO for its
+    // result, one per row from acceptance until its result is taken. The array never stalls.
+    let room: Expr = match path {
+        ResultPath::Fifo => {
+            let credit_bits = clog2(s.fifo_depth as u64 + 1);
+            let credits_used = m.reg("credits_used", uint(credit_bits), 0);
+            m.comment(credits_used, "rows accepted whose results have not left");
+            let out_fire = m.wire_of("out_fire", out.fire());
+            m.next(
+                credits_used,
+                credits_used
+                    .add_wrap(act_fire.zext(credit_bits))
+                    .sub_wrap(out_fire.zext(credit_bits)),
+            );
+            credits_used.ne_lit(s.fifo_depth as i64)
+        }
+        ResultPath::Direct => ulit(1, 1),
+    };
+    m.assign(act.ready(), running & room & (in_group | tile_loaded));
 
     // --- datapath ------------------------------------------------------------------------
     // Input registers. Idle cycles feed zeros into the array (quiet, and never X).
@@ -228,26 +290,51 @@ pub fn matrix_engine(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     dsk.con(deskew_in.port("data"), column_sums);
     let aligned_sums = dsk.out(deskew_out.port("data"));
 
-    let (fin, fout) = (fifo_in(cols * p + 1), fifo_out(cols * p + 1));
-    let mut results = m.instance("results", &fifo);
-    results
-        .con(fin.port("valid"), row_valid.bit(stages - 1))
-        .con(
-            fin.port("data"),
-            cat([row_last.bit(stages - 1), aligned_sums.into()]),
-        );
-    let head = results.io(&fout);
-    m.assign(out.valid(), head.valid());
-    m.assign(head.ready(), out.ready());
+    let (row_done, row_done_last) = (row_valid.bit(stages - 1), row_last.bit(stages - 1));
+    // The stand-alone engine undoes the negation before its result FIFO (one bit wider per
+    // lane: minus the most negative column sum needs it); the direct path hands the negated
+    // sums on and the compute unit subtracts instead of adding.
+    let negate = s.sums_negated && path == ResultPath::Fifo;
+    let lane_bits = p + negate as u32;
+    let sums: Expr = if negate {
+        from_lanes(
+            lanes(aligned_sums, p)
+                .into_iter()
+                .map(|lane| zero(sint(lane_bits)).sub_wrap(lane.sext(lane_bits))),
+        )
+    } else {
+        aligned_sums.into()
+    };
+    let (result_sums, result_last): (Expr, Expr) = match path {
+        ResultPath::Fifo => {
+            let width = cols * lane_bits + 1;
+            let fifo = result_fifo(s.fifo_depth, width)?;
+            let (fin, fout) = (fifo_in(width), fifo_out(width));
+            let mut results = m.instance("results", &fifo);
+            results
+                .con(fin.port("valid"), row_done)
+                .con(fin.port("data"), cat([row_done_last, sums]));
+            let head = results.io(&fout);
+            m.assign(out.valid(), head.valid());
+            m.assign(head.ready(), out.ready());
+            let data = head.field("data");
+            (
+                data.slice(cols * lane_bits - 1, 0),
+                data.bit(cols * lane_bits),
+            )
+        }
+        ResultPath::Direct => {
+            m.assign(out.field("valid"), row_done);
+            (sums, row_done_last)
+        }
+    };
 
     // Widen each column sum to int32 on the way out.
-    let result = head.field("data");
-    let widened: Vec<Expr> = lanes(result, p)
+    let widened: Vec<Expr> = lanes(result_sums, lane_bits)
         .into_iter()
-        .take(cols as usize)
         .map(|lane| lane.sext(OUT_LANE_BITS))
         .collect();
     m.assign(out.field("data"), from_lanes(widened));
-    m.assign(out.field("last"), result.bit(cols * p));
+    m.assign(out.field("last"), result_last);
     m.finish()
 }

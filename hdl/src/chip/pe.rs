@@ -23,10 +23,14 @@
 //! hands its reset, one cycle later, to its neighbour (`rst_out`).
 //!
 //! The partial sum is `psum_bits` wide, chosen by the array so that the column total can
-//! never overflow (16 + ceil(log2(rows)) bits).
+//! never overflow. The Booth PE adds the *negated* product, -(act * weight), which fits in 15
+//! bits where the product needs 16 (only -128 * -128 = +16384 needs the 16th bit): its product
+//! register and partial sum are a bit narrower, and the column carries minus its sum (see
+//! [`psum_bits`](super::systolic_array::psum_bits)).
 
-use super::booth::booth_mul8;
+use super::booth::booth_neg_mul8;
 use super::config::{MatrixConfig, Multiplier};
+use super::systolic_array::{product_bits, sums_negated};
 use crate::hw::*;
 
 /// int8 operands.
@@ -67,9 +71,9 @@ pub fn pe(psum_bits: u32, cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> 
          Weights double-buffered (shadow/active); commit travels with the activations.",
         match (pipelined, cfg.multiplier.for_asic() == Multiplier::Booth) {
             (true, false) => ", product registered",
-            (true, true) => ", radix-4 Booth multiplier, product registered",
+            (true, true) => ", radix-4 Booth multiplier (negated products), product registered",
             (false, false) => "",
-            (false, true) => ", radix-4 Booth multiplier",
+            (false, true) => ", radix-4 Booth multiplier (negated products)",
         }
     ));
     m.unit("matrix engine: PE array");
@@ -110,14 +114,22 @@ pub fn pe(psum_bits: u32, cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> 
     m.next(weight_q, weight_in);
     m.next(weight_q_valid, weight_in_valid & shadow_full);
 
-    // Multiply-accumulate: 8x8 -> 16-bit product (never a wider multiplier), sign-extended
-    // into the partial sum.
+    // Multiply-accumulate: 8x8 -> 16-bit product (never a wider multiplier), or the negated
+    // product in 15 bits with Booth, sign-extended into the partial sum.
     let product = match cfg.multiplier.for_asic() {
-        Multiplier::Booth => m.wire_of("product", booth_mul8(act_q, active)),
+        Multiplier::Booth => m.wire_of("product", booth_neg_mul8(act_q, active)),
         _ => m.wire_of("product", act_q.mul(active)),
     };
+    m.comment(
+        product,
+        if sums_negated(cfg) {
+            "-(act * weight): 15 bits hold it"
+        } else {
+            "act * weight"
+        },
+    );
     let addend = if pipelined {
-        let product_q = m.data_reg("product_q", sint(16));
+        let product_q = m.data_reg("product_q", sint(product_bits(cfg)));
         m.next(product_q, product);
         product_q
     } else {

@@ -15,17 +15,39 @@
 //! its neighbours' west and north inputs; edge PEs leave their outgoing links open (the
 //! `*_unused` wires), and synthesis removes those flip-flops.
 //!
+//! With the Booth multiplier the columns sum negated products (see [`psum_bits`]): the south
+//! edge carries minus each column sum.
+//!
 //! Reset enters at PE(0,0) and is forwarded down column 0 and along every row, one register
 //! per hop: PE(r, c) is reset [`reset_delay`]`(r, c)` cycles after the array's `rst`.
 
-use super::config::MatrixConfig;
+use super::config::{MatrixConfig, Multiplier};
 use super::pe::{self, column_link, row_link};
 use crate::hw::*;
 
-/// Partial-sum width for a column of `rows` PEs: the sum of `rows` int8 x int8 products
-/// (each in -16256..=16384) needs 16 + ceil(log2(rows)) bits, so it never overflows.
-pub fn psum_bits(rows: u32) -> u32 {
-    16 + clog2(rows as u64)
+/// Partial-sum width of the array of `cfg`, chosen so that a column sum never overflows.
+///
+/// A product a * b of int8s lies in -16256..=16384 and needs 16 bits; R of them need
+/// 16 + ceil(log2 R). The Booth PEs sum the negated products instead, -(a * b) in
+/// -16384..=16256, which need only 15 bits, and R of them 15 + ceil(log2 R): one bit less in
+/// every product register and partial sum (the engine negates the column sums on the way out).
+pub fn psum_bits(cfg: &MatrixConfig) -> u32 {
+    product_bits(cfg) + clog2(cfg.rows as u64)
+}
+
+/// Width of the product each PE adds into the column: 15 bits for the negated Booth product,
+/// 16 for `*`.
+pub fn product_bits(cfg: &MatrixConfig) -> u32 {
+    if sums_negated(cfg) {
+        15
+    } else {
+        16
+    }
+}
+
+/// Whether the columns sum negated products (the Booth PE) rather than products.
+pub fn sums_negated(cfg: &MatrixConfig) -> bool {
+    cfg.multiplier.for_asic() == Multiplier::Booth
 }
 
 /// Cycles from the array's `rst` to the reset of PE(r, c).
@@ -57,7 +79,7 @@ pub fn south_edge(cols: u32, psum_bits: u32) -> Bundle {
 /// suffix.
 pub fn systolic_array(cfg: &MatrixConfig) -> Result<ModuleRef, ModuleError> {
     let (rows, cols) = (cfg.rows, cfg.cols);
-    let p = psum_bits(rows);
+    let p = psum_bits(cfg);
     let cell = pe::pe(p, cfg)?;
     let suffix = cfg.variant_suffix();
     let mut m = ModuleBuilder::new(format!("systolic_array_{rows}x{cols}{suffix}"));

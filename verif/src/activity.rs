@@ -1,0 +1,357 @@
+//! Switching activity of a sky130 netlist running a real workload, for power analysis.
+//!
+//! The netlist that `seedchip synth --target sky130` wrote is simulated with the cell models
+//! derived from its Liberty (the gate-level path the equivalence tests use), on a random int8
+//! GEMM checked against the model; Verilator writes a VCD of every net, and each net's
+//! transitions and time high are counted from it. [`seedchip_eda::flow::power`] hands the
+//! counts to OpenSTA as per-net activity. Verilator is a zero-delay, cycle-based simulator:
+//! a net changes at most once per clock edge, so glitch power is not included.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::sync::Arc;
+
+use seedchip_eda::flow::{Activity, NetActivity, Report};
+use seedchip_hdl::chip::{Config, EngineShape};
+
+use crate::axi::MemoryTiming;
+use crate::chip_harness::{cycle_limit, ChipError, ChipHarness};
+use crate::gemm::{plan, GemmError};
+use crate::harness::{EngineHarness, HarnessError, StallPattern};
+use crate::model::gemm;
+use crate::noise::XorShift64;
+use crate::verilator::{BridgeError, BuildOptions, Model, Source, TraceKind, XInit};
+
+/// Why activity could not be measured.
+#[derive(Debug, thiserror::Error)]
+pub enum ActivityError {
+    #[error(transparent)]
+    Bridge(#[from] BridgeError),
+    #[error(transparent)]
+    Harness(#[from] HarnessError),
+    #[error(transparent)]
+    Chip(#[from] ChipError),
+    #[error(transparent)]
+    Gemm(#[from] GemmError),
+    #[error("{path}: {reason}")]
+    File { path: String, reason: String },
+    #[error("the netlist computed a wrong GEMM while its activity was measured: {0}")]
+    Wrong(String),
+}
+
+fn file_err(path: &Path, reason: impl ToString) -> ActivityError {
+    ActivityError::File {
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Simulate the sky130 netlist in `out` (the run `report` describes, for `cfg`) on a random
+/// int8 GEMM and count every net's switching. The GEMM's result is checked against the model.
+pub fn measure(
+    cfg: &Config,
+    out: &Path,
+    report: &Report,
+    seed: u64,
+) -> Result<Activity, ActivityError> {
+    let mut sources = vec![
+        Source::File(out.join("netlist.v")),
+        Source::File(out.join("cell_models.v")),
+    ];
+    // Hard macros are blackboxes in the netlist: their RTL is their simulation model.
+    for m in &report.macros {
+        sources.push(Source::File(
+            out.join("rtl").join(format!("{}.v", m.module)),
+        ));
+    }
+    for s in &sources {
+        if let Source::File(p) = s {
+            if !p.is_file() {
+                return Err(file_err(
+                    p,
+                    "missing: run the sky130 flow into this directory first",
+                ));
+            }
+        }
+    }
+    let opts = BuildOptions {
+        trace: Some(TraceKind::Vcd),
+        // Yosys names most nets `_123_`; Verilator leaves such names out of traces unless told.
+        verilator_args: vec!["--trace-underscore".into()],
+    };
+    let model = Model::build(&sources, &report.top, &opts)?;
+    let vcd = out.join("activity.vcd");
+    let (r, c) = (cfg.matrix.rows as usize, cfg.matrix.cols as usize);
+    let mut noise = XorShift64::new(seed);
+    let (workload, cycles, macs) = if report.top.starts_with("matrix_engine") {
+        // Four tiles deep, 4R rows: mostly steady state, a little fill and drain.
+        let (m, k, n) = (4 * r, 4 * r, c);
+        let (a, w) = (noise.matrix(m, k), noise.matrix(k, n));
+        let mut h = EngineHarness::new(&model, EngineShape::new(&cfg.matrix), XInit::Zeros)?;
+        h.sim().trace_to(&vcd)?;
+        let run = h.gemm(&a, &w, &StallPattern::default())?;
+        h.sim().trace_close();
+        if run.out != gemm(&a, &w) {
+            return Err(ActivityError::Wrong("engine result".into()));
+        }
+        (
+            format!("random int8 GEMM {m}x{k}x{n} on the engine netlist"),
+            run.cycles,
+            (m * k * n) as u64,
+        )
+    } else {
+        let size = (4 * r.max(c)).max(32);
+        let (m, k, n) = (size, size, size);
+        let p = plan(cfg, m, k, n)?;
+        let (a, w) = (noise.matrix(m, k), noise.matrix(k, n));
+        let (dram, launch) = p.dram(&a, &w);
+        let limit = cycle_limit(launch.program_len, dram.len());
+        let mut h = ChipHarness::new(&model, cfg, dram, MemoryTiming::default(), XInit::Zeros)?;
+        h.sim().trace_to(&vcd)?;
+        let run = h.run(&launch, limit)?;
+        h.sim().trace_close();
+        if p.result(&run.dram) != gemm(&a, &w) {
+            return Err(ActivityError::Wrong("chip result".into()));
+        }
+        (
+            format!("random int8 GEMM {m}x{k}x{n} from DRAM on the chip netlist"),
+            run.cycles,
+            (m * k * n) as u64,
+        )
+    };
+    let netlist = std::fs::read_to_string(out.join("netlist.v"))
+        .map_err(|e| file_err(&out.join("netlist.v"), e))?;
+    let scopes = module_scopes(&netlist, &report.top);
+    let (nets, inputs) = count_vcd(&vcd, &report.top, &scopes, &model)?;
+    let _ = std::fs::remove_file(&vcd);
+    Ok(Activity {
+        workload,
+        cycles,
+        macs,
+        nets,
+        inputs,
+    })
+}
+
+/// Instance paths (`""` for the top, `array`, `array/pe_r0_c0`, ...) of every instance of the
+/// netlist's own modules: the VCD scopes whose variables are nets (the other scopes are cells).
+pub fn module_scopes(netlist: &str, top: &str) -> HashSet<String> {
+    let mut children: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let mut current: Option<String> = None;
+    let mut modules = HashSet::new();
+    for line in netlist.lines() {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix("module ") {
+            let name: String = rest
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '(' && *c != ';')
+                .collect();
+            modules.insert(name.clone());
+            current = Some(name);
+        } else if t.starts_with("endmodule") {
+            current = None;
+        } else if let (Some(cur), Some(head)) = (&current, t.strip_suffix('(')) {
+            let parts: Vec<&str> = head.split_whitespace().collect();
+            if parts.len() == 2 {
+                children.entry(cur.clone()).or_default().push((
+                    parts[0].to_string(),
+                    parts[1].trim_start_matches('\\').to_string(),
+                ));
+            }
+        }
+    }
+    let mut out = HashSet::new();
+    let mut stack = vec![(top.to_string(), String::new())];
+    while let Some((module, path)) = stack.pop() {
+        out.insert(path.clone());
+        for (ty, inst) in children.get(&module).into_iter().flatten() {
+            if modules.contains(ty) {
+                let p = if path.is_empty() {
+                    inst.clone()
+                } else {
+                    format!("{path}/{inst}")
+                };
+                stack.push((ty.clone(), p));
+            }
+        }
+    }
+    out
+}
+
+/// One traced signal (all its aliases share it): per bit, the value, toggles and time high.
+struct Signal {
+    width: usize,
+    value: Vec<u8>,
+    toggles: Vec<u64>,
+    high: Vec<u64>,
+    since: u64,
+}
+
+/// Count transitions and time high of every net in `vcd`: (nets, top-level inputs).
+fn count_vcd(
+    vcd: &Path,
+    top: &str,
+    scopes: &HashSet<String>,
+    model: &Arc<Model>,
+) -> Result<(Vec<NetActivity>, Vec<NetActivity>), ActivityError> {
+    let f = std::fs::File::open(vcd).map_err(|e| file_err(vcd, e))?;
+    let mut lines = BufReader::new(f).lines();
+    let inputs: HashSet<String> = model
+        .ports()
+        .iter()
+        .filter(|p| p.input)
+        .map(|p| p.name.clone())
+        .collect();
+    // Header: scopes and variables.
+    let mut path: Vec<String> = Vec::new();
+    let mut signals: HashMap<String, usize> = HashMap::new();
+    let mut sigs: Vec<Signal> = Vec::new();
+    // (net name, signal, bit, is a top-level input)
+    let mut names: Vec<(String, usize, usize, bool)> = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.map_err(|e| file_err(vcd, e))?;
+        let tok: Vec<&str> = line.split_whitespace().collect();
+        match tok.first().copied() {
+            Some("$scope") if tok.len() >= 3 => path.push(tok[2].to_string()),
+            Some("$upscope") => {
+                path.pop();
+            }
+            Some("$var") if tok.len() >= 6 => {
+                // Verilator: TOP / <top module> / instances...
+                if path.len() < 2 || path[1] != top {
+                    continue;
+                }
+                let scope = path[2..].join("/");
+                if !scopes.contains(&scope) {
+                    continue; // inside a cell
+                }
+                let width: usize = tok[2].parse().unwrap_or(1);
+                let code = tok[3].to_string();
+                let name = tok[4];
+                let lsb: usize = tok
+                    .get(5)
+                    .and_then(|r| r.strip_prefix('['))
+                    .and_then(|r| r.trim_end_matches(']').split(':').next_back())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                let ranged = tok.get(5).is_some_and(|r| r.starts_with('['));
+                let id = *signals.entry(code).or_insert_with(|| {
+                    sigs.push(Signal {
+                        width,
+                        value: vec![b'x'; width],
+                        toggles: vec![0; width],
+                        high: vec![0; width],
+                        since: 0,
+                    });
+                    sigs.len() - 1
+                });
+                let is_input = scope.is_empty() && inputs.contains(name);
+                if scope.is_empty() && name == "clk" {
+                    continue;
+                }
+                let prefix = if scope.is_empty() {
+                    String::new()
+                } else {
+                    format!("{scope}/")
+                };
+                for b in 0..width {
+                    let net = if ranged {
+                        format!("{prefix}{name}[{}]", lsb + b)
+                    } else {
+                        format!("{prefix}{name}")
+                    };
+                    names.push((net, id, b, is_input));
+                }
+            }
+            Some("$enddefinitions") => break,
+            _ => {}
+        }
+    }
+    let code_of: HashMap<String, usize> = signals;
+    // Value changes.
+    let mut now = 0u64;
+    let apply = |s: &mut Signal, bits: &[u8], now: u64| {
+        // Right-aligned, zero-extended (VCD drops leading zeros).
+        for b in 0..s.width {
+            let v = if b < bits.len() {
+                bits[bits.len() - 1 - b]
+            } else {
+                b'0'
+            };
+            let old = s.value[b];
+            if old == b'1' {
+                s.high[b] += now - s.since;
+            }
+            if (old == b'0' && v == b'1') || (old == b'1' && v == b'0') {
+                s.toggles[b] += 1;
+            }
+            s.value[b] = v;
+        }
+        s.since = now;
+    };
+    for line in lines {
+        let line = line.map_err(|e| file_err(vcd, e))?;
+        let l = line.trim();
+        if let Some(t) = l.strip_prefix('#') {
+            now = t.parse().unwrap_or(now);
+            continue;
+        }
+        let (bits, code): (Vec<u8>, &str) = match l.as_bytes().first() {
+            Some(b'b') | Some(b'B') => match l[1..].split_once(' ') {
+                Some((v, c)) => (v.bytes().collect(), c.trim()),
+                None => continue,
+            },
+            Some(b'0' | b'1' | b'x' | b'X' | b'z' | b'Z') => (vec![l.as_bytes()[0]], &l[1..]),
+            _ => continue,
+        };
+        if let Some(&id) = code_of.get(code) {
+            apply(&mut sigs[id], &bits, now);
+        }
+    }
+    // Close the window.
+    for s in &mut sigs {
+        for b in 0..s.width {
+            if s.value[b] == b'1' {
+                s.high[b] += now - s.since;
+            }
+        }
+    }
+    let period = 10.0; // Sim::step: 10 time units per cycle
+    let mut nets = Vec::new();
+    let mut ins = Vec::new();
+    let mut seen = HashSet::new();
+    for (net, id, b, is_input) in names {
+        if !seen.insert(net.clone()) {
+            continue;
+        }
+        let s = &sigs[id];
+        let a = NetActivity {
+            net,
+            toggles: s.toggles[b],
+            high_cycles: s.high[b] as f64 / period,
+        };
+        if is_input {
+            ins.push(a);
+        } else {
+            nets.push(a);
+        }
+    }
+    Ok((nets, ins))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_follow_the_netlist_hierarchy_and_skip_cells() {
+        let netlist = "module pe(a);\n  sky130_fd_sc_hd__inv_1 _1_ (\n    .A(a)\n  );\nendmodule\n\
+                       module arr(a);\n  pe pe_r0_c0 (\n    .a(a)\n  );\n  pe pe_r0_c1 (\n    .a(a)\n  );\nendmodule\n\
+                       module top(a);\n  arr array (\n    .a(a)\n  );\nendmodule\n";
+        let s = module_scopes(netlist, "top");
+        let mut v: Vec<&String> = s.iter().collect();
+        v.sort();
+        assert_eq!(v, ["", "array", "array/pe_r0_c0", "array/pe_r0_c1"]);
+    }
+}
