@@ -77,23 +77,24 @@ fn sky130_power_from_the_activity_of_a_simulated_gemm() {
     assert!(flat.total.total_w > 0.0 && flat.sequential.total_w > 0.0);
     let act = seedchip_verif::activity::measure(&cfg, dir.path(), &r, 7).unwrap();
     assert!(act.cycles > 0 && act.macs == 8 * 8 * 2, "{} MACs", act.macs);
-    // The PE registers carry random int8 data: their bits toggle in a good share of cycles.
-    let act_q: Vec<_> = act
+    // Nets are named by the cell pins driving them. The PE's flip-flops carry random int8
+    // data: most of their outputs toggle in a good share of the cycles.
+    let pe_flops: Vec<_> = act
         .nets
         .iter()
-        .filter(|n| n.net.starts_with("array/pe_r0_c0/act_q["))
+        .filter(|n| n.net.starts_with("array/pe_r1_c1/") && n.net.ends_with("/Q"))
         .collect();
-    assert_eq!(act_q.len(), 8, "{act_q:?}");
-    for n in &act_q {
-        let rate = n.toggles as f64 / act.cycles as f64;
-        assert!(
-            (0.15..=0.9).contains(&rate),
-            "{n:?} over {} cycles",
-            act.cycles
-        );
-    }
-    // Unnamed nets (`_123_`) are measured too, and the inputs apart (the clock left out).
-    assert!(act.nets.iter().any(|n| n.net.contains("/_")));
+    assert!(pe_flops.len() > 40, "{pe_flops:?}");
+    let busy = pe_flops
+        .iter()
+        .filter(|n| n.toggles as f64 / act.cycles as f64 > 0.15)
+        .count();
+    assert!(
+        busy > pe_flops.len() / 2,
+        "{pe_flops:?} over {} cycles",
+        act.cycles
+    );
+    // The inputs apart (the clock left out).
     assert!(act.inputs.iter().any(|n| n.net.starts_with("act_data[")));
     assert!(!act.inputs.iter().any(|n| n.net == "clk"));
     flow::power::power(dir.path(), &mut r, Some(&act)).unwrap();
@@ -107,9 +108,10 @@ fn sky130_power_from_the_activity_of_a_simulated_gemm() {
     );
     assert!((m.tops_per_w * m.pj_per_mac - 2.0).abs() < 1e-9);
     let tcl = std::fs::read_to_string(dir.path().join("activity.tcl")).unwrap();
-    assert!(tcl.contains("seedchip_net {array/pe_r0_c0/act_q[0]}"));
+    // Each net's activity lands on the cell pin driving it, and OpenSTA takes every line.
+    assert!(tcl.contains("sta::set_power_pin_activity [get_pins {array/pe_r0_c0/"));
     let log = std::fs::read_to_string(dir.path().join("power_measured.log")).unwrap();
-    assert!(!log.contains("Error"), "{log}");
+    assert!(!log.contains("Error") && !log.contains("Warning"), "{log}");
 }
 
 #[test]

@@ -130,8 +130,8 @@ pub fn measure(
     };
     let netlist = std::fs::read_to_string(out.join("netlist.v"))
         .map_err(|e| file_err(&out.join("netlist.v"), e))?;
-    let scopes = module_scopes(&netlist, &report.top);
-    let (nets, inputs) = count_vcd(&vcd, &report.top, &scopes, &model)?;
+    let netlist = Netlist::parse(&netlist, &report.top, &cell_outputs(&cells));
+    let (nets, inputs) = count_vcd(&vcd, &report.top, &netlist, &model)?;
     let _ = std::fs::remove_file(&vcd);
     Ok(Activity {
         workload,
@@ -142,46 +142,119 @@ pub fn measure(
     })
 }
 
-/// Instance paths (`""` for the top, `array`, `array/pe_r0_c0`, ...) of every instance of the
-/// netlist's own modules: the VCD scopes whose variables are nets (the other scopes are cells).
-pub fn module_scopes(netlist: &str, top: &str) -> HashSet<String> {
-    let mut children: HashMap<String, Vec<(String, String)>> = HashMap::new();
-    let mut current: Option<String> = None;
-    let mut modules = HashSet::new();
-    for line in netlist.lines() {
-        let t = line.trim();
-        if let Some(rest) = t.strip_prefix("module ") {
-            let name: String = rest
-                .chars()
-                .take_while(|c| !c.is_whitespace() && *c != '(' && *c != ';')
-                .collect();
-            modules.insert(name.clone());
-            current = Some(name);
-        } else if t.starts_with("endmodule") {
-            current = None;
-        } else if let (Some(cur), Some(head)) = (&current, t.strip_suffix('(')) {
-            let parts: Vec<&str> = head.split_whitespace().collect();
-            if parts.len() == 2 {
-                children.entry(cur.clone()).or_default().push((
-                    parts[0].to_string(),
-                    parts[1].trim_start_matches('\\').to_string(),
-                ));
+/// The netlist's hierarchy and, per module, which cell pin drives each net.
+pub struct Netlist {
+    /// Instance path (`""` for the top, `array`, `array/pe_r0_c0`, ...) -> module, for every
+    /// instance of the netlist's own modules: the VCD scopes whose variables are nets.
+    pub scopes: HashMap<String, String>,
+    /// Module -> net (bit) name -> (cell instance, output pin) driving it.
+    pub drivers: HashMap<String, HashMap<String, (String, String)>>,
+}
+
+impl Netlist {
+    /// Read a Yosys netlist (`write_verilog -noattr`) whose cells' output pins `outputs`
+    /// lists per cell type.
+    pub fn parse(netlist: &str, top: &str, outputs: &HashMap<String, HashSet<String>>) -> Netlist {
+        let mut children: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let mut drivers: HashMap<String, HashMap<String, (String, String)>> = HashMap::new();
+        let mut modules = HashSet::new();
+        let mut current: Option<String> = None;
+        // The cell instance whose connections are being read: (type, name).
+        let mut cell: Option<(String, String)> = None;
+        for line in netlist.lines() {
+            let t = line.trim();
+            if let Some(rest) = t.strip_prefix("module ") {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '(' && *c != ';')
+                    .collect();
+                modules.insert(name.clone());
+                current = Some(name);
+            } else if t.starts_with("endmodule") {
+                current = None;
+            } else if let (Some(cur), Some(head)) = (&current, t.strip_suffix('(')) {
+                let parts: Vec<&str> = head.split_whitespace().collect();
+                if parts.len() == 2 {
+                    let (ty, inst) = (parts[0].to_string(), unescape(parts[1]));
+                    children
+                        .entry(cur.clone())
+                        .or_default()
+                        .push((ty.clone(), inst.clone()));
+                    cell = Some((ty, inst));
+                }
+            } else if t.starts_with(");") {
+                cell = None;
+            } else if let (Some(cur), Some((ty, inst)), Some(conn)) =
+                (&current, &cell, t.strip_prefix('.'))
+            {
+                // .PIN(net),
+                if let Some((pin, rest)) = conn.split_once('(') {
+                    let is_output = outputs.get(ty).is_some_and(|o| o.contains(pin));
+                    if is_output {
+                        let net = rest.trim_end_matches(',').trim_end_matches(')').trim();
+                        drivers
+                            .entry(cur.clone())
+                            .or_default()
+                            .insert(unescape(net), (inst.clone(), pin.to_string()));
+                    }
+                }
             }
         }
-    }
-    let mut out = HashSet::new();
-    let mut stack = vec![(top.to_string(), String::new())];
-    while let Some((module, path)) = stack.pop() {
-        out.insert(path.clone());
-        for (ty, inst) in children.get(&module).into_iter().flatten() {
-            if modules.contains(ty) {
-                let p = if path.is_empty() {
-                    inst.clone()
-                } else {
-                    format!("{path}/{inst}")
-                };
-                stack.push((ty.clone(), p));
+        let mut scopes = HashMap::new();
+        let mut stack = vec![(top.to_string(), String::new())];
+        while let Some((module, path)) = stack.pop() {
+            for (ty, inst) in children.get(&module).into_iter().flatten() {
+                if modules.contains(ty) {
+                    let p = if path.is_empty() {
+                        inst.clone()
+                    } else {
+                        format!("{path}/{inst}")
+                    };
+                    stack.push((ty.clone(), p));
+                }
             }
+            scopes.insert(path, module);
+        }
+        Netlist { scopes, drivers }
+    }
+
+    /// The cell pin (`path/cell/PIN`) driving net `net` of the instance at `scope`, if a cell
+    /// inside that instance drives it.
+    pub fn driver_pin(&self, scope: &str, net: &str) -> Option<String> {
+        let module = self.scopes.get(scope)?;
+        let (cell, pin) = self.drivers.get(module)?.get(net)?;
+        Some(if scope.is_empty() {
+            format!("{cell}/{pin}")
+        } else {
+            format!("{scope}/{cell}/{pin}")
+        })
+    }
+}
+
+/// `\name ` (an escaped identifier) as its plain name.
+fn unescape(s: &str) -> String {
+    s.trim().trim_start_matches('\\').trim().to_string()
+}
+
+/// Output pins of every cell model in `cell_models.v` (Yosys-written: `output Y;`).
+pub fn cell_outputs(models: &str) -> HashMap<String, HashSet<String>> {
+    let mut out: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut current: Option<String> = None;
+    for line in models.lines() {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix("module ") {
+            current = Some(
+                rest.chars()
+                    .take_while(|c| *c != '(' && !c.is_whitespace())
+                    .collect(),
+            );
+        } else if let (Some(cur), Some(rest)) = (&current, t.strip_prefix("output ")) {
+            let name = rest
+                .trim_end_matches(';')
+                .split_whitespace()
+                .last()
+                .unwrap_or("");
+            out.entry(cur.clone()).or_default().insert(name.to_string());
         }
     }
     out
@@ -200,7 +273,7 @@ struct Signal {
 fn count_vcd(
     vcd: &Path,
     top: &str,
-    scopes: &HashSet<String>,
+    netlist: &Netlist,
     model: &Arc<Model>,
 ) -> Result<(Vec<NetActivity>, Vec<NetActivity>), ActivityError> {
     let f = std::fs::File::open(vcd).map_err(|e| file_err(vcd, e))?;
@@ -231,7 +304,7 @@ fn count_vcd(
                     continue;
                 }
                 let scope = path[2..].join("/");
-                if !scopes.contains(&scope) {
+                if !netlist.scopes.contains_key(&scope) {
                     continue; // inside a cell
                 }
                 let width: usize = tok[2].parse().unwrap_or(1);
@@ -258,18 +331,22 @@ fn count_vcd(
                 if scope.is_empty() && name == "clk" {
                     continue;
                 }
-                let prefix = if scope.is_empty() {
-                    String::new()
-                } else {
-                    format!("{scope}/")
-                };
                 for b in 0..width {
                     let net = if ranged {
-                        format!("{prefix}{name}[{}]", lsb + b)
+                        format!("{name}[{}]", lsb + b)
                     } else {
-                        format!("{prefix}{name}")
+                        name.to_string()
                     };
-                    names.push((net, id, b, is_input));
+                    // Inputs by port name; nets by the cell pin that drives them (a net driven
+                    // through a sub-module's port is annotated inside that module).
+                    let target = if is_input {
+                        Some(net)
+                    } else {
+                        netlist.driver_pin(&scope, &net)
+                    };
+                    if let Some(t) = target {
+                        names.push((t, id, b, is_input));
+                    }
                 }
             }
             Some("$enddefinitions") => break,
@@ -353,13 +430,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scopes_follow_the_netlist_hierarchy_and_skip_cells() {
-        let netlist = "module pe(a);\n  sky130_fd_sc_hd__inv_1 _1_ (\n    .A(a)\n  );\nendmodule\n\
+    fn nets_are_found_by_the_cell_pins_that_drive_them() {
+        let cells = "module sky130_fd_sc_hd__inv_1(Y, A);\n  input A;\n  wire A;\n  output Y;\n  wire Y;\nendmodule\n";
+        let netlist = "module pe(a, y);\n  sky130_fd_sc_hd__inv_1 _1_ (\n    .A(a),\n    .Y(\\q[3] )\n  );\nendmodule\n\
                        module arr(a);\n  pe pe_r0_c0 (\n    .a(a)\n  );\n  pe pe_r0_c1 (\n    .a(a)\n  );\nendmodule\n\
                        module top(a);\n  arr array (\n    .a(a)\n  );\nendmodule\n";
-        let s = module_scopes(netlist, "top");
-        let mut v: Vec<&String> = s.iter().collect();
+        let n = Netlist::parse(netlist, "top", &cell_outputs(cells));
+        let mut v: Vec<&String> = n.scopes.keys().collect();
         v.sort();
         assert_eq!(v, ["", "array", "array/pe_r0_c0", "array/pe_r0_c1"]);
+        assert_eq!(
+            n.driver_pin("array/pe_r0_c1", "q[3]").as_deref(),
+            Some("array/pe_r0_c1/_1_/Y")
+        );
+        assert_eq!(
+            n.driver_pin("array/pe_r0_c1", "a"),
+            None,
+            "an input is not driven here"
+        );
+        assert_eq!(n.driver_pin("array", "q[3]"), None);
     }
 }

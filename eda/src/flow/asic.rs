@@ -132,8 +132,6 @@ pub(crate) fn sky130(
     crate::cells::cell_models(&lib.path, &[netlist], out)?;
 
     // Power at Fmax for a flat activity (a simulated workload's comes later, on request).
-    let macro_names: Vec<String> = macro_mods.iter().map(|m| m.name().to_string()).collect();
-    report.hier_modules.retain(|m| !macro_names.contains(m));
     super::power::power(out, report, None)?;
 
     openlane(design, out, report)?;

@@ -224,11 +224,6 @@ pub fn synth(cfg: &Config, opts: &SynthOptions) -> Result<Report, FlowError> {
         fpga: None,
         liberty: None,
         liberty_path: None,
-        hier_modules: design
-            .modules()
-            .iter()
-            .map(|m| m.name().to_string())
-            .collect(),
         power: None,
         files: BTreeMap::from([("rtl".to_string(), "rtl/files.f".to_string())]),
     };

@@ -20,7 +20,7 @@ pub const FLAT_ACTIVITY: f64 = 0.1;
 /// Switching activity of one net (or input port), counted over a simulation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NetActivity {
-    /// Hierarchical net name as OpenSTA spells it (`array/pe_r0_c0/product_q[3]`).
+    /// The cell pin driving the net (`array/pe_r0_c0/_0724_/Q`), or an input port's name.
     pub net: String,
     /// Transitions (0 -> 1 and 1 -> 0) over the window.
     pub toggles: u64,
@@ -106,7 +106,6 @@ pub fn power(
     };
     let peak_macs = report.macs as f64;
     let top = report.top.clone();
-    let hier_modules = report.hier_modules.clone();
     let mut logs = Vec::new();
     let mut run_one = |tag: &str, activity_tcl: String, label: String, macs_per_cycle: f64| {
         let vals = [
@@ -150,7 +149,7 @@ pub fn power(
     };
     let measured = match activity {
         Some(a) => {
-            write(out, "activity.tcl", &activity_tcl(a, &hier_modules))?;
+            write(out, "activity.tcl", &activity_tcl(a))?;
             let mut p = run_one(
                 "measured",
                 "source activity.tcl".into(),
@@ -228,33 +227,18 @@ pub fn parse_power(text: &str) -> Option<[PowerGroup; 4]> {
     ])
 }
 
-/// `activity.tcl`: each measured net's activity on the leaf cell pin that drives it (nets
-/// driven from a port of a sub-module are annotated inside that module), and the inputs'.
-fn activity_tcl(a: &Activity, hier_modules: &[String]) -> String {
+/// `activity.tcl`: each measured net's activity on the cell pin that drives it, and the
+/// inputs'.
+fn activity_tcl(a: &Activity) -> String {
     let cycles = a.cycles.max(1) as f64;
     let mut s = String::new();
     let _ = writeln!(
         s,
         "# seedchip: switching activity measured by simulating netlist.v ({}), {} cycles.\n\
-         # activity = transitions per clock cycle, duty = fraction of the time high.",
+         # activity = transitions per clock cycle, duty = fraction of the time high; one line\n\
+         # per net, on the cell pin that drives it (`sta::set_power_pin_activity`: the -pins\n\
+         # option of set_power_activity calls a helper missing from OpenSTA 2.0.17).",
         a.workload, a.cycles
-    );
-    let _ = writeln!(
-        s,
-        "set seedchip_modules {{{}}}\n\
-         proc seedchip_net {{net activity duty}} {{\n\
-         \x20 global seedchip_modules\n\
-         \x20 set n [get_nets -quiet $net]\n\
-         \x20 if {{$n == \"\"}} {{ return }}\n\
-         \x20 foreach pin [get_pins -quiet -of_objects $n] {{\n\
-         \x20   if {{[get_property $pin direction] != \"output\"}} {{ continue }}\n\
-         \x20   set ref [get_property [get_cells -of_objects $pin] ref_name]\n\
-         \x20   if {{[lsearch -exact $seedchip_modules $ref] >= 0}} {{ continue }}\n\
-         \x20   set_power_activity -pins $pin -activity $activity -duty $duty\n\
-         \x20   return\n\
-         \x20 }}\n\
-         }}",
-        hier_modules.join(" ")
     );
     let fmt = |n: &NetActivity| {
         (
@@ -272,7 +256,11 @@ fn activity_tcl(a: &Activity, hier_modules: &[String]) -> String {
     }
     for n in &a.nets {
         let (act, duty) = fmt(n);
-        let _ = writeln!(s, "seedchip_net {{{}}} {act:.6} {duty:.6}", n.net);
+        let _ = writeln!(
+            s,
+            "sta::set_power_pin_activity [get_pins {{{}}}] {act:.6} {duty:.6}",
+            n.net
+        );
     }
     s
 }

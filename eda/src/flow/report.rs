@@ -95,10 +95,6 @@ pub struct Report {
     /// sky130: the Liberty file the run read (for later OpenSTA runs, such as power).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub liberty_path: Option<String>,
-    /// The design's own modules (the netlist's hierarchy; every other instance is a cell or
-    /// a macro).
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub hier_modules: Vec<String>,
     /// sky130: power at Fmax, flat and (after a simulation) from measured activity.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub power: Option<super::power::PowerReport>,
