@@ -100,10 +100,15 @@ fn sky130_row(m: &MatrixConfig, r: &Report, secs: f64, dir: &std::path::Path) ->
     let array = module_area(r, "pe_") + module_area(r, "systolic_array_");
     let fifo = module_area(r, "result_fifo_");
     let fifo_sram = module_area(r, "sram_");
+    // A deep enough FIFO is a hard macro: its bits, not its (uncounted) area.
+    let fifo_sram_text = match r.macros.first() {
+        Some(x) if fifo_sram == 0.0 => format!("macro, {} x {} bits", x.depth, x.width),
+        _ => format!("{fifo_sram:.0}"),
+    };
     let fmax = r.fmax_mhz.unwrap_or(0.0);
     let p = &t.critical_path;
     format!(
-        "| {}x{} | {} | {} | {:.3} | {:.0} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.0} | {} | {} ({}) -> {} |",
+        "| {}x{} | {} | {} | {:.3} | {:.0} | {} | {:.0} | {:.0} | {:.0} | {} | {:.1} | {:.1} | {:.0} | {} | {} ({}) -> {} |",
         m.rows,
         m.cols,
         match m.multiplier.for_asic() {
@@ -117,7 +122,7 @@ fn sky130_row(m: &MatrixConfig, r: &Report, secs: f64, dir: &std::path::Path) ->
         array / macs,
         area / macs,
         (area - fifo - fifo_sram) / macs,
-        fifo_sram,
+        fifo_sram_text,
         fmax,
         2.0 * macs * fmax * 1e-3 / (area * 1e-6),
         secs,
@@ -225,7 +230,8 @@ nextpnr seed 1.\n",
         md,
         "Area per MAC three ways: the PE array alone; the stand-alone engine (skews, control, \
 result FIFO); and the engine without its result FIFO, as the chip instantiates it (the FIFO's \
-modules subtracted). The FIFO's SRAM is a macro candidate, listed apart. Synthesis time is the \
+modules subtracted). The FIFO's SRAM is a macro candidate, listed apart (from 64 rows it is a hard macro, \
+outside the area, as in the chip). Synthesis time is the \
 whole flow (Yosys, OpenSTA timing and flat power), peak memory is Yosys's own report.\n"
     );
     let _ = writeln!(md, "| engine | multiplier | PE product register | area mm2 | PE um2 | cells / PE | array um2/MAC | engine um2/MAC | engine without FIFO um2/MAC | FIFO SRAM um2 | Fmax MHz | GOPS/mm2 | synth s | Yosys peak MB | critical path |");
