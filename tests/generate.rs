@@ -148,7 +148,7 @@ fn regenerating_is_byte_identical_and_the_pe_exists_once() {
         "the PE module must be defined exactly once"
     );
     let array = std::fs::read_to_string(first.join("systolic_array_16x16_mb.v")).unwrap();
-    assert_eq!(array.matches("\n    pe_p20_mb pe_r").count(), 256);
+    assert_eq!(array.matches("\n    pe_p19_mb pe_r").count(), 256);
 }
 
 fn refused(config: &str, name: &str, expect: &[&str]) {
