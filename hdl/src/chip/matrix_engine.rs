@@ -177,7 +177,10 @@ pub fn matrix_engine_with(cfg: &MatrixConfig, path: ResultPath) -> Result<Module
          weight_data lane c = W[k][c]; act_data lane r = A[m][r]; out_data lane c = int32 sum.",
         s.out_latency(path),
     ));
-    m.unit("matrix engine: control and result FIFO");
+    m.unit(match path {
+        ResultPath::Fifo => "matrix engine: control and result FIFO",
+        ResultPath::Direct => "matrix engine: control",
+    });
     let weight = m.io(&weight_stream(cols), Role::Sink);
     let act = m.io(&act_stream(rows), Role::Sink);
     let out = match path {
