@@ -22,6 +22,7 @@ pub mod gemm;
 pub mod harness;
 pub mod model;
 pub mod noise;
+pub mod quant;
 pub mod random_program;
 pub mod replay;
 pub mod verify;
