@@ -19,6 +19,7 @@ pub mod isa;
 pub mod load_unit;
 pub mod matrix_engine;
 pub mod pe;
+pub mod requant;
 pub mod result_fifo;
 pub mod scratchpad;
 pub mod skew;
