@@ -40,9 +40,18 @@ fn equivalent_adders_pass_in_simulation_and_formally() {
     );
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(last_line(&o), "4 passed, 0 failed");
+    let json = dir.path().join("verdict.json");
     let o = equiv(
         &[
-            "--gold", &gold, "--gate", &gate, "--top", "adder", "--formal",
+            "--gold",
+            &gold,
+            "--gate",
+            &gate,
+            "--top",
+            "adder",
+            "--formal",
+            "--json",
+            json.to_str().unwrap(),
         ],
         dir.path(),
     );
@@ -50,6 +59,19 @@ fn equivalent_adders_pass_in_simulation_and_formally() {
         o.status.success() && text(&o).contains("proven equivalent"),
         "{}",
         text(&o)
+    );
+    // The verdict for scripts: the same as the exit code and the printed line.
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(
+        (&v["mode"], &v["verdict"], &v["exit_code"], &v["top"]),
+        (
+            &serde_json::json!("formal"),
+            &serde_json::json!("proven"),
+            &serde_json::json!(0),
+            &serde_json::json!("adder")
+        ),
+        "{v}"
     );
 }
 
@@ -74,12 +96,35 @@ fn the_adder_corner_case_is_found_shrunk_and_replayable() {
             "300",
             "--constraints",
             &cons,
+            "--json",
+            dir.path().join("verdict.json").to_str().unwrap(),
         ],
         dir.path(),
     );
     let t = text(&o);
     assert!(!o.status.success(), "{t}");
     assert_eq!(last_line(&o), "0 passed, 2 failed", "{t}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("verdict.json")).unwrap())
+            .unwrap();
+    assert_eq!(v["verdict"], "not equivalent", "{v}");
+    assert_eq!(
+        (v["exit_code"].as_u64(), v["failed"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(
+        (v["seed"].as_u64(), v["runs"].as_u64(), v["cycles"].as_u64()),
+        (Some(3), Some(2), Some(300))
+    );
+    let f = &v["first_failure"];
+    assert_eq!(f["minimal_cycles"].as_u64(), Some(1), "{v}");
+    assert!(
+        f["minimal_mismatch"]
+            .as_str()
+            .unwrap()
+            .contains("output `sum`: gold 510"),
+        "{v}"
+    );
     assert!(
         t.contains("output `sum`: gold 510 (hex 1fe), gate 254 (hex fe)"),
         "{t}"

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use seedchip_verif::equiv::{self, EquivOptions, EquivReport, Verdict};
 use seedchip_verif::verilator::XInit;
@@ -92,6 +92,10 @@ pub struct EquivArgs {
     /// --formal: seconds allowed for the proof; past them the verdict is inconclusive (exit 3).
     #[arg(long, default_value_t = 600, requires = "formal", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: u64,
+    /// Also write the verdict as JSON to FILE (for scripts and CI): mode, verdict, exit code,
+    /// the run's settings, and the first difference or the counterexample.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 pub fn run(a: EquivArgs) -> Result<ExitCode> {
@@ -133,7 +137,9 @@ pub fn run(a: EquivArgs) -> Result<ExitCode> {
     );
     if a.formal {
         let log = |name: &str| a.out.join(name).display().to_string();
-        return Ok(match equiv::formal(&opts, a.depth)? {
+        let verdict = equiv::formal(&opts, a.depth)?;
+        write_json(&a, seed, formal_json(&verdict))?;
+        return Ok(match verdict {
             Verdict::Proven { by } => {
                 println!(
                     "formal: proven equivalent by {by} (logs in {})",
@@ -172,6 +178,7 @@ pub fn run(a: EquivArgs) -> Result<ExitCode> {
     }
     let report = equiv::simulate(&opts, &mut |m| println!("  {m}"))?;
     print_report(&report, &a);
+    write_json(&a, seed, simulation_json(&report))?;
     Ok(if report.failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -201,4 +208,80 @@ fn print_report(r: &EquivReport, a: &EquivArgs) {
         );
     }
     println!("{} passed, {} failed", r.passed, r.failed);
+}
+
+/// The verdict of a formal run, for `--json`.
+fn formal_json(v: &Verdict) -> serde_json::Value {
+    use serde_json::json;
+    match v {
+        Verdict::Proven { by } => {
+            json!({"mode": "formal", "verdict": "proven", "exit_code": 0, "method": by})
+        }
+        Verdict::Counterexample(inputs) => json!({
+            "mode": "formal",
+            "verdict": "counterexample",
+            "exit_code": 1,
+            "counterexample": inputs
+                .iter()
+                .map(|(step, port, value)| json!({"step": step, "port": port, "value": value}))
+                .collect::<Vec<_>>(),
+        }),
+        Verdict::Inconclusive { depth, timed_out } => json!({
+            "mode": "formal",
+            "verdict": "inconclusive",
+            "exit_code": 3,
+            "depth": depth,
+            "timed_out": timed_out,
+        }),
+    }
+}
+
+/// The verdict of a simulation run, for `--json`.
+fn simulation_json(r: &EquivReport) -> serde_json::Value {
+    use serde_json::json;
+    let failure = r.first_failure.as_ref().map(|f| {
+        json!({
+            "run_seed": f.run_seed,
+            "mismatch": f.mismatch.to_string(),
+            "minimal_cycles": f.minimal.cycles.len(),
+            "minimal_mismatch": f.minimal_mismatch.to_string(),
+            "shrink_runs": f.shrink_runs,
+            "saved": f.saved.display().to_string(),
+            "waveforms": f.waveforms.as_ref().map(|(g, t)| [g.display().to_string(), t.display().to_string()]),
+        })
+    });
+    json!({
+        "mode": "simulation",
+        "verdict": if r.failed == 0 { "equivalent" } else { "not equivalent" },
+        "exit_code": if r.failed == 0 { 0 } else { 1 },
+        "passed": r.passed,
+        "failed": r.failed,
+        "ports_compared": r.ports,
+        "first_failure": failure,
+    })
+}
+
+/// Write `verdict` with the run's settings to the `--json` file, if one was asked for.
+fn write_json(a: &EquivArgs, seed: u64, mut verdict: serde_json::Value) -> Result<()> {
+    let Some(path) = &a.json else {
+        return Ok(());
+    };
+    let files = |v: &[PathBuf]| {
+        v.iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+    };
+    verdict["gold"] = serde_json::json!(files(&a.gold));
+    verdict["gate"] = serde_json::json!(files(&a.gate));
+    verdict["top"] = serde_json::json!(a.top);
+    verdict["gate_top"] = serde_json::json!(a.gate_top.as_deref().unwrap_or(&a.top));
+    if verdict["mode"] == "simulation" {
+        verdict["seed"] = serde_json::json!(seed);
+        verdict["runs"] = serde_json::json!(a.runs);
+        verdict["cycles"] = serde_json::json!(a.cycles);
+        verdict["replay"] = serde_json::json!(a.replay.as_ref().map(|p| p.display().to_string()));
+    }
+    let text = serde_json::to_string_pretty(&verdict).expect("JSON values serialise");
+    std::fs::write(path, text + "\n")
+        .with_context(|| format!("cannot write the JSON report `{}`", path.display()))
 }

@@ -317,9 +317,12 @@ mod rtl {
                     r.lanes.iter().map(f).collect()
                 };
                 sim.set_bool(iv, r.valid).unwrap();
-                sim.set(ix, &Bits::from_lanes(32, &lanes(&|l| l.0 as i64))).unwrap();
-                sim.set(im, &Bits::from_lanes(32, &lanes(&|l| l.1 as i64))).unwrap();
-                sim.set(is, &Bits::from_lanes(6, &lanes(&|l| l.2 as i64))).unwrap();
+                sim.set(ix, &Bits::from_lanes(32, &lanes(&|l| l.0 as i64)))
+                    .unwrap();
+                sim.set(im, &Bits::from_lanes(32, &lanes(&|l| l.1 as i64)))
+                    .unwrap();
+                sim.set(is, &Bits::from_lanes(6, &lanes(&|l| l.2 as i64)))
+                    .unwrap();
                 sim.set_i64(iz, r.zero_point as i64).unwrap();
                 sim.set_i64(imin, r.min as i64).unwrap();
                 sim.set_i64(imax, r.max as i64).unwrap();
@@ -330,7 +333,11 @@ mod rtl {
             if t >= lat {
                 let r = &rows[t - lat];
                 if sim.get_bool(ov) != r.valid {
-                    return Err(format!("cycle {t}: out_valid {} for row {}", !r.valid, t - lat));
+                    return Err(format!(
+                        "cycle {t}: out_valid {} for row {}",
+                        !r.valid,
+                        t - lat
+                    ));
                 }
                 if r.valid {
                     let got: Vec<i64> = sim.get(oy).to_signed_lanes(32);

@@ -95,7 +95,10 @@ fn lane_pipeline(
     let sat3 = stage(m, &n("sat3"), sat2);
     let r3 = stage(m, &n("r3"), r2);
     // [4] doubling high multiply, rounded; the one overflowing product saturates.
-    let rounded = ab.add_wrap(lit(sint(64), 1 << 30)).slice(62, 31).as_signed();
+    let rounded = ab
+        .add_wrap(lit(sint(64), 1 << 30))
+        .slice(62, 31)
+        .as_signed();
     let y = stage(
         m,
         &n("y"),
