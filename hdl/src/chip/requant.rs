@@ -53,18 +53,33 @@ fn stage(m: &mut ModuleBuilder, name: &str, value: impl Into<Expr>) -> Sig {
     q
 }
 
-/// One lane's pipeline: [`LATENCY`] - 1 stages after the input registers (the per-row
-/// zero point and bounds come in already delayed to the last stage).
-fn lane_pipeline(
-    m: &mut ModuleBuilder,
-    i: u32,
+/// One lane's registered inputs.
+struct LaneIn {
     x: Expr,
     multiplier: Expr,
     shift: Expr,
-    zp: Expr,
+}
+
+/// The per-row values, delayed to the last stage: zero point and output range.
+#[derive(Clone)]
+struct RowOut {
+    zero_point: Expr,
     min: Expr,
     max: Expr,
-) -> Expr {
+}
+
+/// One lane's pipeline: [`LATENCY`] - 1 stages after the input registers.
+fn lane_pipeline(m: &mut ModuleBuilder, i: u32, input: LaneIn, row: RowOut) -> Expr {
+    let LaneIn {
+        x,
+        multiplier,
+        shift,
+    } = input;
+    let RowOut {
+        zero_point: zp,
+        min,
+        max,
+    } = row;
     let n = |s: &str| format!("l{i}_{s}");
     let negative_shift = shift.bit(5);
     // [1] left shift; the right-shift amount travels along.
@@ -162,19 +177,19 @@ pub fn requant(lanes: u32) -> Result<ModuleRef, ModuleError> {
     let zp = m.delay("zero_point", zp, LATENCY - 2);
     let min = m.delay("min", min, LATENCY - 2);
     let max = m.delay("max", max, LATENCY - 2);
+    let row = RowOut {
+        zero_point: zp,
+        min,
+        max,
+    };
     let outs: Vec<Expr> = (0..lanes)
         .map(|i| {
-            lane_pipeline(
-                &mut m,
-                i,
-                lane(x, i, 32),
-                lane(mult, i, 32),
-                lane(shift, i, 6),
-                zp.clone(),
-                min.clone(),
-                max.clone(),
-            )
-            .as_unsigned()
+            let input = LaneIn {
+                x: lane(x, i, 32),
+                multiplier: lane(mult, i, 32),
+                shift: lane(shift, i, 6),
+            };
+            lane_pipeline(&mut m, i, input, row.clone()).as_unsigned()
         })
         .collect();
     m.assign(output.field("valid"), valid.bit(LATENCY - 1));
