@@ -54,7 +54,7 @@ configuration gives byte-identical files."
     #[command(
         after_help = "Both designs start from the same state, get the same reset and the same constrained-random inputs; every output is compared every cycle after reset. A run is one random stimulus of --cycles cycles (run i uses seed + i); the last line is `N passed, M failed` counting runs. On a difference: the cycle, port and both values, a shrunk minimal stimulus (saved for --replay) and VCDs of both designs.\n\nExit status: 0 equivalent (every run passed, or proven); 1 a difference (a failed run, or a formal counterexample); 3 inconclusive (--formal found neither); 2 bad usage or a tool error."
     )]
-    Equiv(cmd::equiv::EquivArgs),
+    Equiv(Box<cmd::equiv::EquivArgs>),
     /// Write the PPA table (sky130 area and Fmax, FPGA utilisation and Fmax) to docs/ppa.md.
     Ppa(cmd::ppa::PpaArgs),
     /// Run a random GEMM on the Verilated chip, check it against the model, print cycles and utilisation.
@@ -88,7 +88,7 @@ fn main() -> ExitCode {
         Command::Run(a) => cmd::run::run(a),
         Command::Synth(a) => cmd::synth::run(a),
         Command::Ppa(a) => cmd::ppa::run(a),
-        Command::Equiv(a) => cmd::equiv::run(a),
+        Command::Equiv(a) => cmd::equiv::run(*a),
     };
     match result {
         Ok(code) => code,
