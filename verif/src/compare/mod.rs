@@ -503,7 +503,8 @@ pub fn describe(setup: &Setup, stim: &Stimulus) -> String {
             reset_cycles, r.port
         );
     }
-    for (t, row) in stim.cycles.iter().enumerate() {
+    let mut rows = Vec::new();
+    for row in &stim.cycles {
         let parts: Vec<String> = stim
             .inputs
             .iter()
@@ -518,16 +519,57 @@ pub fn describe(setup: &Setup, stim: &Stimulus) -> String {
                 )
             })
             .collect();
-        let _ = writeln!(
-            s,
-            "  cycle {}: {}",
-            t as u64 + reset_cycles,
-            if parts.is_empty() {
-                "idle".to_string()
-            } else {
-                parts.join(" ")
-            }
-        );
+        rows.push(if parts.is_empty() {
+            IDLE.to_string()
+        } else {
+            parts.join(" ")
+        });
+    }
+    s.push_str(&fold_idle(reset_cycles, &rows));
+    s
+}
+
+/// How a cycle with every input idle is printed.
+const IDLE: &str = "idle";
+
+/// One line per stimulus cycle from `first` on, runs of idle cycles folded into one line
+/// (`cycles 5..9: idle (4 cycles)`, the end exclusive as in the reset line).
+fn fold_idle(first: u64, rows: &[String]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let mut t = 0;
+    while t < rows.len() {
+        let run = rows[t..].iter().take_while(|r| *r == IDLE).count();
+        let at = first + t as u64;
+        if run >= 2 {
+            let _ = writeln!(
+                s,
+                "  cycles {at}..{}: {IDLE} ({run} cycles)",
+                at + run as u64
+            );
+            t += run;
+        } else {
+            let _ = writeln!(s, "  cycle {at}: {}", rows[t]);
+            t += 1;
+        }
     }
     s
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::fold_idle;
+
+    #[test]
+    fn runs_of_idle_cycles_fold_into_one_line() {
+        let rows: Vec<String> = ["idle", "idle", "idle", "a=1", "idle", "b=2", "idle", "idle"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            fold_idle(2, &rows),
+            "  cycles 2..5: idle (3 cycles)\n  cycle 5: a=1\n  cycle 6: idle\n  cycle 7: b=2\n  cycles 8..10: idle (2 cycles)\n"
+        );
+        assert_eq!(fold_idle(0, &[]), "");
+    }
 }
