@@ -156,6 +156,12 @@ fn the_adder_corner_case_is_found_shrunk_and_replayable() {
         "{}",
         text(&o)
     );
+    // The replay names the original run as it was (300 cycles, not the default).
+    assert!(
+        text(&o).contains("the original run is --seed 3 --runs 1 --cycles 300"),
+        "{}",
+        text(&o)
+    );
     // The same pair against itself under replay passes.
     let o = equiv(
         &[

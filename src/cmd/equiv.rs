@@ -177,7 +177,7 @@ pub fn run(a: EquivArgs) -> Result<ExitCode> {
         println!("  {} runs x {} cycles from seed {seed}", a.runs, a.cycles);
     }
     let report = equiv::simulate(&opts, &mut |m| println!("  {m}"))?;
-    print_report(&report, &a);
+    print_report(&report);
     write_json(&a, seed, simulation_json(&report))?;
     Ok(if report.failed == 0 {
         ExitCode::SUCCESS
@@ -186,7 +186,7 @@ pub fn run(a: EquivArgs) -> Result<ExitCode> {
     })
 }
 
-fn print_report(r: &EquivReport, a: &EquivArgs) {
+fn print_report(r: &EquivReport) {
     if let Some(f) = &r.first_failure {
         println!("first difference: {}", f.mismatch);
         println!(
@@ -199,12 +199,17 @@ fn print_report(r: &EquivReport, a: &EquivArgs) {
         if let Some((g, t)) = &f.waveforms {
             println!("waveforms: {} and {}", g.display(), t.display());
         }
+        let original = match f.original_cycles {
+            Some(c) => format!("--seed {} --runs 1 --cycles {c}", f.run_seed),
+            None => format!(
+                "--seed {} --runs 1 (its length is not recorded in the replayed file)",
+                f.run_seed
+            ),
+        };
         println!(
-            "saved: {} (rerun with --replay {}); the original run is --seed {} --runs 1 --cycles {}",
+            "saved: {} (rerun with --replay {}); the original run is {original}",
             f.saved.display(),
             f.saved.display(),
-            f.run_seed,
-            a.cycles
         );
     }
     println!("{} passed, {} failed", r.passed, r.failed);
@@ -246,6 +251,7 @@ fn simulation_json(r: &EquivReport) -> serde_json::Value {
             "minimal_cycles": f.minimal.cycles.len(),
             "minimal_mismatch": f.minimal_mismatch.to_string(),
             "shrink_runs": f.shrink_runs,
+            "original_cycles": f.original_cycles,
             "saved": f.saved.display().to_string(),
             "waveforms": f.waveforms.as_ref().map(|(g, t)| [g.display().to_string(), t.display().to_string()]),
         })

@@ -98,6 +98,10 @@ pub struct Saved {
     pub clock: Option<String>,
     pub constraints: Constraints,
     pub stimulus: Stimulus,
+    /// Cycles of the random run this stimulus was shrunk from (kept through replays), so the
+    /// original run can be named exactly. Absent in files written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_cycles: Option<u64>,
 }
 
 /// The first difference between the designs.

@@ -125,6 +125,8 @@ pub struct Failure {
     pub description: String,
     pub saved: PathBuf,
     pub waveforms: Option<(PathBuf, PathBuf)>,
+    /// Cycles of the original random run (`None` when replaying a file that did not record it).
+    pub original_cycles: Option<u64>,
 }
 
 /// Result of a simulation comparison.
@@ -267,6 +269,7 @@ pub fn simulate(
         failed: 0,
         first_failure: None,
     };
+    let mut original_cycles = Some(opts.cycles as u64);
     let runs: Vec<(u64, Stimulus)> = match &opts.replay {
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -281,6 +284,7 @@ pub fn simulate(
             setup.reset = saved.reset;
             setup.clock = saved.clock;
             setup.constraints = saved.constraints;
+            original_cycles = saved.original_cycles;
             vec![(saved.seed, saved.stimulus)]
         }
         None => (0..opts.runs)
@@ -298,8 +302,9 @@ pub fn simulate(
                 progress(&format!("run with seed {seed}: MISMATCH at {m}"));
                 if report.first_failure.is_none() {
                     progress("shrinking...");
+                    let run = (seed, original_cycles);
                     report.first_failure =
-                        Some(failure(opts, &setup, &gold_src, &gate_src, seed, &stim, m)?);
+                        Some(failure(opts, &setup, &gold_src, &gate_src, run, &stim, m)?);
                 }
             }
         }
@@ -381,7 +386,7 @@ fn failure(
     setup: &Setup,
     gold_src: &[Source],
     gate_src: &[Source],
-    seed: u64,
+    (seed, original_cycles): (u64, Option<u64>),
     stim: &Stimulus,
     m: Mismatch,
 ) -> Result<Failure, EquivError> {
@@ -393,6 +398,7 @@ fn failure(
         clock: setup.clock.clone(),
         constraints: setup.constraints.clone(),
         stimulus: shrunk.stimulus.clone(),
+        original_cycles,
     };
     std::fs::write(
         &saved,
@@ -424,6 +430,7 @@ fn failure(
         shrink_runs: shrunk.runs,
         saved,
         waveforms: Some((gv, tv)),
+        original_cycles,
     })
 }
 
