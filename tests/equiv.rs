@@ -483,3 +483,76 @@ fn mismatched_ports_and_bad_constraints_are_explained() {
     );
     assert!(!o.status.success() && text(&o).contains("cannot read `/nonexistent.v`"));
 }
+
+#[test]
+fn clock_and_reset_names_are_checked_not_guessed_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A named clock that does not exist is an error (it used to be driven as random data).
+    let adder = designs("adder.v");
+    let o = equiv(
+        &[
+            "--gold", &adder, "--gate", &adder, "--top", "adder", "--clock", "clock",
+        ],
+        &d.join("a"),
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("--clock `clock` is not a 1-bit input of `adder`"),
+        "{t}"
+    );
+    // An active-low reset under another name is named, not left unreset.
+    let counter = d.join("counter_n.v");
+    std::fs::write(
+        &counter,
+        "module counter_n(input wire aclk, input wire resetn, output reg [3:0] q);\n  always @(posedge aclk) if (!resetn) q <= 4'd0; else q <= q + 4'd1;\nendmodule\n",
+    )
+    .unwrap();
+    let c = counter.to_str().unwrap();
+    let o = equiv(
+        &[
+            "--gold",
+            c,
+            "--gate",
+            c,
+            "--top",
+            "counter_n",
+            "--x-init",
+            "random",
+        ],
+        &d.join("b"),
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains(
+            "have no `rst` input but have `resetn`: name it with --reset resetn --reset-active-low"
+        ),
+        "{t}"
+    );
+    // Named, it runs (and the clock `aclk` is found: the only usual clock name there).
+    let o = equiv(
+        &[
+            "--gold",
+            c,
+            "--gate",
+            c,
+            "--top",
+            "counter_n",
+            "--reset",
+            "resetn",
+            "--reset-active-low",
+            "--runs",
+            "2",
+            "--cycles",
+            "50",
+        ],
+        &d.join("c"),
+    );
+    assert!(
+        o.status.success() && last_line(&o) == "2 passed, 0 failed",
+        "{}",
+        text(&o)
+    );
+}

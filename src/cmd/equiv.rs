@@ -59,9 +59,11 @@ pub struct EquivArgs {
     /// Cycles the reset is held at the start of each run.
     #[arg(long, default_value_t = 2)]
     pub reset_cycles: u32,
-    /// Clock input; designs without it are compared combinationally.
-    #[arg(long, default_value = "clk", value_name = "NAME")]
-    pub clock: String,
+    /// Clock input (default `clk`; without it, one of clock, clk_i, i_clk, aclk, clk_in when
+    /// exactly one exists). A named clock must exist. Designs without a clock are compared
+    /// combinationally.
+    #[arg(long, value_name = "NAME")]
+    pub clock: Option<String>,
     /// Preprocessor define for both designs (Verilator and Yosys), repeatable.
     #[arg(short = 'D', long = "define", value_name = "NAME[=VALUE]")]
     pub defines: Vec<String>,
@@ -110,7 +112,8 @@ pub fn run(a: EquivArgs) -> Result<ExitCode> {
     opts.no_reset = a.no_reset;
     opts.reset_active_low = a.reset_active_low;
     opts.reset_cycles = a.reset_cycles;
-    opts.clock = a.clock.clone();
+    opts.clock = a.clock.clone().unwrap_or_else(|| "clk".into());
+    opts.clock_named = a.clock.is_some();
     opts.liberty = a.liberty.clone();
     opts.defines = a.defines.clone();
     opts.include_dirs = a.include_dirs.clone();

@@ -34,6 +34,9 @@ pub struct EquivOptions {
     pub reset_cycles: u32,
     /// Clock port; a design without it is compared combinationally.
     pub clock: String,
+    /// The user named `clock` (else it is the default `clk`): it must then exist, and no
+    /// other clock is guessed.
+    pub clock_named: bool,
     pub liberty: Option<PathBuf>,
     pub constraints: Option<PathBuf>,
     /// Given constraints (takes precedence over the file), for built-in uses.
@@ -67,6 +70,7 @@ impl EquivOptions {
             reset_active_low: false,
             reset_cycles: 2,
             clock: "clk".into(),
+            clock_named: false,
             liberty: None,
             constraints: None,
             constraints_value: None,
@@ -187,6 +191,14 @@ fn build(
 }
 
 /// Build both designs, check their ports, and assemble the comparison setup.
+/// Clock names used when a design has no `clk` and `--clock` was not given (one must match).
+pub const CLOCK_NAMES: &[&str] = &["clock", "clk_i", "i_clk", "aclk", "clk_in"];
+
+/// Reset names that make a design without `rst` an error unless `--reset` or `--no-reset`.
+pub const RESET_NAMES: &[&str] = &[
+    "reset", "rst_n", "resetn", "reset_n", "aresetn", "rstn", "nrst", "rst_i", "i_rst", "areset",
+];
+
 pub fn setup(opts: &EquivOptions) -> Result<(Setup, Vec<Source>, Vec<Source>), EquivError> {
     std::fs::create_dir_all(&opts.out).map_err(tool::io_err("creating", &opts.out))?;
     let gold_src = side_sources(&opts.gold, opts, "gold")?;
@@ -202,7 +214,28 @@ pub fn setup(opts: &EquivOptions) -> Result<(Setup, Vec<Source>, Vec<Source>), E
         gold.port_info(name)
             .is_some_and(|p| p.input && p.width == 1)
     };
-    let clock = has(&opts.clock).then(|| opts.clock.clone());
+    let one_bit_inputs = || {
+        gold.ports()
+            .iter()
+            .filter(|p| p.input && p.width == 1)
+            .map(|p| format!("`{}`", p.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let clock = if has(&opts.clock) {
+        Some(opts.clock.clone())
+    } else if opts.clock_named {
+        return Err(EquivError::Usage(format!(
+            "--clock `{}` is not a 1-bit input of `{}` (its 1-bit inputs: {})",
+            opts.clock,
+            opts.top,
+            one_bit_inputs()
+        )));
+    } else {
+        // No `clk`: a clock under one of the usual names, when exactly one is there.
+        let found: Vec<&str> = CLOCK_NAMES.iter().copied().filter(|n| has(n)).collect();
+        (found.len() == 1).then(|| found[0].to_string())
+    };
     let reset_name = match (&opts.reset, opts.no_reset) {
         (_, true) => None,
         (Some(r), false) => {
@@ -214,7 +247,20 @@ pub fn setup(opts: &EquivOptions) -> Result<(Setup, Vec<Source>, Vec<Source>), E
             }
             Some(r.clone())
         }
-        (None, false) => has("rst").then(|| "rst".to_string()),
+        (None, false) if has("rst") => Some("rst".to_string()),
+        (None, false) => {
+            // A reset under another name would leave the designs unreset: say so instead of
+            // reporting the differences that follows from it.
+            if let Some(r) = RESET_NAMES.iter().find(|n| has(n)) {
+                let low = r.ends_with('n') || r.starts_with('n');
+                return Err(EquivError::Usage(format!(
+                    "the designs have no `rst` input but have `{r}`: name it with --reset {r}{} \
+                     (or pass --no-reset to run them unreset)",
+                    if low { " --reset-active-low" } else { "" }
+                )));
+            }
+            None
+        }
     };
     if reset_name.is_some() && clock.is_none() {
         return Err(EquivError::Usage(format!(
