@@ -50,14 +50,15 @@ fn pattern_matrix(rows: usize, cols: usize, step: usize) -> Matrix<i8> {
 /// fill and drain cancel out).
 fn group_utilisation(model: &std::sync::Arc<Model>, shape: EngineShape, m: usize) -> Result<f64> {
     let (r, c) = (shape.rows as usize, shape.cols as usize);
+    let runs = [8, 24]; // groups (tiles) per run
     let mut cycles = Vec::new();
-    for tiles in [8, 24] {
+    for tiles in runs {
         let a = pattern_matrix(m, tiles * r, 29);
         let w = pattern_matrix(tiles * r, c, 11);
         let mut h = EngineHarness::new(model, shape, XInit::Zeros)?;
         cycles.push(h.gemm(&a, &w, &StallPattern::default())?.cycles);
     }
-    Ok((16 * m) as f64 / (cycles[1] - cycles[0]) as f64)
+    Ok(((runs[1] - runs[0]) * m) as f64 / (cycles[1] - cycles[0]) as f64)
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {

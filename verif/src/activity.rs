@@ -21,7 +21,9 @@ use crate::gemm::{plan, GemmError};
 use crate::harness::{EngineHarness, HarnessError, StallPattern};
 use crate::model::gemm;
 use crate::noise::XorShift64;
-use crate::verilator::{BridgeError, BuildOptions, Model, Source, TraceKind, XInit};
+use crate::verilator::{
+    BridgeError, BuildOptions, Model, Source, TraceKind, XInit, TRACE_TIME_PER_CYCLE,
+};
 
 /// Why activity could not be measured.
 #[derive(Debug, thiserror::Error)]
@@ -269,6 +271,45 @@ struct Signal {
     since: u64,
 }
 
+impl Signal {
+    fn new(width: usize) -> Signal {
+        Signal {
+            width,
+            value: vec![b'x'; width],
+            toggles: vec![0; width],
+            high: vec![0; width],
+            since: 0,
+        }
+    }
+
+    /// Move the clock to `now`: every bit that is high has been high since the last change.
+    fn advance(&mut self, now: u64) {
+        for b in 0..self.width {
+            if self.value[b] == b'1' {
+                self.high[b] += now - self.since;
+            }
+        }
+        self.since = now;
+    }
+
+    /// A value change at `now` (VCD bits, most significant first; leading zeros dropped).
+    fn change(&mut self, bits: &[u8], now: u64) {
+        self.advance(now);
+        for b in 0..self.width {
+            let v = if b < bits.len() {
+                bits[bits.len() - 1 - b]
+            } else {
+                b'0'
+            };
+            let old = self.value[b];
+            if (old == b'0' && v == b'1') || (old == b'1' && v == b'0') {
+                self.toggles[b] += 1;
+            }
+            self.value[b] = v;
+        }
+    }
+}
+
 /// Count transitions and time high of every net in `vcd`: (nets, top-level inputs).
 fn count_vcd(
     vcd: &Path,
@@ -318,13 +359,7 @@ fn count_vcd(
                     .unwrap_or(0);
                 let ranged = tok.get(5).is_some_and(|r| r.starts_with('['));
                 let id = *signals.entry(code).or_insert_with(|| {
-                    sigs.push(Signal {
-                        width,
-                        value: vec![b'x'; width],
-                        toggles: vec![0; width],
-                        high: vec![0; width],
-                        since: 0,
-                    });
+                    sigs.push(Signal::new(width));
                     sigs.len() - 1
                 });
                 let is_input = scope.is_empty() && inputs.contains(name);
@@ -353,28 +388,8 @@ fn count_vcd(
             _ => {}
         }
     }
-    let code_of: HashMap<String, usize> = signals;
     // Value changes.
     let mut now = 0u64;
-    let apply = |s: &mut Signal, bits: &[u8], now: u64| {
-        // Right-aligned, zero-extended (VCD drops leading zeros).
-        for b in 0..s.width {
-            let v = if b < bits.len() {
-                bits[bits.len() - 1 - b]
-            } else {
-                b'0'
-            };
-            let old = s.value[b];
-            if old == b'1' {
-                s.high[b] += now - s.since;
-            }
-            if (old == b'0' && v == b'1') || (old == b'1' && v == b'0') {
-                s.toggles[b] += 1;
-            }
-            s.value[b] = v;
-        }
-        s.since = now;
-    };
     for line in lines {
         let line = line.map_err(|e| file_err(vcd, e))?;
         let l = line.trim();
@@ -390,19 +405,15 @@ fn count_vcd(
             Some(b'0' | b'1' | b'x' | b'X' | b'z' | b'Z') => (vec![l.as_bytes()[0]], &l[1..]),
             _ => continue,
         };
-        if let Some(&id) = code_of.get(code) {
-            apply(&mut sigs[id], &bits, now);
+        if let Some(&id) = signals.get(code) {
+            sigs[id].change(&bits, now);
         }
     }
     // Close the window.
     for s in &mut sigs {
-        for b in 0..s.width {
-            if s.value[b] == b'1' {
-                s.high[b] += now - s.since;
-            }
-        }
+        s.advance(now);
     }
-    let period = 10.0; // Sim::step: 10 time units per cycle
+    let period = TRACE_TIME_PER_CYCLE as f64;
     let mut nets = Vec::new();
     let mut ins = Vec::new();
     let mut seen = HashSet::new();

@@ -28,7 +28,7 @@ use seedchip_eda::tool::{self, ToolError};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use shim::{parse_ports, PortInfo, TraceKind};
-pub use sim::{PortId, RecordedCycle, Recording, Sim, XInit};
+pub use sim::{PortId, RecordedCycle, Recording, Sim, XInit, TRACE_TIME_PER_CYCLE};
 
 /// Errors of the bridge.
 #[derive(Debug, thiserror::Error)]

@@ -37,6 +37,9 @@ pub struct RecordedCycle {
     pub outputs: Vec<Bits>,
 }
 
+/// Waveform time units (ns) per clock cycle of [`Sim::step`] and [`Sim::sample`].
+pub const TRACE_TIME_PER_CYCLE: u64 = 10;
+
 /// A port handle: resolve a name once with [`Sim::port`], then access it without lookup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PortId(pub(crate) usize);
@@ -374,7 +377,8 @@ impl Sim {
         self.recording = Some(rec);
     }
 
-    /// One clock cycle: rising edge, then falling edge. Trace samples at 10 ns per cycle.
+    /// One clock cycle: rising edge, then falling edge. The waveform advances
+    /// [`TRACE_TIME_PER_CYCLE`] time units per cycle (10 ns), the falling edge half-way.
     /// A design without a clock is an error (use [`Sim::sample`]).
     pub fn step(&mut self) -> Result<()> {
         let clk = self.clock_index()?;
@@ -385,10 +389,10 @@ impl Sim {
         self.dump(self.time);
         self.drive_bit(clk, true);
         self.eval();
-        self.dump(self.time + 5);
+        self.dump(self.time + TRACE_TIME_PER_CYCLE / 2);
         self.drive_bit(clk, false);
         self.eval();
-        self.time += 10;
+        self.time += TRACE_TIME_PER_CYCLE;
         self.cycle += 1;
         Ok(())
     }
@@ -401,7 +405,7 @@ impl Sim {
             self.record_cycle();
         }
         self.dump(self.time);
-        self.time += 10;
+        self.time += TRACE_TIME_PER_CYCLE;
         self.cycle += 1;
     }
 
