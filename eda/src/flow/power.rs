@@ -93,89 +93,91 @@ pub fn power(
     let fmax = report.fmax_mhz.ok_or_else(|| FlowError::Parse {
         what: "power needs the design's Fmax: run the sky130 flow first".into(),
     })?;
-    let liberty = report
-        .liberty_path
-        .clone()
-        .ok_or_else(|| FlowError::Parse {
-            what: "power needs the sky130 run's Liberty file".into(),
-        })?;
-    let read_macros = if report.macros.is_empty() {
-        String::new()
-    } else {
-        "read_liberty sram_macros.lib".to_string()
-    };
     let peak_macs = report.macs as f64;
-    let top = report.top.clone();
-    let mut logs = Vec::new();
-    let mut run_one = |tag: &str, activity_tcl: String, label: String, macs_per_cycle: f64| {
-        let vals = [
-            ("LIBERTY_TCL", quote_tcl(Path::new(&liberty))?),
-            ("READ_MACROS", read_macros.clone()),
-            ("TOP", top.clone()),
-            ("PERIOD_NS", format!("{:.4}", 1000.0 / fmax)),
-            ("ACTIVITY", activity_tcl),
-        ];
-        let script = format!("power_{tag}.tcl");
-        write(out, &script, &fill(templates::POWER_TCL, &vals)?)?;
-        let log = format!("power_{tag}.log");
-        let text = run(
-            Path::new("sta"),
-            "OpenSTA (sta)",
-            &["-no_splash".into(), "-exit".into(), script.clone()],
-            out,
-            &log,
-        )?;
-        logs.push((format!("power_{tag}_log"), log.clone()));
-        let groups = parse_power(&text).ok_or_else(|| FlowError::Parse {
-            what: format!(
-                "OpenSTA printed no power report (log: {})",
-                out.join(&log).display()
-            ),
-        })?;
-        Ok::<Power, FlowError>(figures(label, fmax, groups, macs_per_cycle))
-    };
-    let previous_flat = report.power.as_ref().map(|p| p.flat.clone());
-    let flat = match previous_flat {
+    let flat = match report.power.as_ref().map(|p| p.flat.clone()) {
         Some(f) => f,
-        None => run_one(
-            "flat",
-            format!("set_power_activity -global -activity {FLAT_ACTIVITY} -duty 0.5"),
-            format!(
+        None => {
+            let groups = report_power(
+                out,
+                report,
+                "flat",
+                format!("set_power_activity -global -activity {FLAT_ACTIVITY} -duty 0.5"),
+            )?;
+            let label = format!(
                 "flat: every net toggles in {:.0}% of cycles (MACs per cycle at peak)",
                 FLAT_ACTIVITY * 100.0
-            ),
-            peak_macs,
-        )?,
+            );
+            figures(label, fmax, groups, peak_macs)
+        }
     };
     let measured = match activity {
         Some(a) => {
             write(out, "activity.tcl", &activity_tcl(a))?;
-            let mut p = run_one(
-                "measured",
-                "source activity.tcl".into(),
-                format!(
-                    "measured: {} ({} cycles, {:.1}% of peak MACs)",
-                    a.workload,
-                    a.cycles,
-                    100.0 * a.macs as f64 / (a.cycles as f64 * peak_macs)
-                ),
-                a.macs as f64 / a.cycles.max(1) as f64,
-            )?;
+            report
+                .files
+                .insert("activity".into(), "activity.tcl".into());
+            let groups = report_power(out, report, "measured", "source activity.tcl".into())?;
+            let label = format!(
+                "measured: {} ({} cycles, {:.1}% of peak MACs)",
+                a.workload,
+                a.cycles,
+                100.0 * a.macs as f64 / (a.cycles as f64 * peak_macs)
+            );
+            let mut p = figures(label, fmax, groups, a.macs as f64 / a.cycles.max(1) as f64);
             p.nets_annotated = Some((a.nets.len() + a.inputs.len()) as u64);
             Some(p)
         }
         None => None,
     };
-    for (k, v) in logs {
-        report.files.insert(k, v);
-    }
-    if measured.is_some() {
-        report
-            .files
-            .insert("activity".into(), "activity.tcl".into());
-    }
     report.power = Some(PowerReport { flat, measured });
     Ok(())
+}
+
+/// One OpenSTA run of `power.tcl` at the report's Fmax with `activity_tcl` (written as
+/// `power_<tag>.tcl`, logged as `power_<tag>.log` and listed in the report's files): the
+/// Sequential, Combinational, Macro and Total rows.
+fn report_power(
+    out: &Path,
+    report: &mut Report,
+    tag: &str,
+    activity_tcl: String,
+) -> Result<[PowerGroup; 4], FlowError> {
+    let liberty = report
+        .liberty_path
+        .as_deref()
+        .ok_or_else(|| FlowError::Parse {
+            what: "power needs the sky130 run's Liberty file".into(),
+        })?;
+    let fmax = report.fmax_mhz.expect("checked by the caller");
+    let read_macros = if report.macros.is_empty() {
+        String::new()
+    } else {
+        "read_liberty sram_macros.lib".to_string()
+    };
+    let vals = [
+        ("LIBERTY_TCL", quote_tcl(Path::new(liberty))?),
+        ("READ_MACROS", read_macros),
+        ("TOP", report.top.clone()),
+        ("PERIOD_NS", format!("{:.4}", 1000.0 / fmax)),
+        ("ACTIVITY", activity_tcl),
+    ];
+    let script = format!("power_{tag}.tcl");
+    write(out, &script, &fill(templates::POWER_TCL, &vals)?)?;
+    let log = format!("power_{tag}.log");
+    let text = run(
+        Path::new("sta"),
+        "OpenSTA (sta)",
+        &["-no_splash".into(), "-exit".into(), script],
+        out,
+        &log,
+    )?;
+    report.files.insert(format!("power_{tag}_log"), log.clone());
+    parse_power(&text).ok_or_else(|| FlowError::Parse {
+        what: format!(
+            "OpenSTA printed no power report (log: {})",
+            out.join(&log).display()
+        ),
+    })
 }
 
 fn figures(activity: String, fmax: f64, g: [PowerGroup; 4], macs_per_cycle: f64) -> Power {
