@@ -32,9 +32,14 @@
 
 use std::collections::VecDeque;
 
-use seedchip_hdl::chip::isa::{channel, Channel, ErrorCode, Instr, Opcode, Queue, INSTR_BYTES};
+use seedchip_hdl::chip::isa::{
+    channel, table_rows, BMode, Channel, Epilogue, ErrorCode, Instr, Opcode, Post, Queue,
+    VectorClass, VectorOp, INSTR_BYTES,
+};
 use seedchip_hdl::chip::Config;
 use serde::{Deserialize, Serialize};
+
+use crate::vector::{to_int8, VectorState};
 
 /// Tokens a channel holds at most.
 pub const MAX_TOKENS: u32 = 255;
@@ -90,6 +95,8 @@ pub struct ChipModel {
     cfg: Config,
     pub scratchpad: Vec<Vec<i8>>,
     pub accumulator: Vec<Vec<i32>>,
+    /// The vector unit's parameters (`qload`, `tload`); they persist from run to run.
+    pub vector: VectorState,
 }
 
 fn channels(queue: Queue, instr: &Instr, kind: &str) -> Vec<Channel> {
@@ -124,6 +131,7 @@ impl ChipModel {
                 vec![0; cfg.matrix.cols as usize];
                 cfg.memory.accumulator_rows as usize
             ],
+            vector: VectorState::new(cfg.matrix.cols as usize),
         }
     }
 
@@ -147,7 +155,10 @@ impl ChipModel {
         match i.opcode {
             Opcode::Load | Opcode::Store => {
                 let (rows_there, row_bytes) = if f("acc") == 1 {
-                    (acc, self.accumulator_row_bytes())
+                    let lane_bytes = Epilogue::from_code(f("epilogue"))
+                        .unwrap_or(Epilogue::None)
+                        .lane_bytes();
+                    (acc, self.cfg.matrix.cols as u64 * lane_bytes as u64)
                 } else {
                     (spad, self.scratchpad_row_bytes())
                 };
@@ -170,9 +181,91 @@ impl ChipModel {
                     return Err(ErrorCode::RowRange);
                 }
             }
+            Opcode::Vector => {
+                let op = VectorOp::from_code(f("op")).expect("decoded");
+                if op == VectorOp::Tload && f("rows") != table_rows(self.cfg.matrix.cols) as u64 {
+                    return Err(ErrorCode::IllegalField);
+                }
+                let size = |in_acc: u64| if in_acc == 1 { acc } else { spad };
+                let rows = f("rows");
+                let mut over = f("a_row") + rows > size(f("a_acc"));
+                if op.uses_b() {
+                    over |= match BMode::from_code(f("b_mode")).expect("decoded") {
+                        BMode::Imm => false,
+                        BMode::Row => f("b_row") + rows > size(f("b_acc")),
+                        BMode::Broadcast => f("b_row") >= size(f("b_acc")),
+                    };
+                }
+                if op.writes() {
+                    over |= f("d_row") + rows > size(f("d_acc"));
+                }
+                if over {
+                    return Err(ErrorCode::RowRange);
+                }
+            }
             Opcode::Fence | Opcode::Halt => {}
         }
         Ok(())
+    }
+
+    /// Row `row` of the scratchpad (`in_acc` = 0, its first C values sign-extended) or the
+    /// accumulator, as vector lanes.
+    fn lanes(&self, in_acc: bool, row: usize) -> Vec<i32> {
+        if in_acc {
+            self.accumulator[row].clone()
+        } else {
+            let c = self.cfg.matrix.cols as usize;
+            self.scratchpad[row][..c]
+                .iter()
+                .map(|v| *v as i32)
+                .collect()
+        }
+    }
+
+    /// Execute one VECTOR instruction: rows in order, each read before it is written.
+    fn vector(&mut self, i: &Instr) {
+        let f = |name: &str| i.get(name).unwrap_or(0);
+        let op = VectorOp::from_code(f("op")).expect("decoded");
+        let post = Post::from_code(f("post")).expect("decoded");
+        let (a_acc, b_acc, d_acc) = (f("a_acc") == 1, f("b_acc") == 1, f("d_acc") == 1);
+        let (a_row, b_row, d_row, rows) = (
+            f("a_row") as usize,
+            f("b_row") as usize,
+            f("d_row") as usize,
+            f("rows") as usize,
+        );
+        let imm = f("imm") as u32 as i32;
+        if op.class() == VectorClass::Load {
+            let block: Vec<Vec<i32>> = (0..rows).map(|m| self.lanes(true, a_row + m)).collect();
+            if op == VectorOp::Qload {
+                self.vector.qload(&block);
+            } else {
+                self.vector.tload(&block);
+            }
+            return;
+        }
+        let lanes = self.cfg.matrix.cols as usize;
+        let mode = BMode::from_code(f("b_mode")).expect("decoded");
+        // A broadcast row is read once, before any row is written.
+        let broadcast = (op.uses_b() && mode == BMode::Broadcast).then(|| self.lanes(b_acc, b_row));
+        for m in 0..rows {
+            let a = self.lanes(a_acc, a_row + m);
+            let b = match (op.uses_b(), mode) {
+                (false, _) | (true, BMode::Imm) => vec![imm; lanes],
+                (true, BMode::Row) => self.lanes(b_acc, b_row + m),
+                (true, BMode::Broadcast) => broadcast.clone().expect("read at the start"),
+            };
+            let out = self.vector.row(op, post, &a, &b, imm);
+            if d_acc {
+                self.accumulator[d_row + m] = out;
+            } else {
+                let dst = &mut self.scratchpad[d_row + m];
+                dst.fill(0);
+                for (d, v) in dst.iter_mut().zip(out) {
+                    *d = to_int8(v);
+                }
+            }
+        }
     }
 
     /// Run a program to HALT, an error or a deadlock.
@@ -361,9 +454,15 @@ impl ChipModel {
                             dram[span].copy_from_slice(&src[..n as usize]);
                         }
                         (_, true) => {
-                            let src: Vec<u8> = self.accumulator[row]
+                            let epilogue = Epilogue::from_code(f("epilogue")).expect("decoded");
+                            let lanes = match epilogue {
+                                Epilogue::None => self.accumulator[row].clone(),
+                                _ => self.vector.epilogue(&self.accumulator[row]),
+                            };
+                            let width = epilogue.lane_bytes() as usize;
+                            let src: Vec<u8> = lanes
                                 .iter()
-                                .flat_map(|v| v.to_le_bytes())
+                                .flat_map(|v| v.to_le_bytes().into_iter().take(width))
                                 .collect();
                             dram[span].copy_from_slice(&src[..n as usize]);
                         }
@@ -401,6 +500,7 @@ impl ChipModel {
                 }
                 counters.macs += (rows * r * c) as u64;
             }
+            Opcode::Vector => self.vector(i),
             Opcode::Fence | Opcode::Halt => {}
         }
         Ok(())

@@ -25,5 +25,6 @@ pub mod noise;
 pub mod quant;
 pub mod random_program;
 pub mod replay;
+pub mod vector;
 pub mod verify;
 pub mod verilator;

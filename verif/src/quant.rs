@@ -34,23 +34,26 @@ pub fn saturating_rounding_doubling_high_mul(a: i32, b: i32) -> i32 {
 }
 
 /// `RoundingDivideByPOT(x, exponent)`: `x / 2^exponent` rounded to nearest, ties away from
-/// zero. `exponent` is 0..=31.
+/// zero. `exponent` is 0..=32 (TFLite uses 0..=31; 32, reachable with a 6-bit shift of -32,
+/// follows the same formula in 64 bits: 0 for every x but INT32_MIN, which gives -1).
 pub fn rounding_divide_by_pot(x: i32, exponent: u32) -> i32 {
     assert!(
-        exponent <= 31,
-        "RoundingDivideByPOT exponent {exponent} out of 0..=31"
+        exponent <= 32,
+        "RoundingDivideByPOT exponent {exponent} out of 0..=32"
     );
-    let mask: i32 = ((1i64 << exponent) - 1) as i32;
+    let x = x as i64;
+    let mask = (1i64 << exponent) - 1;
     let remainder = x & mask;
-    let threshold = (mask >> 1) + (x < 0) as i32;
-    (x >> exponent) + (remainder > threshold) as i32
+    let threshold = (mask >> 1) + (x < 0) as i64;
+    ((x >> exponent) + (remainder > threshold) as i64) as i32
 }
 
 /// `MultiplyByQuantizedMultiplier(x, multiplier, shift)` of TFLite's reference kernels:
 /// `x * multiplier * 2^(shift - 31)`, rounded as the steps in the module documentation say.
-/// `shift` is -31..=30.
+/// `shift` is -31..=30 in TFLite; the vector unit's 6-bit shift also allows -32 and 31,
+/// computed by the same steps (`x << 31` wraps like any left shift).
 pub fn multiply_by_quantized_multiplier(x: i32, multiplier: i32, shift: i32) -> i32 {
-    assert!((-31..=30).contains(&shift), "shift {shift} out of -31..=30");
+    assert!((-32..=31).contains(&shift), "shift {shift} out of -32..=31");
     let left = shift.max(0) as u32;
     let right = (-shift).max(0) as u32;
     rounding_divide_by_pot(
@@ -75,9 +78,19 @@ impl Requant {
     /// The output for accumulator `x`.
     pub fn apply(&self, x: i32) -> i32 {
         let scaled = multiply_by_quantized_multiplier(x, self.multiplier, self.shift);
-        scaled
-            .saturating_add(self.zero_point)
-            .clamp(self.min, self.max)
+        clamp(scaled.saturating_add(self.zero_point), self.min, self.max)
+    }
+}
+
+/// `min` if `v < min`, else `max` if `v > max`, else `v`: the hardware's two compares in
+/// that order, which also fixes the result when `min > max`.
+pub fn clamp(v: i32, min: i32, max: i32) -> i32 {
+    if v < min {
+        min
+    } else if v > max {
+        max
+    } else {
+        v
     }
 }
 

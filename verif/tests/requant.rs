@@ -169,7 +169,7 @@ fn the_model_equals_an_independent_tflite_implementation() {
         }
     }
     for _ in 0..20_000 {
-        let mut pick = |rng: &mut XorShift64| -> i32 {
+        let pick = |rng: &mut XorShift64| -> i32 {
             let r = rng.next_u64();
             if r % 8 == 0 {
                 extreme[(r >> 8) as usize % extreme.len()]
@@ -240,6 +240,32 @@ mod rtl {
         min: i32,
         max: i32,
         valid: bool,
+        /// The `mul` operation: the low half of x * M (shift 0).
+        product: bool,
+        /// `advance` in the cycle this row is offered (a stalled cycle offers it again).
+        stalls: u8,
+    }
+
+    impl Row {
+        fn expect(&self) -> Vec<i64> {
+            self.lanes
+                .iter()
+                .map(|&(x, m, s)| {
+                    if self.product {
+                        x.wrapping_mul(m) as i64
+                    } else {
+                        Requant {
+                            multiplier: m,
+                            shift: s,
+                            zero_point: self.zero_point,
+                            min: self.min,
+                            max: self.max,
+                        }
+                        .apply(x) as i64
+                    }
+                })
+                .collect()
+        }
     }
 
     fn model() -> Arc<Model> {
@@ -269,7 +295,7 @@ mod rtl {
         let lane = (
             extreme_i32(),
             prop_oneof![(1i32 << 30)..=i32::MAX, extreme_i32()],
-            -31i32..=30,
+            prop_oneof![-31i32..=30, Just(-32), Just(31)],
         );
         let range = prop_oneof![
             Just((-128, 127)),
@@ -282,85 +308,103 @@ mod rtl {
             prop_oneof![-128i32..=127, extreme_i32()],
             range,
             prop::bool::weighted(0.8),
+            prop::bool::weighted(0.15),
+            prop_oneof![4 => Just(0u8), 1 => 1u8..4],
         )
-            .prop_map(|(lanes, zero_point, (min, max), valid)| Row {
-                lanes,
-                zero_point,
-                min,
-                max,
-                valid,
+            .prop_map(|(lanes, zero_point, (min, max), valid, product, stalls)| {
+                let lanes = if product {
+                    lanes.into_iter().map(|(x, m, _)| (x, m, 0)).collect()
+                } else {
+                    lanes
+                };
+                Row {
+                    lanes,
+                    zero_point,
+                    min,
+                    max,
+                    valid,
+                    product,
+                    stalls,
+                }
             })
     }
 
-    /// Stream `rows` one per cycle; every valid row's result must come out LATENCY cycles
-    /// later, equal to the model's, and no result may come out for an invalid row.
+    /// Offer `rows` one per advancing cycle, with each row's stall cycles before it; every
+    /// valid row's result must come out after LATENCY advancing cycles, equal to the model's,
+    /// and nothing may come out for an invalid row. The late values are driven for the row in
+    /// stage [6], as the vector unit drives them.
     pub fn check(rows: &[Row]) -> Result<(), String> {
         let mut sim = model().sim(XInit::Random(3)).map_err(|e| e.to_string())?;
         let p = |n: &str| sim.port(n).unwrap();
-        let (iv, ix, im, is, iz, imin, imax, ov, oy) = (
+        let (iv, ix, im, is, ip, go) = (
             p("in_valid"),
             p("in_x"),
             p("in_multiplier"),
             p("in_shift"),
-            p("in_zero_point"),
-            p("in_min"),
-            p("in_max"),
+            p("in_product"),
+            p("advance"),
+        );
+        let (lz, lmin, lmax, ov, oy) = (
+            p("late_zero_point"),
+            p("late_min"),
+            p("late_max"),
             p("out_valid"),
             p("out_y"),
         );
         sim.set_u64(iv, 0).unwrap();
+        sim.set_u64(go, 1).unwrap();
         sim.reset(2).unwrap();
         let lat = LATENCY as usize;
-        for t in 0..rows.len() + lat {
-            if let Some(r) = rows.get(t) {
-                let lanes = |f: &dyn Fn(&(i32, i32, i32)) -> i64| -> Vec<i64> {
-                    r.lanes.iter().map(f).collect()
-                };
-                sim.set_bool(iv, r.valid).unwrap();
-                sim.set(ix, &Bits::from_lanes(32, &lanes(&|l| l.0 as i64)))
-                    .unwrap();
-                sim.set(im, &Bits::from_lanes(32, &lanes(&|l| l.1 as i64)))
-                    .unwrap();
-                sim.set(is, &Bits::from_lanes(6, &lanes(&|l| l.2 as i64)))
-                    .unwrap();
-                sim.set_i64(iz, r.zero_point as i64).unwrap();
-                sim.set_i64(imin, r.min as i64).unwrap();
-                sim.set_i64(imax, r.max as i64).unwrap();
-            } else {
-                sim.set_u64(iv, 0).unwrap();
+        // The row index in each stage register ([0] .. [7]).
+        let mut stages: Vec<Option<usize>> = vec![None; lat];
+        // The cycles: (row offered, advance).
+        let mut plan: Vec<(Option<usize>, bool)> = Vec::new();
+        for (k, r) in rows.iter().enumerate() {
+            plan.extend((0..r.stalls).map(|_| (Some(k), false)));
+            plan.push((Some(k), true));
+        }
+        plan.extend((0..lat).map(|_| (None, true)));
+        let replicate = |v: i32| Bits::from_lanes(32, &vec![v as i64; LANES]);
+        for (t, &(offered, advance)) in plan.iter().enumerate() {
+            sim.set_bool(go, advance).unwrap();
+            match offered.map(|k| &rows[k]) {
+                Some(r) => {
+                    let lanes = |f: &dyn Fn(&(i32, i32, i32)) -> i64| -> Vec<i64> {
+                        r.lanes.iter().map(f).collect()
+                    };
+                    sim.set_bool(iv, r.valid).unwrap();
+                    sim.set_bool(ip, r.product).unwrap();
+                    sim.set(ix, &Bits::from_lanes(32, &lanes(&|l| l.0 as i64)))
+                        .unwrap();
+                    sim.set(im, &Bits::from_lanes(32, &lanes(&|l| l.1 as i64)))
+                        .unwrap();
+                    sim.set(is, &Bits::from_lanes(6, &lanes(&|l| l.2 as i64)))
+                        .unwrap();
+                }
+                None => sim.set_u64(iv, 0).unwrap(),
+            }
+            if let Some(k) = stages[lat - 2] {
+                let r = &rows[k];
+                sim.set(lz, &replicate(r.zero_point)).unwrap();
+                sim.set(lmin, &replicate(r.min)).unwrap();
+                sim.set(lmax, &replicate(r.max)).unwrap();
             }
             sim.eval();
-            if t >= lat {
-                let r = &rows[t - lat];
-                if sim.get_bool(ov) != r.valid {
-                    return Err(format!(
-                        "cycle {t}: out_valid {} for row {}",
-                        !r.valid,
-                        t - lat
-                    ));
+            let out = stages[lat - 1];
+            let valid = out.is_some_and(|k| rows[k].valid);
+            if sim.get_bool(ov) != valid {
+                return Err(format!("cycle {t}: out_valid {} for {out:?}", !valid));
+            }
+            if let (true, Some(k)) = (valid, out) {
+                let got: Vec<i64> = sim.get(oy).to_signed_lanes(32);
+                let want = rows[k].expect();
+                if got != want {
+                    return Err(format!("row {k}: RTL {got:?}, model {want:?}"));
                 }
-                if r.valid {
-                    let got: Vec<i64> = sim.get(oy).to_signed_lanes(32);
-                    let want: Vec<i64> = r
-                        .lanes
-                        .iter()
-                        .map(|&(x, m, s)| {
-                            Requant {
-                                multiplier: m,
-                                shift: s,
-                                zero_point: r.zero_point,
-                                min: r.min,
-                                max: r.max,
-                            }
-                            .apply(x) as i64
-                        })
-                        .collect();
-                    if got != want {
-                        return Err(format!("row {}: RTL {got:?}, model {want:?}", t - lat));
-                    }
-                }
-            } else if sim.get_bool(ov) {
-                return Err(format!("cycle {t}: out_valid before any row could arrive"));
+            }
+            if advance {
+                stages.rotate_right(1);
+                stages[0] = offered;
             }
             sim.step().unwrap();
         }
@@ -387,6 +431,8 @@ mod rtl {
             min: i32::MIN,
             max: i32::MAX,
             valid: true,
+            product: false,
+            stalls: 0,
         };
         let rows = vec![
             edge(i32::MAX, i32::MAX, -31),

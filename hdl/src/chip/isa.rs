@@ -26,6 +26,8 @@
 
 use std::fmt;
 
+pub use super::vector_isa::*;
+
 /// Instruction width in bits.
 pub const INSTR_BITS: u32 = 128;
 /// Instruction size in DRAM, bytes.
@@ -39,15 +41,17 @@ pub enum Opcode {
     Matmul = 3,
     Fence = 4,
     Halt = 5,
+    Vector = 6,
 }
 
 impl Opcode {
-    pub const ALL: [Opcode; 5] = [
+    pub const ALL: [Opcode; 6] = [
         Opcode::Load,
         Opcode::Store,
         Opcode::Matmul,
         Opcode::Fence,
         Opcode::Halt,
+        Opcode::Vector,
     ];
 
     /// The assembler's mnemonic (and the C header's name, upper-cased).
@@ -58,6 +62,7 @@ impl Opcode {
             Opcode::Matmul => "matmul",
             Opcode::Fence => "fence",
             Opcode::Halt => "halt",
+            Opcode::Vector => "vector",
         }
     }
 
@@ -74,7 +79,7 @@ impl Opcode {
         match self {
             Opcode::Load => Some(Queue::Load),
             Opcode::Matmul => Some(Queue::Compute),
-            Opcode::Store => Some(Queue::Store),
+            Opcode::Store | Opcode::Vector => Some(Queue::Store),
             Opcode::Fence | Opcode::Halt => None,
         }
     }
@@ -83,10 +88,11 @@ impl Opcode {
     pub fn summary(self) -> &'static str {
         match self {
             Opcode::Load => "copy `rows` rows of `row_bytes` bytes from DRAM (`dram_addr`, rows `dram_stride` bytes apart) into the scratchpad or the accumulator from row `sram_row`; the rest of each SRAM row is zero-filled",
-            Opcode::Store => "copy `rows` rows of `row_bytes` bytes from the scratchpad or the accumulator (from row `sram_row`) to DRAM (`dram_addr`, rows `dram_stride` bytes apart)",
+            Opcode::Store => "copy `rows` rows of `row_bytes` bytes from the scratchpad or the accumulator (from row `sram_row`) to DRAM (`dram_addr`, rows `dram_stride` bytes apart); accumulator rows may be requantised on the way (`epilogue`)",
             Opcode::Matmul => "load the weight tile from scratchpad rows `w_row`.. (R rows), stream `rows` activation rows from scratchpad row `a_row`, and write or add the int32 results into accumulator rows from `acc_row`",
             Opcode::Fence => "wait until every queue is empty and idle",
             Opcode::Halt => "wait until every queue is empty and idle, then stop with STATUS.done",
+            Opcode::Vector => "for each of `rows` rows: operation `op` on row `a_row + m` (and operand `b`), the result to row `d_row + m`; or load the vector unit's parameters (see \"Vector unit\")",
         }
     }
 }
@@ -202,6 +208,8 @@ const HEADER: &[Opcode] = &[];
 /// LOAD and STORE share one layout: the DMA decodes both the same way.
 const DMA: &[Opcode] = &[Opcode::Load, Opcode::Store];
 const M: &[Opcode] = &[Opcode::Matmul];
+const ST: &[Opcode] = &[Opcode::Store];
+const V: &[Opcode] = &[Opcode::Vector];
 
 /// The encoding: the one definition of every field's position.
 pub const FIELDS: &[Field] = &[
@@ -240,6 +248,13 @@ pub const FIELDS: &[Field] = &[
         8,
         1,
         "0: the scratchpad (int8 rows); 1: the accumulator (int32 rows)",
+    ),
+    field(
+        ST,
+        "epilogue",
+        9,
+        2,
+        "0 (`none`): rows as they are; 1 (`int8`) / 2 (`int16`): accumulator rows requantised with the `qload` parameters, 1 / 2 bytes per lane",
     ),
     field(DMA, "sram_row", 16, 16, "first SRAM row"),
     field(DMA, "rows", 32, 16, "rows to copy, at least 1"),
@@ -287,6 +302,47 @@ pub const FIELDS: &[Field] = &[
     ),
     field(M, "acc_row", 48, 16, "first accumulator row written"),
     field(M, "rows", 64, 16, "activation rows, at least 1"),
+    field(V, "op", 8, 5, "the operation (see \"Vector unit\")"),
+    field(
+        V,
+        "a_acc",
+        13,
+        1,
+        "operand a from 0: the scratchpad (int8, sign-extended), 1: the accumulator",
+    ),
+    field(V, "b_acc", 14, 1, "operand b's rows from 0: the scratchpad, 1: the accumulator"),
+    field(
+        V,
+        "d_acc",
+        15,
+        1,
+        "results to 0: the scratchpad (saturated to int8), 1: the accumulator",
+    ),
+    field(V, "a_row", 16, 16, "first row of operand a"),
+    field(V, "b_row", 32, 16, "operand b's row (see `b_mode`)"),
+    field(V, "d_row", 48, 16, "first result row"),
+    field(V, "rows", 64, 16, "rows, at least 1"),
+    field(
+        V,
+        "b_mode",
+        80,
+        2,
+        "operand b: 0 (`imm`) `imm` in every lane, 1 (`row`) row `b_row + m`, 2 (`bcast`) row `b_row` for every row",
+    ),
+    field(
+        V,
+        "post",
+        82,
+        2,
+        "reductions only: 0 `none`, 1 `recip`, 2 `isqrt`, 3 `rsqrt` (see \"Vector unit\")",
+    ),
+    field(
+        V,
+        "imm",
+        96,
+        32,
+        "immediate: operand b (`b_mode` = 0), the `clamp` bounds, or the `post` exponent k",
+    ),
 ];
 
 /// The fields of `opcode`, header first.
@@ -318,6 +374,13 @@ pub enum DecodeError {
     Zero {
         opcode: &'static str,
         field: &'static str,
+    },
+    #[error("{opcode}: `{field}` = {value} {why}")]
+    Value {
+        opcode: &'static str,
+        field: &'static str,
+        value: u64,
+        why: &'static str,
     },
 }
 
@@ -441,7 +504,66 @@ impl Instr {
                 });
             }
         }
+        instr.check_values()?;
         Ok(instr)
+    }
+
+    /// The value rules of VECTOR and the STORE epilogue (each is an illegal field).
+    fn check_values(&self) -> Result<(), DecodeError> {
+        let opcode = self.opcode.mnemonic();
+        let f = |name: &str| self.get(name).unwrap_or(0);
+        let bad = |field: &'static str, why: &'static str| {
+            Err(DecodeError::Value {
+                opcode,
+                field,
+                value: f(field),
+                why,
+            })
+        };
+        match self.opcode {
+            Opcode::Store => {
+                if Epilogue::from_code(f("epilogue")).is_none() {
+                    return bad("epilogue", "is not an epilogue (0, 1 or 2)");
+                }
+                if f("epilogue") != 0 && f("acc") == 0 {
+                    return bad("epilogue", "needs accumulator rows (`acc` = 1)");
+                }
+            }
+            Opcode::Vector => {
+                let Some(op) = VectorOp::from_code(f("op")) else {
+                    return bad("op", "is not a vector operation");
+                };
+                if BMode::from_code(f("b_mode")).is_none() {
+                    return bad("b_mode", "is not 0 (imm), 1 (row) or 2 (bcast)");
+                }
+                if f("post") != 0 && op.class() != VectorClass::Reduce {
+                    return bad("post", "is for reductions only");
+                }
+                if op.class() == VectorClass::Load && f("a_acc") == 0 {
+                    return bad("a_acc", "must be 1: parameters load from the accumulator");
+                }
+                if op == VectorOp::Qload && f("rows") != QPARAM_ROWS as u64 {
+                    return bad("rows", "must be 5 for qload");
+                }
+                if op.writes() {
+                    let rows = f("rows");
+                    if f("d_acc") == f("a_acc")
+                        && !reads_before_writes(f("d_row"), f("a_row"), rows)
+                    {
+                        return bad("d_row", "overlaps the a rows ahead of them (d_row > a_row)");
+                    }
+                    if op.uses_b()
+                        && f("b_mode") == BMode::Row as u64
+                        && f("d_acc") == f("b_acc")
+                        && !reads_before_writes(f("d_row"), f("b_row"), rows)
+                    {
+                        return bad("d_row", "overlaps the b rows ahead of them (d_row > b_row)");
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     fn check_dependencies(&self) -> Result<(), DecodeError> {
@@ -518,6 +640,10 @@ impl fmt::Display for Instr {
         for (field, v) in fields.iter().zip(&self.values).skip(5) {
             if field.name.starts_with("dram") {
                 write!(f, " {}={v:#x}", field.name)?;
+            } else if let Some(name) = symbol_name(field.name, *v) {
+                write!(f, " {}={name}", field.name)?;
+            } else if field.name == "imm" {
+                write!(f, " imm={}", *v as u32 as i32)?;
             } else {
                 write!(f, " {}={v}", field.name)?;
             }
@@ -544,6 +670,37 @@ fn parse_number(s: &str) -> Option<u64> {
     match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         Some(hex) => u64::from_str_radix(hex, 16).ok(),
         None => s.parse().ok(),
+    }
+}
+
+/// A field's value in assembler text: a number (decimal, `0x` hex, `-` for `imm`) or, for
+/// the symbolic fields (`op`, `b_mode`, `post`, `epilogue`), a name.
+fn parse_value(name: &str, v: &str) -> Result<u64, String> {
+    if let Some((_, code)) = symbols(name)
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(v))
+    {
+        return Ok(code);
+    }
+    if let Some(n) = parse_number(v) {
+        return Ok(n);
+    }
+    if name == "imm" {
+        if let Some(n) = v.strip_prefix('-').and_then(parse_number) {
+            if n <= 1 << 31 {
+                return Ok((n as u32).wrapping_neg() as u64);
+            }
+            return Err(format!("`imm` = `{v}` does not fit in 32 bits"));
+        }
+    }
+    let names = symbols(name);
+    if names.is_empty() {
+        Err(format!("`{name}` = `{v}` is not a number"))
+    } else {
+        Err(format!(
+            "`{name}` = `{v}` is not a number or one of {}",
+            names.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+        ))
     }
 }
 
@@ -574,9 +731,8 @@ pub fn assemble(text: &str) -> Result<Vec<Instr>, AsmError> {
         for w in words {
             let (name, value) = match w.split_once('=') {
                 Some((name, v)) => {
-                    let value = parse_number(v)
-                        .ok_or_else(|| err(format!("`{name}` = `{v}` is not a number")))?;
-                    (name.to_ascii_lowercase(), value)
+                    let name = name.to_ascii_lowercase();
+                    (name.clone(), parse_value(&name, v).map_err(err)?)
                 }
                 None => (w.to_ascii_lowercase(), 1),
             };

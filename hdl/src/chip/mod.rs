@@ -26,6 +26,7 @@ pub mod skew;
 pub mod store_unit;
 pub mod systolic_array;
 pub mod top;
+pub mod vector_isa;
 
 pub use config::{
     BusConfig, Config, ConfigError, ControllerConfig, MatrixConfig, MemoryConfig, Multiplier,

@@ -1,139 +1,147 @@
-//! Requantiser: int32 accumulator lanes to int8/int16 outputs, bit-exact with TFLite's
-//! reference kernels (`MultiplyByQuantizedMultiplier`, zero point, clamp). One row of `lanes`
-//! values per cycle, pipelined; the reference model is `seedchip_verif::quant`.
+//! Requantiser: int32 lanes to int8/int16 outputs, bit-exact with TFLite's reference kernels
+//! (`MultiplyByQuantizedMultiplier`, zero point, clamp). One row of `lanes` values per cycle,
+//! pipelined and stallable; the reference model is `seedchip_verif::quant`. The vector unit
+//! runs its `requant`, `pwl` and `mul` operations and the STORE epilogue through it.
 //!
 //! ```text
-//!  x, multiplier, shift (per lane)     zero point, min, max (per row)
+//!  x, multiplier, shift, product (per row)          zero point, min, max: `late`
 //!    |
 //!  [0] input registers
 //!  [1] a = x << max(shift, 0)            (an int32 multiply by 2^left: wraps)
 //!  [2] a * M as two 32x16 halves         (hi = a * M[31:16], lo = a * M[15:0])
 //!  [3] ab = hi * 2^16 + lo               (64 bits)
 //!  [4] y = (ab + 2^30) >> 31             (SaturatingRoundingDoublingHighMul; MIN*MIN -> MAX)
+//!      product rows: y = ab[31:0]        (the `mul` operation: the low half of x * M)
 //!  [5] s = y + 2^(r-1) - (y < 0)         (r = max(-shift, 0); nothing when r = 0)
 //!  [6] q = s >> r                        (RoundingDivideByPOT: ties away from zero)
-//!  [7] out = clamp(sat32(q + zero point), min, max)
+//!  [7] out = clamp(sat32(q + zero point), min, max); product rows: q
 //! ```
 //!
 //! Why `(ab + 2^30) >> 31`: gemmlowp adds 2^30 (or 1 - 2^30 when negative) and divides by
 //! 2^31 truncating toward zero; for a negative sum, truncating is flooring after adding
 //! 2^31 - 1, and 1 - 2^30 + 2^31 - 1 = 2^30: one floor shift for both signs. Why step [5]:
 //! `RoundingDivideByPOT` rounds to nearest with ties away from zero, which is
-//! `floor((y + 2^(r-1) - (y < 0)) / 2^r)`, computed in 33 bits so that it cannot overflow.
+//! `floor((y + 2^(r-1) - (y < 0)) / 2^r)`, computed in 34 bits so that it cannot overflow
+//! (r reaches 32 for a shift of -32).
+//!
+//! The zero point and output range are `late`: read for the row in stage [6], in the cycle it
+//! moves to `out`. The vector unit's are either steady (requantisation parameters) or chosen
+//! for that row (a table segment's intercept), so they need not travel down the pipeline.
+//! Every register moves only when `advance` is high: the whole pipeline stalls together.
 
 use crate::hw::*;
 
-/// Cycles from a row on the inputs to its result on `out` (eight register stages).
+/// Register stages from a row on the inputs to its result on `out`.
 pub const LATENCY: u32 = 8;
 
-/// The requantiser's inputs: one row per cycle when `valid`.
+/// The requantiser's inputs: one row per cycle when `valid` (and `advance`).
 pub fn requant_in(lanes: u32) -> Bundle {
     Bundle::plain("in")
         .field("valid", bit())
         .field("x", uint(lanes * 32))
         .field("multiplier", uint(lanes * 32))
         .field("shift", uint(lanes * 6))
-        .field("zero_point", sint(32))
-        .field("min", sint(32))
-        .field("max", sint(32))
+        .field("product", bit())
 }
 
-/// The requantiser's outputs, [`LATENCY`] cycles after their inputs.
+/// Per-lane zero point and output range for the row about to reach `out`.
+pub fn requant_late(lanes: u32) -> Bundle {
+    Bundle::plain("late")
+        .field("zero_point", uint(lanes * 32))
+        .field("min", uint(lanes * 32))
+        .field("max", uint(lanes * 32))
+}
+
+/// The requantiser's outputs, [`LATENCY`] advancing cycles after their inputs.
 pub fn requant_out(lanes: u32) -> Bundle {
     Bundle::plain("out")
         .field("valid", bit())
         .field("y", uint(lanes * 32))
 }
 
-/// A stage register of `value`'s type, loaded every cycle.
-fn stage(m: &mut ModuleBuilder, name: &str, value: impl Into<Expr>) -> Sig {
-    let v: Expr = value.into();
-    let q = m.data_reg(name, v.ty());
-    m.next(q, v);
-    q
-}
-
-/// One lane's registered inputs.
+/// One lane's registered inputs and late values.
 struct LaneIn {
     x: Expr,
     multiplier: Expr,
     shift: Expr,
-}
-
-/// The per-row values, delayed to the last stage: zero point and output range.
-#[derive(Clone)]
-struct RowOut {
     zero_point: Expr,
     min: Expr,
     max: Expr,
 }
 
+/// Row-wide values along the pipeline: the stall and the product flag of each stage.
+struct RowCtl<'a> {
+    advance: Expr,
+    /// `product` of the row in stages [1] .. [7] (index 0 = stage [1]).
+    product: &'a [Expr],
+}
+
 /// One lane's pipeline: [`LATENCY`] - 1 stages after the input registers.
-fn lane_pipeline(m: &mut ModuleBuilder, i: u32, input: LaneIn, row: RowOut) -> Expr {
+fn lane_pipeline(m: &mut ModuleBuilder, i: u32, input: LaneIn, row: &RowCtl) -> Expr {
     let LaneIn {
         x,
         multiplier,
         shift,
-    } = input;
-    let RowOut {
         zero_point: zp,
         min,
         max,
-    } = row;
-    let n = |s: &str| format!("l{i}_{s}");
+    } = input;
+    let go = row.advance.clone();
+    let mut stage =
+        |name: &str, v: Expr| -> Sig { m.stage_en(&format!("l{i}_{name}"), v, go.clone()) };
     let negative_shift = shift.bit(5);
-    // [1] left shift; the right-shift amount travels along.
+    // [1] left shift; the right-shift amount (0..=32) travels along.
     let left = mux(negative_shift.clone(), zero(uint(5)), shift.slice(4, 0));
     let right = mux(
         negative_shift,
-        zero(uint(6)).sub_wrap(shift.clone()).slice(4, 0),
-        zero(uint(5)),
+        zero(uint(6)).sub_wrap(shift.clone()),
+        zero(uint(6)),
     );
-    let a = stage(m, &n("a"), x.as_signed().shl_var(left));
-    let m1 = stage(m, &n("m"), multiplier.as_signed());
-    let r1 = stage(m, &n("r1"), right);
+    let a = stage("a", x.as_signed().shl_var(left));
+    let m1 = stage("m", multiplier.as_signed());
+    let r1 = stage("r1", right);
     // [2] two 32x16 products: signed high half, unsigned low half (as a 17-bit signed value).
     let m_hi = m1.slice(31, 16).as_signed();
     let m_lo = cat([ulit(1, 0), m1.slice(15, 0)]).as_signed();
-    let hi = stage(m, &n("hi"), a.mul(m_hi));
-    let lo = stage(m, &n("lo"), a.mul(m_lo));
+    let hi = stage("hi", a.mul(m_hi));
+    let lo = stage("lo", a.mul(m_lo));
     let sat2 = stage(
-        m,
-        &n("sat2"),
+        "sat2",
         ExprOps::eq(&a, lit(sint(32), i32::MIN as i64))
             & ExprOps::eq(&m1, lit(sint(32), i32::MIN as i64)),
     );
-    let r2 = stage(m, &n("r2"), r1);
+    let r2 = stage("r2", r1.into());
     // [3] the 64-bit product.
     let hi64 = cat([hi.sext(48), zero(uint(16))]).as_signed();
-    let ab = stage(m, &n("ab"), hi64.add_wrap(lo.sext(64)));
-    let sat3 = stage(m, &n("sat3"), sat2);
-    let r3 = stage(m, &n("r3"), r2);
-    // [4] doubling high multiply, rounded; the one overflowing product saturates.
+    let ab = stage("ab", hi64.add_wrap(lo.sext(64)));
+    let sat3 = stage("sat3", sat2.into());
+    let r3 = stage("r3", r2.into());
+    // [4] doubling high multiply, rounded; the one overflowing product saturates. A product
+    // row keeps the low half instead.
     let rounded = ab
         .add_wrap(lit(sint(64), 1 << 30))
         .slice(62, 31)
         .as_signed();
+    let high = mux(sat3, lit(sint(32), i32::MAX as i64), rounded);
     let y = stage(
-        m,
-        &n("y"),
-        mux(sat3, lit(sint(32), i32::MAX as i64), rounded),
+        "y",
+        mux(row.product[2].clone(), ab.slice(31, 0).as_signed(), high),
     );
-    let r4 = stage(m, &n("r4"), r3);
-    // [5] rounding offset of the power-of-two divide, in 33 bits.
-    let half = ulit(33, 1)
-        .shl_var(r4.expr().sub_wrap(ulit(5, 1)))
+    let r4 = stage("r4", mux(row.product[2].clone(), zero(uint(6)), r3));
+    // [5] rounding offset of the power-of-two divide, in 34 bits.
+    let half = ulit(34, 1)
+        .shl_var(r4.expr().sub_wrap(ulit(6, 1)))
         .as_signed();
     let offset = mux(
         r4.ne_lit(0),
-        half.sub_wrap(y.msb().zext(33).as_signed()),
-        zero(sint(33)),
+        half.sub_wrap(y.msb().zext(34).as_signed()),
+        zero(sint(34)),
     );
-    let s = stage(m, &n("s"), y.sext(33).add_wrap(offset));
-    let r5 = stage(m, &n("r5"), r4);
+    let s = stage("s", y.sext(34).add_wrap(offset));
+    let r5 = stage("r5", r4.into());
     // [6] the divide.
-    let q = stage(m, &n("q"), s.shr_var(r5).slice(31, 0).as_signed());
-    // [7] zero point (saturating to int32), then the output range.
+    let q = stage("q", s.shr_var(r5).slice(31, 0).as_signed());
+    // [7] zero point (saturating to int32), then the output range; a product row as it is.
     let v = q.sext(34).add_wrap(zp.sext(34));
     let int32 = mux(
         v.gt(lit(sint(34), i32::MAX as i64)),
@@ -146,12 +154,13 @@ fn lane_pipeline(m: &mut ModuleBuilder, i: u32, input: LaneIn, row: RowOut) -> E
     )
     .slice(31, 0)
     .as_signed();
+    let (min, max) = (min.as_signed(), max.as_signed());
     let clamped = mux(
         int32.clone().lt(min.clone()),
         min,
         mux(int32.clone().gt(max.clone()), max, int32),
     );
-    stage(m, &n("out"), clamped).into()
+    stage("out", mux(row.product[5].clone(), q, clamped)).into()
 }
 
 /// Build the requantiser for `lanes` lanes. Named `requant_l<lanes>`.
@@ -159,28 +168,30 @@ pub fn requant(lanes: u32) -> Result<ModuleRef, ModuleError> {
     let mut m = ModuleBuilder::new(format!("requant_l{lanes}"));
     m.doc(&format!(
         "Requantiser, {lanes} lanes: TFLite MultiplyByQuantizedMultiplier, zero point, clamp.\n\
-         Per lane: x (int32), multiplier (Q0.31), shift (-31..30); per row: zero point, min, max.\n\
-         Latency {LATENCY} cycles, one row per cycle."
+         Per lane: x (int32), multiplier (Q0.31), shift (-32..31); late, per lane: zero point, min, max.\n\
+         Latency {LATENCY} advancing cycles, one row per cycle; every register holds while advance is low."
     ));
     m.unit("vector unit: requantise");
     let input = m.io(&requant_in(lanes), Role::Sink);
+    let late = m.io(&requant_late(lanes), Role::Sink);
+    let advance = m.input("advance", bit());
     let output = m.io(&requant_out(lanes), Role::Source);
+    let go: Expr = advance.into();
     // [0] input registers.
-    let x = stage(&mut m, "x_q", input.field("x"));
-    let mult = stage(&mut m, "multiplier_q", input.field("multiplier"));
-    let shift = stage(&mut m, "shift_q", input.field("shift"));
-    let zp = stage(&mut m, "zero_point_q", input.field("zero_point"));
-    let min = stage(&mut m, "min_q", input.field("min"));
-    let max = stage(&mut m, "max_q", input.field("max"));
-    let valid = m.history("valid", input.field("valid"), LATENCY);
-    // The per-row values reach the last stage with their row.
-    let zp = m.delay("zero_point", zp, LATENCY - 2);
-    let min = m.delay("min", min, LATENCY - 2);
-    let max = m.delay("max", max, LATENCY - 2);
-    let row = RowOut {
-        zero_point: zp,
-        min,
-        max,
+    let x = m.stage_en("x_q", input.field("x"), go.clone());
+    let mult = m.stage_en("multiplier_q", input.field("multiplier"), go.clone());
+    let shift = m.stage_en("shift_q", input.field("shift"), go.clone());
+    let valid = m.valid_chain("valid", input.field("valid"), LATENCY, go.clone());
+    // The product flag beside each stage.
+    let product: Vec<Expr> = m
+        .valid_chain("product", input.field("product"), LATENCY - 1, go.clone())
+        .into_iter()
+        .skip(1)
+        .map(Expr::from)
+        .collect();
+    let row = RowCtl {
+        advance: go,
+        product: &product,
     };
     let outs: Vec<Expr> = (0..lanes)
         .map(|i| {
@@ -188,11 +199,14 @@ pub fn requant(lanes: u32) -> Result<ModuleRef, ModuleError> {
                 x: lane(x, i, 32),
                 multiplier: lane(mult, i, 32),
                 shift: lane(shift, i, 6),
+                zero_point: lane(late.field("zero_point"), i, 32),
+                min: lane(late.field("min"), i, 32),
+                max: lane(late.field("max"), i, 32),
             };
-            lane_pipeline(&mut m, i, input, row.clone()).as_unsigned()
+            lane_pipeline(&mut m, i, input, &row).as_unsigned()
         })
         .collect();
-    m.assign(output.field("valid"), valid.bit(LATENCY - 1));
+    m.assign(output.field("valid"), valid[LATENCY as usize - 1]);
     m.assign(output.field("y"), from_lanes(outs));
     m.finish()
 }

@@ -3,7 +3,7 @@
 
 use super::expr::{cat, lit, mux, zero, Expr, ExprOps};
 use super::module::ModuleBuilder;
-use super::signal::{uint, Sig, Ty};
+use super::signal::{bit, uint, Sig, Ty};
 
 /// `value + 1`, wrapping to 0 after `modulus - 1` (any modulus, not only powers of two).
 pub fn wrap_inc(value: impl ExprOps, modulus: u32) -> Expr {
@@ -87,6 +87,61 @@ impl ModuleBuilder {
             v = q.into();
         }
         v
+    }
+
+    /// A stallable pipeline register `name`: loads `value` at edges where `advance` is high,
+    /// holds otherwise. A datapath register (no reset).
+    pub fn stage_en(
+        &mut self,
+        name: &str,
+        value: impl Into<Expr>,
+        advance: impl Into<Expr>,
+    ) -> Sig {
+        let v: Expr = value.into();
+        let q = self.data_reg(name, v.ty());
+        self.next_en(q, advance, v);
+        q
+    }
+
+    /// `value` delayed by `cycles` stallable pipeline registers `name_d0`, ... (each advancing
+    /// with `advance`); `value` itself for zero cycles.
+    pub fn delay_en(
+        &mut self,
+        name: &str,
+        value: impl Into<Expr>,
+        cycles: u32,
+        advance: impl Into<Expr>,
+    ) -> Expr {
+        let advance: Expr = advance.into();
+        let mut v: Expr = value.into();
+        for stage in 0..cycles {
+            v = self
+                .stage_en(&format!("{name}_d{stage}"), v, advance.clone())
+                .into();
+        }
+        v
+    }
+
+    /// A stallable valid chain: `cycles` control registers `name_<k>` (reset to 0), each
+    /// taking the previous one's value (the first takes `input`) when `advance` is high.
+    /// Returns the registers, first to last.
+    pub fn valid_chain(
+        &mut self,
+        name: &str,
+        input: impl Into<Expr>,
+        cycles: u32,
+        advance: impl Into<Expr>,
+    ) -> Vec<Sig> {
+        let advance: Expr = advance.into();
+        let mut v: Expr = input.into();
+        let mut regs = Vec::new();
+        for k in 0..cycles {
+            let q = self.reg(&format!("{name}_{k}"), bit(), 0);
+            self.next_en(q, advance.clone(), v);
+            v = q.into();
+            regs.push(q);
+        }
+        regs
     }
 
     /// A shift register of bits (a control register, reset to 0): bit `k` holds `input` as it
