@@ -10,10 +10,15 @@
 //!
 //! DRAM: the program from address 0, then a data area that crosses two 4 KiB boundaries;
 //! LOADs read and STOREs write anywhere in it (overlaps included). A prologue loads every
-//! SRAM row once, so no instruction reads a row that was never written.
+//! SRAM row once, so no instruction reads a row that was never written, and an epilogue
+//! stores every SRAM row to a dump area after the data, so every row a MATMUL or VECTOR
+//! left behind is compared, not only what the program happened to store.
 
 use proptest::prelude::*;
-use seedchip_hdl::chip::isa::{channel, program_bytes, Instr, Opcode, Queue};
+use seedchip_hdl::chip::isa::{
+    channel, program_bytes, reads_before_writes, table_rows, BMode, Epilogue, Instr, Opcode,
+    Post, Queue, VectorClass, VectorOp, QPARAM_ROWS,
+};
 use seedchip_hdl::chip::Config;
 
 use crate::chip_model::{Launch, Window};
@@ -26,7 +31,7 @@ pub const DATA_BYTES: u64 = 0x2000;
 /// One raw operation: what kind, and random numbers folded into range by [`build`].
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RawOp {
-    /// 0: LOAD, 1: MATMUL, 2: STORE, 3: FENCE.
+    /// 0: LOAD, 1: MATMUL, 2: STORE, 3: FENCE, 4: VECTOR.
     pub kind: u8,
     pub acc: bool,
     pub a: u16,
@@ -41,7 +46,13 @@ pub struct RawOp {
 /// Raw operations, weighted towards the three queues.
 pub fn op_strategy() -> impl Strategy<Value = RawOp> {
     (
-        prop_oneof![3 => Just(0u8), 3 => Just(1u8), 3 => Just(2u8), 1 => Just(3u8)],
+        prop_oneof![
+            3 => Just(0u8),
+            3 => Just(1u8),
+            3 => Just(2u8),
+            1 => Just(3u8),
+            3 => Just(4u8)
+        ],
         any::<bool>(),
         any::<u16>(),
         any::<u16>(),
@@ -122,15 +133,29 @@ fn dma(cfg: &Config, op: &RawOp, opcode: Opcode) -> (Instr, Touch) {
     } else {
         fold(op.stride as u64 / 4, 3 * row_size + 1)
     };
+    // Half the STOREs of accumulator rows requantise them on the way (int8 or int16).
+    let epilogue = match (opcode, op.acc, op.c % 4) {
+        (Opcode::Store, true, 1) => Epilogue::Int8,
+        (Opcode::Store, true, 2) => Epilogue::Int16,
+        _ => Epilogue::None,
+    };
+    let bytes = if epilogue == Epilogue::None {
+        bytes
+    } else {
+        1 + fold(op.b as u64, cfg.matrix.cols as u64 * epilogue.lane_bytes() as u64)
+    };
     let span = (rows - 1) * stride + bytes;
     let addr = DATA_BASE + fold(op.addr as u64, DATA_BYTES - span + 1);
-    let i = Instr::new(opcode)
+    let mut i = Instr::new(opcode)
         .with("acc", op.acc as u64)
         .with("sram_row", row)
         .with("rows", rows)
         .with("row_bytes", bytes)
         .with("dram_addr", addr)
         .with("dram_stride", stride);
+    if opcode == Opcode::Store {
+        i = i.with("epilogue", epilogue as u64);
+    }
     let rows_range = vec![(row, row + rows)];
     let bytes_range: Vec<(u64, u64)> = (0..rows)
         .map(|k| (addr + k * stride, addr + k * stride + bytes))
@@ -179,6 +204,92 @@ fn matmul(cfg: &Config, op: &RawOp) -> (Instr, Touch) {
     (i, t)
 }
 
+/// A VECTOR instruction: any operation, operands from either memory, b as an immediate, a row
+/// or a broadcast row, `imm` any 32 bits. Rows are moved where the overlap rule needs (in
+/// place), and a table load is skipped (an `add`) when the accumulator is too small for it.
+fn vector(cfg: &Config, op: &RawOp) -> (Instr, Touch) {
+    let (spad_rows, acc_rows) = (
+        cfg.memory.scratchpad_rows as u64,
+        cfg.memory.accumulator_rows as u64,
+    );
+    let size = |acc: bool| if acc { acc_rows } else { spad_rows };
+    let pick = op.stride as u64;
+    let mut vop = VectorOp::ALL[(pick % VectorOp::ALL.len() as u64) as usize];
+    let table = table_rows(cfg.matrix.cols) as u64;
+    if vop == VectorOp::Tload && table > acc_rows {
+        vop = VectorOp::Add;
+    }
+    let mut mode = BMode::ALL[((pick / 17) % 3) as usize];
+    let post = if vop.class() == VectorClass::Reduce {
+        Post::ALL[((pick / 51) % 4) as usize]
+    } else {
+        Post::None
+    };
+    let b_acc = (pick / 204) % 2 == 1;
+    let (mut a_acc, d_acc) = (op.acc, op.flag);
+    let rows = match vop {
+        VectorOp::Qload => QPARAM_ROWS as u64,
+        VectorOp::Tload => table,
+        _ => 1 + fold(op.n as u64, 12.min(spad_rows).min(acc_rows)),
+    };
+    if vop.class() == VectorClass::Load {
+        a_acc = true;
+    }
+    let a_row = fold(op.a as u64, size(a_acc) - rows + 1);
+    let b_row = match mode {
+        BMode::Row => fold(op.b as u64, size(b_acc) - rows + 1),
+        _ => fold(op.b as u64, size(b_acc)),
+    };
+    let mut d_row = fold(op.c as u64, size(d_acc) - rows + 1);
+    if d_acc == a_acc && !reads_before_writes(d_row, a_row, rows) {
+        d_row = a_row;
+    }
+    if vop.uses_b()
+        && mode == BMode::Row
+        && d_acc == b_acc
+        && !reads_before_writes(d_row, b_row, rows)
+    {
+        mode = BMode::Broadcast;
+    }
+    let i = Instr::new(Opcode::Vector)
+        .with("op", vop.code() as u64)
+        .with("a_acc", a_acc as u64)
+        .with("b_acc", b_acc as u64)
+        .with("d_acc", d_acc as u64)
+        .with("a_row", a_row)
+        .with("b_row", b_row)
+        .with("d_row", d_row)
+        .with("rows", rows)
+        .with("b_mode", mode as u64)
+        .with("post", post as u64)
+        .with("imm", op.addr as u64);
+    let mut t = Touch::default();
+    let reads = |t: &mut Touch, acc: bool, range: (u64, u64)| {
+        if acc {
+            t.acc_read.push(range)
+        } else {
+            t.spad_read.push(range)
+        }
+    };
+    reads(&mut t, a_acc, (a_row, a_row + rows));
+    if vop.uses_b() {
+        match mode {
+            BMode::Row => reads(&mut t, b_acc, (b_row, b_row + rows)),
+            BMode::Broadcast => reads(&mut t, b_acc, (b_row, b_row + 1)),
+            BMode::Imm => {}
+        }
+    }
+    if vop.writes() {
+        let range = (d_row, d_row + rows);
+        if d_acc {
+            t.acc_write.push(range)
+        } else {
+            t.spad_write.push(range)
+        }
+    }
+    (i, t)
+}
+
 /// A built program: the DRAM image (program and data) and the launch registers.
 #[derive(Clone, Debug)]
 pub struct Built {
@@ -193,6 +304,14 @@ fn queue_of(i: &Instr) -> Option<Queue> {
 
 /// Make `ops` a legal, synchronised program for `cfg`, with data bytes from `seed`.
 pub fn build(cfg: &Config, ops: &[RawOp], seed: u64) -> Built {
+    let data = XorShift64::new(seed).bytes(DATA_BYTES as usize);
+    build_with_data(cfg, ops, seed, &data)
+}
+
+/// [`build`] with the data area's bytes given ([`DATA_BYTES`] of them); the prologue loads
+/// SRAM rows from `DATA_BASE + seed % 64`.
+pub fn build_with_data(cfg: &Config, ops: &[RawOp], seed: u64, data: &[u8]) -> Built {
+    assert_eq!(data.len(), DATA_BYTES as usize, "the data area's size");
     let mut program: Vec<Instr> = Vec::new();
     // Prologue: every SRAM row written once, then a FENCE.
     let spad_bytes = cfg.matrix.rows.max(cfg.matrix.cols) as u64;
@@ -221,6 +340,7 @@ pub fn build(cfg: &Config, ops: &[RawOp], seed: u64) -> Built {
             0 => dma(cfg, op, Opcode::Load),
             1 => matmul(cfg, op),
             2 => dma(cfg, op, Opcode::Store),
+            4 => vector(cfg, op),
             _ => {
                 program.push(Instr::new(Opcode::Fence));
                 live.clear();
@@ -273,18 +393,34 @@ pub fn build(cfg: &Config, ops: &[RawOp], seed: u64) -> Built {
         live.push((program.len(), q, touch));
         program.push(instr);
     }
+    // Epilogue: every SRAM row to the dump area.
+    program.push(Instr::new(Opcode::Fence));
+    let dump = DATA_BASE + DATA_BYTES;
+    let spad_dump = cfg.memory.scratchpad_rows as u64 * spad_bytes;
+    for (acc, rows, bytes, at) in [
+        (0, cfg.memory.scratchpad_rows as u64, spad_bytes, dump),
+        (1, cfg.memory.accumulator_rows as u64, acc_bytes, dump + spad_dump),
+    ] {
+        program.push(
+            Instr::new(Opcode::Store)
+                .with("acc", acc)
+                .with("rows", rows)
+                .with("row_bytes", bytes)
+                .with("dram_addr", at)
+                .with("dram_stride", bytes),
+        );
+    }
     program.push(Instr::new(Opcode::Halt));
 
     let code = program_bytes(&program);
-    let size = (DATA_BASE + DATA_BYTES) as usize;
+    let size = (dump + spad_dump + cfg.memory.accumulator_rows as u64 * acc_bytes) as usize;
     assert!(
         code.len() <= DATA_BASE as usize,
         "program too long for the layout"
     );
     let mut dram = vec![0u8; size];
     dram[..code.len()].copy_from_slice(&code);
-    let data = XorShift64::new(seed).bytes(size - DATA_BASE as usize);
-    dram[DATA_BASE as usize..].copy_from_slice(&data);
+    dram[DATA_BASE as usize..dump as usize].copy_from_slice(data);
     let launch = Launch {
         program_addr: 0,
         program_len: program.len() as u32,

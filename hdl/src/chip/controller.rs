@@ -24,7 +24,10 @@
 use super::axi4::{addr_channel, routed_read_channel, BURST_INCR, ID_FETCH};
 use super::commands::*;
 use super::csr_block::{ctl_bundle, run_bundle};
-use super::isa::{channel, field_of, fields_of, ErrorCode, Opcode, Queue, FLAGS};
+use super::isa::{
+    channel, field_of, fields_of, table_rows, ErrorCode, Opcode, Queue,
+    VectorClass, VectorOp, FLAGS, INSTR_BITS, QPARAM_ROWS,
+};
 use super::Config;
 use crate::hw::*;
 
@@ -35,12 +38,24 @@ pub const STARTED: u32 = 4;
 /// Tokens a channel holds at most.
 pub const MAX_TOKENS: u32 = 255;
 
-/// The queues in chain order, with the opcode each executes.
-const QUEUES: [(Queue, Opcode, &str); 3] = [
-    (Queue::Load, Opcode::Load, "load"),
-    (Queue::Compute, Opcode::Matmul, "compute"),
-    (Queue::Store, Opcode::Store, "store"),
+/// The queues in chain order, with the opcodes each executes.
+const QUEUES: [(Queue, &[Opcode], &str); 3] = [
+    (Queue::Load, &[Opcode::Load], "load"),
+    (Queue::Compute, &[Opcode::Matmul], "compute"),
+    (Queue::Store, &[Opcode::Store, Opcode::Vector], "store"),
 ];
+
+/// The units the controller starts, one per opcode that a queue executes, with the name of
+/// their command and done ports (`<name>_cmd`, `<name>_done`).
+pub const UNITS: [(Opcode, &str); 4] = [
+    (Opcode::Load, "load"),
+    (Opcode::Matmul, "compute"),
+    (Opcode::Store, "store"),
+    (Opcode::Vector, "vector"),
+];
+
+/// Bit of the instruction word where the fields of a queue entry's `body` start.
+const BODY_LO: u32 = 8;
 
 /// Field `name` of `opcode` sliced out of an instruction word.
 fn field(word: impl ExprOps, opcode: Opcode, name: &str) -> Expr {
@@ -60,14 +75,87 @@ fn reserved_mask(opcode: Opcode) -> u128 {
         .fold(0u128, |acc, f| acc | (((1u128 << f.width) - 1) << f.lo))
 }
 
+/// VECTOR's value rules (the decoder's `check_values`, and the table block's row count).
+fn vector_value_errors(w: &Expr, cfg: &Config) -> Expr {
+    let f = |n: &str| field(w.clone(), Opcode::Vector, n);
+    let op = f("op");
+    let any = |pick: &dyn Fn(VectorOp) -> bool| {
+        VectorOp::ALL
+            .into_iter()
+            .filter(|o| pick(*o))
+            .map(|o| op.eq_lit(o.code() as i64))
+            .fold(ulit(1, 0), |a, b| a | b)
+    };
+    let known = any(&|_| true);
+    let reduce = any(&|o| o.class() == VectorClass::Reduce);
+    let load = any(&|o| o.class() == VectorClass::Load);
+    let uses_b = any(&|o| o.uses_b());
+    let is = |o: VectorOp| op.eq_lit(o.code() as i64);
+    let rows = f("rows");
+    // Destination rows ahead of their source rows in the same memory.
+    let ahead = |d: Expr, src: Expr| -> Expr {
+        let end = src.zext(17).add_wrap(rows.zext(17));
+        d.clone().gt(src) & d.zext(17).lt(end)
+    };
+    let same = |x: &str, y: &str| f(x).eq(f(y));
+    !known
+        | f("b_mode").eq_lit(3)
+        | (f("post").ne_lit(0) & !reduce)
+        | (load.clone() & f("a_acc").eq_lit(0))
+        | (is(VectorOp::Qload) & rows.ne_lit(QPARAM_ROWS as i64))
+        | (is(VectorOp::Tload) & rows.ne_lit(table_rows(cfg.matrix.cols) as i64))
+        | (!load.clone() & same("d_acc", "a_acc") & ahead(f("d_row"), f("a_row")))
+        | (!load
+            & uses_b
+            & f("b_mode").eq_lit(1)
+            & same("d_acc", "b_acc")
+            & ahead(f("d_row"), f("b_row")))
+}
+
+/// The STORE epilogue's value rules.
+fn store_value_errors(w: &Expr) -> Expr {
+    let f = |n: &str| field(w.clone(), Opcode::Store, n);
+    f("epilogue").eq_lit(3) | (f("epilogue").ne_lit(0) & f("acc").eq_lit(0))
+}
+
+/// VECTOR rows past the memories (the model's `check`).
+fn vector_range(w: &Expr, cfg: &Config) -> Expr {
+    let f = |n: &str| field(w.clone(), Opcode::Vector, n);
+    let (spad, acc) = (cfg.memory.scratchpad_rows, cfg.memory.accumulator_rows);
+    let size = |in_acc: Expr| mux(in_acc, ulit(18, acc as u64), ulit(18, spad as u64));
+    let over = |first: Expr, in_acc: Expr| {
+        first
+            .zext(18)
+            .add_wrap(f("rows").zext(18))
+            .gt(size(in_acc))
+    };
+    let op = f("op");
+    let any = |pick: &dyn Fn(VectorOp) -> bool| {
+        VectorOp::ALL
+            .into_iter()
+            .filter(|o| pick(*o))
+            .map(|o| op.eq_lit(o.code() as i64))
+            .fold(ulit(1, 0), |a, b| a | b)
+    };
+    let uses_b = any(&|o| o.uses_b());
+    let writes = any(&|o| o.writes());
+    let b_mode = f("b_mode");
+    over(f("a_row"), f("a_acc"))
+        | (uses_b.clone() & b_mode.eq_lit(1) & over(f("b_row"), f("b_acc")))
+        | (uses_b & b_mode.eq_lit(2) & f("b_row").zext(18).ge(size(f("b_acc"))))
+        | (writes & over(f("d_row"), f("d_acc")))
+}
+
 /// The packing of a queue entry: named parts, most significant first.
 struct Entry {
     parts: Vec<(&'static str, u32)>,
 }
 
 impl Entry {
-    /// A queued instruction: its pc, the flags its queue can use, its command fields.
-    fn queued(queue: Queue, opcode: Opcode) -> Entry {
+    /// A queued instruction: its pc, the flags its queue can use, and its command fields; a
+    /// queue of several opcodes holds which one (`kind`, the index in its list) and the
+    /// instruction's bits above the header (`body`).
+    fn queued(queue: Queue, opcodes: &[Opcode]) -> Entry {
         let mut parts = vec![("pc", 32)];
         parts.extend(
             FLAGS
@@ -75,13 +163,29 @@ impl Entry {
                 .filter(|f| channel(queue, f).is_some())
                 .map(|f| (*f, 1)),
         );
-        parts.extend(
-            fields_of(opcode)
-                .into_iter()
-                .filter(|f| !f.is_header())
-                .map(|f| (f.name, f.width)),
-        );
+        if let [opcode] = opcodes {
+            parts.extend(
+                fields_of(*opcode)
+                    .into_iter()
+                    .filter(|f| !f.is_header())
+                    .map(|f| (f.name, f.width)),
+            );
+        } else {
+            parts.push(("kind", clog2(opcodes.len() as u64).max(1)));
+            parts.push(("body", INSTR_BITS - BODY_LO));
+        }
         Entry { parts }
+    }
+
+    /// Field `name` of `opcode` in a queued entry.
+    fn field(&self, data: Sig, opcode: Opcode, name: &str) -> Expr {
+        if self.parts.iter().any(|(n, _)| *n == "body") {
+            let f = field_of(opcode, name).expect("a field of the opcode");
+            let body = self.get(data, "body");
+            body.slice(f.lo + f.width - 1 - BODY_LO, f.lo - BODY_LO)
+        } else {
+            self.get(data, name)
+        }
     }
 
     /// A started instruction: its pc and what it pushes when done.
@@ -143,18 +247,29 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let run = m.io(&run_bundle(), Role::Source);
     let ar = m.io(&addr_channel("fetch_ar"), Role::Source);
     let r = m.io(&routed_read_channel("fetch_r", data_bits), Role::Sink);
-    let cmds: Vec<BundleIo> = QUEUES
+    let cmds: Vec<BundleIo> = UNITS
         .iter()
-        .map(|(_, op, name)| {
+        .map(|(op, name)| {
             m.io(
                 &cmd_stream(*op).renamed(&format!("{name}_cmd")),
                 Role::Source,
             )
         })
         .collect();
-    let dones: Vec<BundleIo> = QUEUES
+    let unit_dones: Vec<BundleIo> = UNITS
         .iter()
-        .map(|(_, _, name)| m.io(&done_bundle().renamed(&format!("{name}_done")), Role::Sink))
+        .map(|(_, name)| m.io(&done_bundle().renamed(&format!("{name}_done")), Role::Sink))
+        .collect();
+    let unit_of = |op: Opcode| UNITS.iter().position(|(o, _)| *o == op).expect("unit");
+    // Each queue's done: its units finish one at a time, so the pulses never coincide.
+    let dones: Vec<(Expr, Expr)> = QUEUES
+        .iter()
+        .map(|(_, ops, _)| {
+            ops.iter().fold((ulit(1, 0), ulit(1, 0)), |(v, e), op| {
+                let d = &unit_dones[unit_of(*op)];
+                (v | d.field("valid"), e | (d.field("valid") & d.field("error")))
+            })
+        })
         .collect();
     let stall = m.io(&stall_bundle(), Role::Source);
     let instructions = m.output("instructions", uint(2));
@@ -325,7 +440,9 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         field_errors
             .into_iter()
             .reduce(|a, b| a | b)
-            .expect("opcodes"),
+            .expect("opcodes")
+            | (is(Opcode::Vector) & vector_value_errors(&w, cfg))
+            | (is(Opcode::Store) & store_value_errors(&w)),
     );
     // SRAM ranges.
     let (spad_rows, acc_rows) = (cfg.memory.scratchpad_rows, cfg.memory.accumulator_rows);
@@ -338,10 +455,21 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let dma = Opcode::Load;
     let d = |n: &str| field(w.clone(), dma, n);
     let to_acc = d("acc").eq_lit(1);
+    // A STORE with an epilogue writes 1 or 2 bytes a lane.
+    let epilogue = field(w.clone(), Opcode::Store, "epilogue");
+    let cols = cfg.matrix.cols as u64;
+    let acc_row_bytes = mux(
+        is(Opcode::Store) & epilogue.eq_lit(1),
+        ulit(16, cols),
+        mux(
+            is(Opcode::Store) & epilogue.eq_lit(2),
+            ulit(16, 2 * cols),
+            ulit(16, accumulator_row_bytes(cfg) as u64),
+        ),
+    );
     let dma_range = mux(
         to_acc.clone(),
-        over(d("sram_row"), d("rows"), acc_rows)
-            | d("row_bytes").gt(ulit(16, accumulator_row_bytes(cfg) as u64)),
+        over(d("sram_row"), d("rows"), acc_rows) | d("row_bytes").gt(acc_row_bytes),
         over(d("sram_row"), d("rows"), spad_rows)
             | d("row_bytes").gt(ulit(16, scratchpad_row_bytes(cfg) as u64)),
     );
@@ -352,7 +480,9 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let is_dma = m.wire_of("is_dma", is(Opcode::Load) | is(Opcode::Store));
     let row_range = m.wire_of(
         "row_range",
-        (is_dma & dma_range) | (is(Opcode::Matmul) & matmul_range),
+        (is_dma & dma_range)
+            | (is(Opcode::Matmul) & matmul_range)
+            | (is(Opcode::Vector) & vector_range(&w, cfg)),
     );
     // DRAM window: dram_addr >= base and dram_addr + (rows - 1) * stride + row_bytes <= bound.
     // `product` accumulates row_bytes + (rows - 1) * stride, 4 bits of `rows - 1` a cycle.
@@ -446,7 +576,7 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let depth = cfg.controller.queue_depth;
     let layouts: Vec<(Entry, Entry)> = QUEUES
         .iter()
-        .map(|(q, op, _)| (Entry::queued(*q, *op), Entry::started(*q)))
+        .map(|(q, ops, _)| (Entry::queued(*q, ops), Entry::started(*q)))
         .collect();
     let mut queues = Vec::new();
     let mut started = Vec::new();
@@ -467,7 +597,7 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let mut done_push: [Vec<Expr>; 4] = Default::default();
     let mut heads_blocked = Vec::new();
     let mut head_pcs = Vec::new();
-    for (i, (queue, opcode, name)) in QUEUES.iter().enumerate() {
+    for (i, (queue, opcodes, name)) in QUEUES.iter().enumerate() {
         let (q, (queued, begun)) = (&queues[i], &layouts[i]);
         let head = |f: &str| queued.get(q.deq_data, f);
         let mut tokens_ok: Expr = ulit(1, 1);
@@ -482,28 +612,51 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
                     });
         }
         let tokens_ok = m.wire_of(&format!("{name}_tokens_ok"), tokens_ok);
-        let cmd = &cmds[i];
+        // The head's unit: the only one of a one-opcode queue, else the one `kind` names. A
+        // queue of several units starts an instruction only when the last one has finished,
+        // so they take turns in program order.
+        let is_kind = |k: usize| -> Expr {
+            if opcodes.len() == 1 {
+                ulit(1, 1)
+            } else {
+                head("kind").eq_lit(k as i64)
+            }
+        };
+        let unit_ready = opcodes
+            .iter()
+            .enumerate()
+            .map(|(k, op)| is_kind(k) & cmds[unit_of(*op)].ready())
+            .reduce(|a, b| a | b)
+            .expect("a unit");
+        let in_turn: Expr = if opcodes.len() == 1 {
+            started[i].enq_ready.into()
+        } else {
+            started[i].enq_ready & !started[i].deq_valid
+        };
         let start = m.wire_of(
             &format!("{name}_start"),
-            fsm.is("run") & q.deq_valid & tokens_ok & cmd.ready() & started[i].enq_ready,
+            fsm.is("run") & q.deq_valid & tokens_ok & unit_ready & in_turn,
         );
-        m.assign(cmd.valid(), start);
-        for f in fields_of(*opcode).iter().filter(|f| !f.is_header()) {
-            m.assign(cmd.field(f.name), head(f.name));
+        for (k, op) in opcodes.iter().enumerate() {
+            let cmd = &cmds[unit_of(*op)];
+            m.assign(cmd.valid(), start & is_kind(k));
+            for f in fields_of(*op).iter().filter(|f| !f.is_header()) {
+                m.assign(cmd.field(f.name), queued.field(q.deq_data, *op, f.name));
+            }
         }
         m.assign(q.deq_ready, start | abort);
         // What the instruction will push when done, and its pc.
         m.assign(started[i].enq_valid, start);
         m.assign(started[i].enq_data, begun.pack(|f| head(f)));
-        let done = &dones[i];
-        m.assign(started[i].deq_ready, done.field("valid"));
+        let (done, _) = &dones[i];
+        m.assign(started[i].deq_ready, done.clone());
         for flag in queued.flags() {
             let c = channel(*queue, flag).expect("a legal flag") as usize;
             if flag.starts_with("pop") {
                 pops[c].push(start & head(flag));
             } else {
                 starts_push[c].push(start & head(flag));
-                done_push[c].push(done.field("valid") & begun.get(started[i].deq_data, flag));
+                done_push[c].push(done.clone() & begun.get(started[i].deq_data, flag));
             }
         }
         m.assign(stall.field(name), fsm.is("run") & q.deq_valid & !tokens_ok);
@@ -542,7 +695,7 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let queue_of = |q: Queue| QUEUES.iter().position(|(x, _, _)| *x == q).expect("queue");
     let target_room = (is(Opcode::Load) & queues[queue_of(Queue::Load)].enq_ready)
         | (is(Opcode::Matmul) & queues[queue_of(Queue::Compute)].enq_ready)
-        | (is(Opcode::Store) & queues[queue_of(Queue::Store)].enq_ready);
+        | ((is(Opcode::Store) | is(Opcode::Vector)) & queues[queue_of(Queue::Store)].enq_ready);
     let target_room = m.wire_of("target_room", target_room);
     let quiet = m.wire_of(
         "quiet",
@@ -563,13 +716,27 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let enqueue = m.wire_of("enqueue", ok & !barrier & target_room);
     let passed = m.wire_of("passed", ok & barrier & quiet);
     let faulted = m.wire_of("faulted", checked & verdict.ne_lit(0) & dispatching);
-    for (i, (_, opcode, _)) in QUEUES.iter().enumerate() {
-        m.assign(queues[i].enq_valid, enqueue & is(*opcode));
+    for (i, (_, opcodes, _)) in QUEUES.iter().enumerate() {
+        let mine = opcodes
+            .iter()
+            .map(|op| is(*op))
+            .reduce(|a, b| a | b)
+            .expect("an opcode");
+        m.assign(queues[i].enq_valid, enqueue & mine);
+        let kind = opcodes
+            .iter()
+            .enumerate()
+            .skip(1)
+            .fold(zero(uint(clog2(opcodes.len() as u64).max(1))), |acc, (k, op)| {
+                mux(is(*op), ulit(clog2(opcodes.len() as u64).max(1), k as u64), acc)
+            });
         m.assign(
             queues[i].enq_data,
             layouts[i].0.pack(|f| match f {
                 "pc" => cur_pc.into(),
-                name => field(w.clone(), *opcode, name),
+                "kind" => kind.clone(),
+                "body" => w.slice(INSTR_BITS - 1, BODY_LO),
+                name => field(w.clone(), opcodes[0], name),
             }),
         );
     }
@@ -581,8 +748,8 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     // Bus errors reported by the units: the first error of the run is kept.
     let mut unit_error: Expr = ulit(1, 0);
     let mut unit_error_pc: Expr = zero(uint(32));
-    for (i, done) in dones.iter().enumerate().rev() {
-        let bad = done.field("valid") & done.field("error");
+    for (i, (_, error)) in dones.iter().enumerate().rev() {
+        let bad = error.clone();
         let pc = layouts[i].1.get(started[i].deq_data, "pc");
         unit_error_pc = mux(bad.clone(), pc, unit_error_pc);
         unit_error = unit_error | bad;
@@ -755,7 +922,7 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     // --- counters ---------------------------------------------------------------------------------
     let finished = dones
         .iter()
-        .map(|d| d.field("valid").zext(2))
+        .map(|(d, _)| d.zext(2))
         .chain([passed.zext(2)])
         .reduce(|a, b| a.add_wrap(b))
         .expect("units");

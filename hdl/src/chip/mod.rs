@@ -27,6 +27,8 @@ pub mod store_unit;
 pub mod systolic_array;
 pub mod top;
 pub mod vector_isa;
+pub mod vector_reduce;
+pub mod vector_unit;
 
 pub use config::{
     BusConfig, Config, ConfigError, ControllerConfig, MatrixConfig, MemoryConfig, Multiplier,

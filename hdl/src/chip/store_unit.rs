@@ -13,13 +13,16 @@
 //! finishes when every write response has arrived, so a later LOAD that waits for its token
 //! reads what it wrote. A response of SLVERR/DECERR reports `done.error`.
 //!
-//! The epilogue hook: the aligned row passes through one place (`row_in`) where the vector
-//! unit's requantise-and-activate stage plugs in.
+//! The epilogue (`epilogue` = int8 / int16, accumulator rows only): the row read goes to the
+//! vector unit's requantiser (`epi_in`), and its requantised lanes come back (`epi_out`)
+//! [`MULTIPLY_LATENCY`](super::vector_unit::MULTIPLY_LATENCY) cycles later, packed to one or two bytes each before the alignment.
+//! The store queue runs one instruction at a time, so the vector unit is free for it.
 
 use super::axi4::{row_bursts, Axi4, BURST_INCR, ID_DMA};
 use super::commands::*;
 use super::isa::Opcode;
 use super::load_unit::DmaGeometry;
+use super::vector_unit::{epi_in, epi_out};
 use super::Config;
 use crate::hw::*;
 
@@ -85,11 +88,18 @@ pub fn store_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let acc_rd = m.io(&sram_read("acc_rd"), Role::Source);
     let spad_rdata = m.input("spad_rdata", uint(g.spad_bytes * 8));
     let acc_rdata = m.input("acc_rdata", uint(g.acc_bytes * 8));
+    let epi = m.io(&epi_in(cfg.matrix.cols), Role::Source);
+    let epo = m.io(&epi_out(cfg.matrix.cols), Role::Sink);
     let done = m.io(&done_bundle(), Role::Source);
     let write_bytes = m.output("write_bytes", uint(16));
     let busy = m.output("busy", bit());
 
-    let fsm = m.fsm("state", &["idle", "read", "align", "send", "drain"]);
+    let fsm = m.fsm(
+        "state",
+        &["idle", "read", "align", "send", "drain", "epi_send", "epi_wait"],
+    );
+    let epilogue = m.data_reg("epilogue", uint(2));
+    m.comment(epilogue, "0: rows as read; 1 / 2: requantised to 1 / 2 bytes a lane");
     let row = RowWalk::new(&mut m);
     let (acc, sram_row, rows_left, row_bytes, addr) = (
         row.acc,
@@ -108,16 +118,35 @@ pub fn store_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     }
     let granted = m.wire_of("granted", mux(acc, acc_rd.fire(), spad_rd.fire()));
 
+    // --- the epilogue: the row through the requantiser, packed ------------------------------
+    m.assign(epi.field("valid"), fsm.is("epi_send"));
+    m.assign(epi.field("row"), acc_rdata);
+    let cols = cfg.matrix.cols;
+    let packed = |bytes: u32| {
+        from_lanes((0..cols).map(|i| lane(epo.field("row"), i, 16).slice(8 * bytes - 1, 0)))
+            .zext(g.row_bytes * 8)
+    };
+    let epi_row = m.data_reg("epi_row", uint(g.row_bytes * 8));
+    m.next_en(
+        epi_row,
+        fsm.is("epi_wait") & epo.field("valid"),
+        mux(epilogue.eq_lit(1), packed(1), packed(2)),
+    );
+
     // --- align it: byte k of the row goes to byte offset + k of the words -------------------
     let row_in = m.wire_of(
         "row_in",
         mux(
-            acc,
-            acc_rdata.zext(g.row_bytes * 8),
-            spad_rdata.zext(g.row_bytes * 8),
+            epilogue.ne_lit(0),
+            Expr::from(epi_row),
+            mux(
+                acc,
+                acc_rdata.zext(g.row_bytes * 8),
+                spad_rdata.zext(g.row_bytes * 8),
+            ),
         ),
     );
-    m.comment(row_in, "the row as read (the STORE epilogue applies here)");
+    m.comment(row_in, "the row as read, or as the epilogue made it");
     let words_bits = g.chunks * g.beat_bytes;
     let offset = addr.slice(ob - 1, 0);
     let keep = first_bytes(row_bytes, g.row_bytes);
@@ -208,6 +237,7 @@ pub fn store_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.seq(|s| {
         s.when(cmd.fire(), |s| {
             row.start(s, &cmd);
+            s.set(epilogue, cmd.field("epilogue"));
         });
         s.when(aligning, |s| {
             s.set(beats, plan.beats.clone());
@@ -233,7 +263,14 @@ pub fn store_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
                 s.when(cmd.fire(), |s| fsm.go(s, "read"));
             }
             "read" => {
-                s.when(granted, |s| fsm.go(s, "align"));
+                s.when(granted, |s| {
+                    s.when(epilogue.ne_lit(0), |s| fsm.go(s, "epi_send"))
+                        .otherwise(|s| fsm.go(s, "align"));
+                });
+            }
+            "epi_send" => fsm.go(s, "epi_wait"),
+            "epi_wait" => {
+                s.when(epo.field("valid"), |s| fsm.go(s, "align"));
             }
             "align" => fsm.go(s, "send"),
             "send" => {

@@ -3,13 +3,18 @@
 //! ```text
 //!  s_axil ->[csr_block]-- ctl -->[controller]-- load_cmd ---->[load_unit]--- spad/acc writes
 //!     irq <-|    ^   ^--- run ---|    |  ^   -- compute_cmd ->[compute_unit]-- reads, acc writes
-//!               count               fetch |   -- store_cmd --->[store_unit]--- reads
-//!                                    |  *_done                   |       |
-//!                               [axi_read_mux] <---- dma_ar/r ---+       |
-//!                                    |                                   |
-//!  m_axi_ar/r <----------------------+       m_axi_aw/w/b <--------------+
+//!               count               fetch |   -- store_cmd --->[store_unit]--- reads (shared)
+//!                                    |  *_done -- vector_cmd ->[vector_unit]-- reads, writes
+//!                                    |                          epi_in/out ^|       |
+//!                               [axi_read_mux] <---- dma_ar/r ---+          |       |
+//!                                    |                                              |
+//!  m_axi_ar/r <----------------------+       m_axi_aw/w/b <-------------------------+
 //!                  [scratchpad]   [accumulator]   (SRAM boundaries inside)
 //! ```
+//!
+//! The store queue's two units, the store unit and the vector unit, take turns (the
+//! controller starts one instruction of that queue at a time), so they share the memories'
+//! store-side read ports.
 //!
 //! Named `seedchip`; its ports are `clk`, `rst`, the AXI4-Lite slave `s_axil_*`, the AXI4
 //! master `m_axi_*` and `irq`.
@@ -20,17 +25,32 @@ use super::axi_lite::AxiLite;
 use super::axi_read_mux::axi_read_mux;
 use super::commands::*;
 use super::compute_unit::compute_unit;
-use super::controller::{controller, stall_bundle};
+use super::controller::{controller, stall_bundle, UNITS};
 use super::csr_block::{self, count_bundle, csr_block, ctl_bundle, run_bundle};
 use super::isa::Opcode;
 use super::load_unit::load_unit;
 use super::scratchpad::scratchpad;
 use super::store_unit::store_unit;
+use super::vector_unit::{epi_in, epi_out, vector_unit};
 use super::Config;
 use crate::hw::*;
 
 /// Module name of the chip top.
 pub const TOP: &str = "seedchip";
+
+/// One memory read client `name` for two units that never read in the same cycle: the request
+/// of whichever asks, the grant to both (only the asking one acts on it).
+fn share_read(m: &mut ModuleBuilder, name: &str, a: &BundleIo, b: &BundleIo) -> BundleIo {
+    let shared = m.bundle_wires(&sram_read("rd"), name);
+    m.assign(shared.valid(), a.valid() | b.valid());
+    m.assign(
+        shared.field("row"),
+        mux(b.valid(), b.field("row"), a.field("row")),
+    );
+    m.assign(a.ready(), shared.ready());
+    m.assign(b.ready(), shared.ready());
+    shared
+}
 
 /// Build the whole chip for `cfg`.
 pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
@@ -81,12 +101,10 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     c.io_from(&ctl_bundle(), &ctl).io_from(&run_bundle(), &run);
     let fetch_ar = c.io(&addr_channel("fetch_ar"));
     let fetch_r = c.io(&routed_read_channel("fetch_r", bits));
-    let names = ["load", "compute", "store"];
-    let ops = [Opcode::Load, Opcode::Matmul, Opcode::Store];
-    let queued: Vec<BundleIo> = names
+    let names = UNITS.map(|(_, n)| n);
+    let queued: Vec<BundleIo> = UNITS
         .iter()
-        .zip(ops)
-        .map(|(n, op)| c.io(&cmd_stream(op).renamed(&format!("{n}_cmd"))))
+        .map(|(op, n)| c.io(&cmd_stream(*op).renamed(&format!("{n}_cmd"))))
         .collect();
     let dones: Vec<BundleIo> = names
         .iter()
@@ -104,7 +122,12 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         .collect::<Result<_, _>>()?;
 
     // --- execution units ------------------------------------------------------------------------
-    let (lu, cu, su) = (load_unit(cfg)?, compute_unit(cfg)?, store_unit(cfg)?);
+    let (lu, cu, su, vu) = (
+        load_unit(cfg)?,
+        compute_unit(cfg)?,
+        store_unit(cfg)?,
+        vector_unit(cfg)?,
+    );
     let unit_axi = Axi4::new("dma", bits);
 
     let mut l = m.instance("load", &lu);
@@ -135,23 +158,45 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let macs = cmp.out("macs");
     let compute_busy = cmp.out("busy");
 
+    // The epilogue's way back, vector unit -> store unit.
+    let epo = m.bundle_wires(&epi_out(cfg.matrix.cols), "vector_epi_out");
     let mut st = m.instance("store", &su);
     st.io_from(&cmd_stream(Opcode::Store), &cmds[2])
         .io_from(&done_bundle(), &dones[2])
         .io_from(&unit_axi.b, &b)
+        .io_from(&epi_out(cfg.matrix.cols), &epo)
         .con("spad_rdata", store_spad_rdata)
         .con("acc_rdata", store_acc_rdata);
     let store_aw = st.io(&unit_axi.aw);
     let store_w = st.io(&unit_axi.w);
-    let store_spad = st.io(&sram_read("spad_rd"));
-    let store_acc = st.io(&sram_read("acc_rd"));
+    let store_unit_spad = st.io(&sram_read("spad_rd"));
+    let store_unit_acc = st.io(&sram_read("acc_rd"));
+    let epi = st.io(&epi_in(cfg.matrix.cols));
     let write_bytes = st.out("write_bytes");
-    let store_busy = st.out("busy");
+    let store_unit_busy = st.out("busy");
+
+    let mut v = m.instance("vector", &vu);
+    v.io_from(&cmd_stream(Opcode::Vector), &cmds[3])
+        .io_from(&done_bundle(), &dones[3])
+        .io_from(&epi_in(cfg.matrix.cols), &epi)
+        .io_from(&epi_out(cfg.matrix.cols), &epo)
+        .con("spad_rdata", store_spad_rdata)
+        .con("acc_rdata", store_acc_rdata);
+    let vector_spad = v.io(&sram_read("spad_rd"));
+    let vector_acc = v.io(&sram_read("acc_rd"));
+    let vector_spad_wr = v.io(&sram_write("spad_wr", spad_bits));
+    let vector_acc_wr = v.io(&sram_write("acc_wr", acc_bits));
+    let vector_busy = v.out("busy");
+    // The store queue's units take turns on the store-side read ports.
+    let store_spad = share_read(&mut m, "shared_spad_rd", &store_unit_spad, &vector_spad);
+    let store_acc = share_read(&mut m, "shared_acc_rd", &store_unit_acc, &vector_acc);
+    let store_busy = m.wire_of("store_queue_busy", store_unit_busy | vector_busy);
 
     // --- memories -----------------------------------------------------------------------------
     let (sp, ac) = (scratchpad(cfg)?, accumulator(cfg)?);
     let mut s = m.instance("spad", &sp);
     s.io_from(&sram_write("load_wr", spad_bits), &load_spad)
+        .io_from(&sram_write("vector_wr", spad_bits), &vector_spad_wr)
         .io_from(&priority_read("compute_rd"), &compute_spad)
         .io_from(&sram_read("store_rd"), &store_spad)
         .con("compute_rdata", compute_spad_rdata)
@@ -159,6 +204,7 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let mut a = m.instance("acc", &ac);
     a.io_from(&priority_write("compute_wr", acc_bits), &compute_acc_wr)
         .io_from(&sram_write("load_wr", acc_bits), &load_acc)
+        .io_from(&sram_write("vector_wr", acc_bits), &vector_acc_wr)
         .io_from(&priority_read("compute_rd"), &compute_acc_rd)
         .io_from(&sram_read("store_rd"), &store_acc)
         .con("compute_rdata", compute_acc_rdata)

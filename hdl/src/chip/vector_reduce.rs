@@ -1,0 +1,201 @@
+//! The vector unit's row reductions: one value per row from all its lanes (max, sum, sum of
+//! squares), then the `post` step (reciprocal, integer square root, reciprocal square root).
+//! Pipelined at one row per cycle and stallable; the reference model is
+//! `seedchip_verif::vector::{reduce, apply_post}`.
+//!
+//! ```text
+//!  x (C lanes) -> [1] lane value: x, or sat16(x)^2 (40-bit)
+//!              -> [tree] pairwise max / add, two levels a stage, then saturate to int32: s
+//!              -> [isqrt] 16 stages, one root bit each (digit by digit): c = floor(sqrt(s))
+//!              -> [recip] 31 stages, one quotient bit each: q = floor(2^k / u)
+//!                 (u = c for rsqrt, s for recip; INT32_MAX when u <= 0 or q >= 2^31)
+//!              -> out: s, c or q by `post`
+//! ```
+//!
+//! Every row goes through every stage, so the latency is the same for all reductions: rows
+//! leave in order and the unit needs no reordering. The reciprocal divides the power of two
+//! `2^k` by restoring long division, subtracting `u << i` for i = 30 .. 0; `2^k >= u * 2^31`
+//! (checked first) would need a 32nd quotient bit and saturates.
+
+use super::vector_isa::{Post, VectorOp};
+use crate::hw::*;
+
+/// Stages of the integer square root (one result bit each).
+const ISQRT_STAGES: u32 = 16;
+/// Stages of the reciprocal (one quotient bit each, bits 30..0).
+const RECIP_STAGES: u32 = 31;
+
+/// Tree stages for `lanes` lanes (two levels of the pairwise tree per stage).
+fn tree_stages(lanes: u32) -> u32 {
+    clog2(lanes as u64).div_ceil(2)
+}
+
+/// Register stages from a row on `in` to its value on `out`: the lane stage, the tree, the
+/// saturation, the square root and the reciprocal.
+pub fn latency(lanes: u32) -> u32 {
+    1 + tree_stages(lanes) + 1 + ISQRT_STAGES + RECIP_STAGES
+}
+
+/// The reduction's inputs: a row when `valid` (and `advance`); `op`, `post` and `k` hold for
+/// the whole instruction.
+pub fn reduce_in(lanes: u32) -> Bundle {
+    Bundle::plain("in")
+        .field("valid", bit())
+        .field("x", uint(lanes * 32))
+}
+
+/// The instruction's settings.
+pub fn reduce_ctl() -> Bundle {
+    Bundle::plain("ctl")
+        .field("op", uint(5))
+        .field("post", uint(2))
+        .field("k", uint(6))
+}
+
+/// The reduced value, [`latency`] advancing cycles after its row.
+pub fn reduce_out() -> Bundle {
+    Bundle::plain("out")
+        .field("valid", bit())
+        .field("value", uint(32))
+}
+
+/// `v` (signed) saturated to int32.
+fn sat32(v: Expr) -> Expr {
+    let w = v.width();
+    let hi = lit(sint(w), i32::MAX as i64);
+    let lo = lit(sint(w), i32::MIN as i64);
+    mux(v.gt(hi.clone()), hi, mux(v.lt(lo.clone()), lo, v))
+        .trunc(32)
+        .as_signed()
+}
+
+/// Build the reduction unit for `lanes` lanes. Named `vector_reduce_l<lanes>`.
+pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
+    let mut m = ModuleBuilder::new(format!("vector_reduce_l{lanes}"));
+    m.doc(&format!(
+        "Row reductions, {lanes} lanes: max, sum, sum of squares, then reciprocal / square root.\n\
+         Latency {} advancing cycles, one row per cycle.",
+        latency(lanes)
+    ));
+    m.unit("vector unit: reductions");
+    let input = m.io(&reduce_in(lanes), Role::Sink);
+    let ctl = m.io(&reduce_ctl(), Role::Sink);
+    let advance = m.input("advance", bit());
+    let output = m.io(&reduce_out(), Role::Source);
+    let go: Expr = advance.into();
+    let op = ctl.field("op");
+    let is = |o: VectorOp| op.eq_lit(o.code() as i64);
+    let (is_max, is_sumsq) = (is(VectorOp::Rmax), is(VectorOp::Rsumsq));
+    let valid = m.valid_chain("valid", input.field("valid"), latency(lanes), go.clone());
+
+    // [1] lane values, 40 bits signed: wide enough for 256 squares of int16.
+    let values: Vec<Expr> = lanes_of(input.field("x"), lanes)
+        .into_iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let x16 = mux(
+                x.clone().gt(lit(sint(32), i16::MAX as i64)),
+                lit(sint(32), i16::MAX as i64),
+                mux(
+                    x.clone().lt(lit(sint(32), i16::MIN as i64)),
+                    lit(sint(32), i16::MIN as i64),
+                    x.clone(),
+                ),
+            )
+            .trunc(16)
+            .as_signed();
+            let square = x16.clone().mul(x16).sext(40);
+            let v = mux(is_sumsq.clone(), square, x.sext(40));
+            Expr::from(m.stage_en(&format!("lane{i}"), v, go.clone()))
+        })
+        .collect();
+    // [tree] pairwise, two levels a stage.
+    let mut level = values;
+    let mut depth = 0u32;
+    while level.len() > 1 {
+        let next: Vec<Expr> = level
+            .chunks(2)
+            .map(|pair| match pair {
+                [a, b] => mux(
+                    is_max.clone(),
+                    mux(a.clone().gt(b.clone()), a.clone(), b.clone()),
+                    a.add_wrap(b.clone()),
+                ),
+                [a] => a.clone(),
+                _ => unreachable!("chunks of two"),
+            })
+            .collect();
+        depth += 1;
+        level = if depth % 2 == 0 || next.len() == 1 {
+            next.into_iter()
+                .enumerate()
+                .map(|(k, v)| Expr::from(m.stage_en(&format!("tree{depth}_{k}"), v, go.clone())))
+                .collect()
+        } else {
+            next
+        };
+    }
+    // A register after every second level and after the last: `tree_stages` of them.
+    debug_assert_eq!(depth.div_ceil(2), tree_stages(lanes));
+    let sum = level.pop().expect("one lane at least");
+    let s = m.stage_en("s", sat32(sum), go.clone());
+
+    // [isqrt] digit by digit: x -= c + d when it fits; c = c / 2 (+ d); d = d / 4.
+    let positive = s.gt(lit(sint(32), 0));
+    let mut rem: Expr = mux(positive, s.as_unsigned(), zero(uint(32)));
+    let mut root: Expr = zero(uint(32));
+    let mut keep: Expr = s.into();
+    for i in 0..ISQRT_STAGES {
+        let d = ulit(32, 1u64 << (30 - 2 * i));
+        let trial = root.add_wrap(d.clone());
+        let fits = rem.ge(trial.clone());
+        let next_rem = mux(fits.clone(), rem.sub_wrap(trial), rem.clone());
+        let next_root = mux(fits, root.shr(1).add_wrap(d), root.shr(1));
+        // The last stage's remainder is not needed.
+        if i + 1 < ISQRT_STAGES {
+            rem = m.stage_en(&format!("sq{i}_rem"), next_rem, go.clone()).into();
+        }
+        root = m.stage_en(&format!("sq{i}_root"), next_root, go.clone()).into();
+        keep = m.stage_en(&format!("sq{i}_s"), keep, go.clone()).into();
+    }
+    // [recip] u = the root (rsqrt) or s (recip); the other posts pass their value in `q`.
+    let post = ctl.field("post");
+    let is_post = |p: Post| post.eq_lit(p as i64);
+    // The post step holds for the instruction: no need to carry it down the stages.
+    let divide = is_post(Post::Recip) | is_post(Post::Rsqrt);
+    let u = mux(is_post(Post::Rsqrt), root.clone(), keep.clone()).as_signed();
+    let passed = mux(is_post(Post::Isqrt), root, keep);
+    let k = ctl.field("k");
+    let power = ulit(64, 1).shl_var(k);
+    let u64v = u.clone().as_unsigned().zext(64);
+    // Saturates when u <= 0 or 2^k >= u * 2^31.
+    let saturate = u.le(lit(sint(32), 0)) | power.clone().ge(u64v.clone().shl(31).trunc(64));
+    let mut rem: Expr = power;
+    let mut q: Expr = mux(divide.clone(), zero(uint(32)), passed);
+    let mut sat: Expr = divide.clone() & saturate;
+    let mut divisor: Expr = u64v;
+    for i in (0..RECIP_STAGES).rev() {
+        let shifted = divisor.clone().shl(i).trunc(64);
+        let fits = divide.clone() & rem.ge(shifted.clone());
+        let next_rem = mux(fits.clone(), rem.sub_wrap(shifted), rem.clone());
+        let next_q = q.clone() | mux(fits, ulit(32, 1u64 << i), zero(uint(32)));
+        let j = RECIP_STAGES - 1 - i;
+        q = m.stage_en(&format!("rc{j}_q"), next_q, go.clone()).into();
+        sat = m.stage_en(&format!("rc{j}_sat"), sat, go.clone()).into();
+        if i > 0 {
+            rem = m.stage_en(&format!("rc{j}_rem"), next_rem, go.clone()).into();
+            divisor = m.stage_en(&format!("rc{j}_u"), divisor, go.clone()).into();
+        }
+    }
+    m.assign(output.field("valid"), valid[latency(lanes) as usize - 1]);
+    m.assign(
+        output.field("value"),
+        mux(sat, ulit(32, i32::MAX as u64), q),
+    );
+    m.finish()
+}
+
+/// The `lanes` int32 lanes of a packed row, signed.
+fn lanes_of(row: impl ExprOps, lanes: u32) -> Vec<Expr> {
+    (0..lanes).map(|i| lane(row.expr(), i, 32).as_signed()).collect()
+}

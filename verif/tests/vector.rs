@@ -1,0 +1,251 @@
+//! The vector unit on the chip: every VECTOR operation and the STORE epilogue, RTL against the
+//! reference model, in a directed program and in random programs whose data weights the
+//! extremes (INT32_MIN / MAX, 0, +-1, powers of two), with proptest shrinking.
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use seedchip_hdl::chip::isa::{assemble, program_bytes, Opcode, VectorOp};
+use seedchip_hdl::chip::Config;
+use seedchip_verif::axi::MemoryTiming;
+use seedchip_verif::chip_harness::{build_chip, check_program};
+use seedchip_verif::chip_model::{ChipModel, Launch, Window};
+use seedchip_verif::noise::XorShift64;
+use seedchip_verif::random_program::{build, build_with_data, op_strategy, RawOp, DATA_BYTES};
+use seedchip_verif::verilator::{Model, XInit};
+
+fn configs() -> Vec<Config> {
+    [
+        "[matrix]\nrows = 4\ncols = 4\n[memory]\nscratchpad_rows = 64\naccumulator_rows = 32\n",
+        // Two lanes: the table takes 26 accumulator rows; one bank, a narrow bus.
+        "[matrix]\nrows = 2\ncols = 2\n[memory]\nscratchpad_rows = 32\naccumulator_rows = 32\nbanks = 1\n[bus]\ndata_bits = 64\n",
+        // Three lanes (the reduction tree is not a power of two), R > C (longer spad rows).
+        "[matrix]\nrows = 5\ncols = 3\n[memory]\nscratchpad_rows = 32\naccumulator_rows = 32\nbanks = 4\n",
+    ]
+    .iter()
+    .map(|t| Config::from_toml(t, "test").unwrap())
+    .collect()
+}
+
+type Built = Mutex<Vec<(Config, Arc<Model>)>>;
+
+fn model_for(cfg: &Config) -> Arc<Model> {
+    static CACHE: OnceLock<Built> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut c = cache.lock().unwrap();
+    if let Some((_, m)) = c.iter().find(|(k, _)| k == cfg) {
+        return m.clone();
+    }
+    let m = build_chip(cfg).unwrap();
+    c.push((cfg.clone(), m.clone()));
+    m
+}
+
+/// Data words with the extremes weighted: a quarter of them INT32_MIN, INT32_MAX, 0, +-1,
+/// +-2^30 or a tie-making power of two, the rest random.
+fn extreme_data(seed: u64) -> Vec<u8> {
+    let mut rng = XorShift64::new(seed);
+    (0..DATA_BYTES / 4)
+        .flat_map(|_| {
+            let r = rng.next_u64();
+            let v: i32 = match r % 16 {
+                0 => i32::MIN,
+                1 => i32::MAX,
+                2 => 0,
+                3 => (r >> 8) as i32 % 3 - 1,
+                4 => 1 << 30,
+                5 => 1 << ((r >> 8) % 31),
+                6 => -(1 << ((r >> 8) % 31)),
+                7 => ((r >> 8) as i32) % 256,
+                _ => (r >> 16) as i32,
+            };
+            v.to_le_bytes()
+        })
+        .collect()
+}
+
+/// Raw operations weighted to VECTOR, with STOREs (half of them with an epilogue), MATMULs
+/// and LOADs around them.
+fn vector_op_strategy() -> impl Strategy<Value = RawOp> {
+    (op_strategy(), 0u8..10).prop_map(|(mut op, k)| {
+        op.kind = match k {
+            0..=5 => 4,
+            6 | 7 => 2,
+            8 => 1,
+            _ => 0,
+        };
+        op
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 30, ..ProptestConfig::default() })]
+
+    /// Random VECTOR-heavy programs on extreme-weighted data: the RTL equals the model.
+    #[test]
+    fn random_vector_programs_match_the_model(
+        which in 0usize..3,
+        ops in proptest::collection::vec(vector_op_strategy(), 1..32),
+        seed in any::<u64>(),
+    ) {
+        let cfg = &configs()[which];
+        // Rows load from DATA_BASE + seed % 64: a multiple of 4 keeps the words whole.
+        let seed = seed & !3;
+        let b = build_with_data(cfg, &ops, seed, &extreme_data(seed));
+        let run = check_program(&model_for(cfg), cfg, &b.dram, &b.launch, MemoryTiming::default(), XInit::Random(seed as u32));
+        prop_assert!(run.is_ok(), "{}\nprogram:\n{}", run.unwrap_err(),
+            b.program.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("\n"));
+        prop_assert!(run.unwrap().status.done);
+    }
+}
+
+/// The random program generator really emits every vector operation, both operand sources,
+/// every b mode and the epilogues (a generator that silently stopped would make the random
+/// tests above prove nothing).
+#[test]
+fn random_programs_cover_every_vector_operation() {
+    let cfg = &configs()[0];
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = proptest::collection::vec(vector_op_strategy(), 20..32);
+    let mut ops_seen = std::collections::HashSet::new();
+    let mut modes = std::collections::HashSet::new();
+    let mut epilogues = std::collections::HashSet::new();
+    for _ in 0..60 {
+        let ops = strategy.new_tree(&mut runner).unwrap().current();
+        for i in build(cfg, &ops, 4).program {
+            match i.opcode {
+                Opcode::Vector => {
+                    ops_seen.insert(i.get("op").unwrap());
+                    modes.insert((i.get("b_mode").unwrap(), i.get("a_acc").unwrap()));
+                }
+                Opcode::Store => {
+                    epilogues.insert(i.get("epilogue").unwrap());
+                }
+                _ => {}
+            }
+        }
+    }
+    for op in VectorOp::ALL {
+        assert!(ops_seen.contains(&(op.code() as u64)), "{op:?} never drawn");
+    }
+    assert_eq!(modes.len(), 6, "b modes x a sources: {modes:?}");
+    assert_eq!(epilogues.len(), 3, "{epilogues:?}");
+}
+
+/// A directed program: parameters loaded, then every operation once on rows holding the
+/// extremes, results stored as int32 and through both epilogues. The RTL must equal the
+/// model, and the model's requantised bytes must equal the TFLite formula applied here.
+#[test]
+fn every_operation_once_on_extreme_rows() {
+    let cfg = &configs()[0];
+    let c = cfg.matrix.cols as usize;
+    // Accumulator rows 0..8: data; 8..13: requantisation block; 13..26: the table.
+    let data: Vec<i32> = vec![
+        i32::MIN, i32::MAX, 0, -1, //
+        1, -2, 3, 1 << 30, //
+        -(1 << 30), 12345, -54321, 7, //
+        127, -128, 255, -256, //
+        40000, -40000, 6, -6, //
+        i32::MAX, i32::MIN, 1, -1, //
+        100, 200, -300, 400, //
+        2, 4, 8, 16,
+    ];
+    let mut words = data.clone();
+    // qload: multipliers, shifts, zero points, min, max (per lane).
+    words.extend([1 << 30, i32::MAX, 1518500250, i32::MIN]);
+    words.extend([-1, -31, 0, 0]);
+    words.extend([0, -5, 3, 100]);
+    words.extend([-128, -128, -32768, -128]);
+    words.extend([127, 127, 32767, 127]);
+    // tload: base -64, segments of 8, output range, 16 segments of y = x / 2.
+    let mut table = vec![-64, 3, -1000, 1000];
+    for k in 0..16 {
+        table.extend([1 << 30, 0, (-64 + 8 * k) / 2]);
+    }
+    table.resize(13 * c, 0);
+    words.extend(table);
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let base = 0x1000u64;
+    let text = format!(
+        "load acc=1 sram_row=0 rows=26 row_bytes=16 dram_addr={base:#x} dram_stride=16\n\
+         load acc=0 sram_row=0 rows=4 row_bytes=4 dram_addr={base:#x} dram_stride=4\n\
+         fence\n\
+         vector op=qload a_acc=1 a_row=8 rows=5\n\
+         vector op=tload a_acc=1 a_row=13 rows=13\n\
+         vector op=add a_acc=1 a_row=0 b_acc=1 b_row=1 b_mode=row d_acc=1 d_row=26 rows=1\n\
+         vector op=sub a_acc=1 a_row=0 b_mode=imm imm=-1 d_acc=1 d_row=27 rows=1\n\
+         vector op=mul a_acc=1 a_row=1 b_acc=1 b_row=2 b_mode=row d_acc=1 d_row=28 rows=1\n\
+         vector op=max a_acc=1 a_row=2 b_acc=0 b_row=0 b_mode=bcast d_acc=1 d_row=29 rows=1\n\
+         vector op=min a_acc=0 a_row=1 b_mode=imm imm=5 d_acc=1 d_row=30 rows=1\n\
+         vector op=shl a_acc=1 a_row=3 b_mode=imm imm=33 d_acc=1 d_row=31 rows=1\n\
+         store acc=1 sram_row=26 rows=6 row_bytes=16 dram_addr=0x2000 dram_stride=16\n\
+         vector op=sra a_acc=1 a_row=1 b_mode=imm imm=3 d_acc=1 d_row=26 rows=1\n\
+         vector op=rshr a_acc=1 a_row=1 b_mode=imm imm=1 d_acc=1 d_row=27 rows=1\n\
+         vector op=relu a_acc=1 a_row=0 d_acc=1 d_row=28 rows=1\n\
+         vector op=clamp a_acc=1 a_row=4 imm=0x7fff8000 d_acc=0 d_row=8 rows=1\n\
+         vector op=requant a_acc=1 a_row=0 d_acc=1 d_row=29 rows=2\n\
+         vector op=pwl a_acc=1 a_row=2 d_acc=1 d_row=31 rows=1\n\
+         store acc=1 sram_row=26 rows=6 row_bytes=16 dram_addr=0x2100 dram_stride=16\n\
+         vector op=rmax a_acc=1 a_row=0 d_acc=1 d_row=26 rows=2\n\
+         vector op=rsum a_acc=1 a_row=0 d_acc=1 d_row=28 rows=2 post=recip imm=40\n\
+         vector op=rsumsq a_acc=1 a_row=4 d_acc=1 d_row=30 rows=2 post=rsqrt imm=30\n\
+         store acc=1 sram_row=26 rows=6 row_bytes=16 dram_addr=0x2200 dram_stride=16\n\
+         store acc=0 sram_row=8 rows=1 row_bytes=4 dram_addr=0x2300 dram_stride=4\n\
+         store acc=1 sram_row=0 rows=8 row_bytes=4 dram_addr=0x2400 dram_stride=4 epilogue=int8\n\
+         store acc=1 sram_row=0 rows=8 row_bytes=8 dram_addr=0x2500 dram_stride=8 epilogue=int16\n\
+         halt\n"
+    );
+    let program = assemble(&text).unwrap();
+    let mut dram = vec![0u8; 0x3000];
+    let code = program_bytes(&program);
+    dram[..code.len()].copy_from_slice(&code);
+    dram[base as usize..base as usize + bytes.len()].copy_from_slice(&bytes);
+    let launch = Launch {
+        program_addr: 0,
+        program_len: program.len() as u32,
+        window: Window {
+            base: 0,
+            bound: 0x3000,
+        },
+    };
+    let run = check_program(
+        &model_for(cfg),
+        cfg,
+        &dram,
+        &launch,
+        MemoryTiming::default(),
+        XInit::Random(5),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(run.status.done, "{:?}", run.status);
+    // The epilogue's int8 bytes, from the TFLite formula per lane.
+    let mut model = ChipModel::new(cfg);
+    let mut image = dram.clone();
+    model.run(&mut image, &launch);
+    let q = &model.vector.requant;
+    for (r, row) in data.chunks(c).enumerate() {
+        for (l, &x) in row.iter().enumerate() {
+            let want = q[l].apply(x) as u8;
+            assert_eq!(image[0x2400 + 4 * r + l], want, "row {r} lane {l}: x = {x}");
+            assert_eq!(run.dram[0x2400 + 4 * r + l], want, "RTL row {r} lane {l}");
+        }
+    }
+    assert_eq!(q[1].multiplier, i32::MAX);
+    assert_eq!(q[1].shift, -31);
+    // A few results spelled out: the requantisation of x = 2^31 - 1 by M = 2^31 - 1,
+    // shift -31 is 1 ((2^31 - 1)^2 / 2^31 rounds to 2^31 - 2, and that / 2^31 to 1); of
+    // INT32_MIN x INT32_MIN (saturates to INT32_MAX), plus the zero point 100 (saturating),
+    // clamped to 127.
+    assert_eq!(
+        seedchip_verif::quant::multiply_by_quantized_multiplier(i32::MAX, i32::MAX, -31),
+        1
+    );
+    assert_eq!(q[1].apply(i32::MAX), 1 - 5);
+    assert_eq!(q[3].apply(i32::MIN), 127);
+    let word = |at: usize| i32::from_le_bytes(run.dram[at..at + 4].try_into().unwrap());
+    // add of row 0 and row 1: INT32_MIN + 1 = -2147483647.
+    assert_eq!(word(0x2000), i32::MIN + 1);
+    // rmax of row 0 is INT32_MAX in every lane.
+    assert_eq!(word(0x2200 + 12), i32::MAX);
+}
