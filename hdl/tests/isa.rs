@@ -2,7 +2,9 @@
 //! illegal word is refused (randomized, with proptest shrinking).
 
 use proptest::prelude::*;
-use seedchip_hdl::chip::isa::{assemble, fields_of, Instr, Opcode, Queue};
+use seedchip_hdl::chip::isa::{
+    assemble, fields_of, reads_before_writes, Instr, Opcode, Queue, VectorClass, VectorOp,
+};
 
 /// A random legal instruction: every field random within its width, dependency flags only
 /// where the opcode's queue allows them, counts non-zero.
@@ -34,8 +36,51 @@ fn legal() -> impl Strategy<Value = Instr> {
                 }
                 i.set(f.name, v).unwrap();
             }
-            i
+            legalise(i)
         })
+}
+
+/// Fold the value rules of STORE and VECTOR into range (the random fields are otherwise
+/// mostly illegal there).
+fn legalise(mut i: Instr) -> Instr {
+    let f = |i: &Instr, n: &str| i.get(n).unwrap_or(0);
+    match i.opcode {
+        Opcode::Store => {
+            let e = if f(&i, "acc") == 1 {
+                f(&i, "epilogue") % 3
+            } else {
+                0
+            };
+            i.set("epilogue", e).unwrap();
+        }
+        Opcode::Vector => {
+            let op = VectorOp::ALL[f(&i, "op") as usize % VectorOp::ALL.len()];
+            i.set("op", op.code() as u64).unwrap();
+            i.set("b_mode", f(&i, "b_mode") % 3).unwrap();
+            if op.class() != VectorClass::Reduce {
+                i.set("post", 0).unwrap();
+            }
+            if op.class() == VectorClass::Load {
+                i.set("a_acc", 1).unwrap();
+            }
+            if op == VectorOp::Qload {
+                i.set("rows", 5).unwrap();
+            }
+            let rows = f(&i, "rows");
+            if f(&i, "d_acc") == f(&i, "a_acc")
+                && !reads_before_writes(f(&i, "d_row"), f(&i, "a_row"), rows)
+            {
+                i.set("d_row", f(&i, "a_row")).unwrap();
+            }
+            if f(&i, "d_acc") == f(&i, "b_acc")
+                && !reads_before_writes(f(&i, "d_row"), f(&i, "b_row"), rows)
+            {
+                i.set("b_mode", 0).unwrap();
+            }
+        }
+        _ => {}
+    }
+    i
 }
 
 proptest! {

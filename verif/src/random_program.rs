@@ -16,8 +16,8 @@
 
 use proptest::prelude::*;
 use seedchip_hdl::chip::isa::{
-    channel, program_bytes, reads_before_writes, table_rows, BMode, Epilogue, Instr, Opcode,
-    Post, Queue, VectorClass, VectorOp, QPARAM_ROWS,
+    channel, program_bytes, reads_before_writes, table_rows, BMode, Epilogue, Instr, Opcode, Post,
+    Queue, VectorClass, VectorOp, QPARAM_ROWS,
 };
 use seedchip_hdl::chip::Config;
 
@@ -142,7 +142,10 @@ fn dma(cfg: &Config, op: &RawOp, opcode: Opcode) -> (Instr, Touch) {
     let bytes = if epilogue == Epilogue::None {
         bytes
     } else {
-        1 + fold(op.b as u64, cfg.matrix.cols as u64 * epilogue.lane_bytes() as u64)
+        1 + fold(
+            op.b as u64,
+            cfg.matrix.cols as u64 * epilogue.lane_bytes() as u64,
+        )
     };
     let span = (rows - 1) * stride + bytes;
     let addr = DATA_BASE + fold(op.addr as u64, DATA_BYTES - span + 1);
@@ -399,7 +402,12 @@ pub fn build_with_data(cfg: &Config, ops: &[RawOp], seed: u64, data: &[u8]) -> B
     let spad_dump = cfg.memory.scratchpad_rows as u64 * spad_bytes;
     for (acc, rows, bytes, at) in [
         (0, cfg.memory.scratchpad_rows as u64, spad_bytes, dump),
-        (1, cfg.memory.accumulator_rows as u64, acc_bytes, dump + spad_dump),
+        (
+            1,
+            cfg.memory.accumulator_rows as u64,
+            acc_bytes,
+            dump + spad_dump,
+        ),
     ] {
         program.push(
             Instr::new(Opcode::Store)

@@ -7,6 +7,7 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use proptest::prelude::*;
+use seedchip_hdl::chip::isa::REQUANT_EXAMPLES;
 use seedchip_verif::noise::XorShift64;
 use seedchip_verif::quant::*;
 
@@ -445,5 +446,42 @@ mod rtl {
             edge(i32::MIN, i32::MAX, 1),
         ];
         check(&rows).unwrap();
+    }
+
+    /// The worked values `docs/isa.md` prints come out of the RTL too.
+    #[test]
+    fn rtl_requantiser_gives_the_documented_values() {
+        let rows: Vec<Row> = REQUANT_EXAMPLES
+            .iter()
+            .map(|&(x, m, s, zero_point, min, max, _, _)| Row {
+                lanes: vec![(x, m, s); LANES],
+                zero_point,
+                min,
+                max,
+                valid: true,
+                product: false,
+                stalls: 0,
+            })
+            .collect();
+        check(&rows).unwrap();
+    }
+}
+
+/// The worked values `docs/isa.md` prints are what the model computes.
+#[test]
+fn the_documented_requantisations_are_the_model_s() {
+    for &(x, multiplier, shift, zero_point, min, max, want, why) in REQUANT_EXAMPLES {
+        let got = Requant {
+            multiplier,
+            shift,
+            zero_point,
+            min,
+            max,
+        }
+        .apply(x);
+        assert_eq!(
+            got, want,
+            "x = {x}, M = {multiplier}, shift = {shift}: {why}"
+        );
     }
 }

@@ -142,14 +142,38 @@ fn every_operation_once_on_extreme_rows() {
     let c = cfg.matrix.cols as usize;
     // Accumulator rows 0..8: data; 8..13: requantisation block; 13..26: the table.
     let data: Vec<i32> = vec![
-        i32::MIN, i32::MAX, 0, -1, //
-        1, -2, 3, 1 << 30, //
-        -(1 << 30), 12345, -54321, 7, //
-        127, -128, 255, -256, //
-        40000, -40000, 6, -6, //
-        i32::MAX, i32::MIN, 1, -1, //
-        100, 200, -300, 400, //
-        2, 4, 8, 16,
+        i32::MIN,
+        i32::MAX,
+        0,
+        -1, //
+        1,
+        -2,
+        3,
+        1 << 30, //
+        -(1 << 30),
+        12345,
+        -54321,
+        7, //
+        127,
+        -128,
+        255,
+        -256, //
+        40000,
+        -40000,
+        6,
+        -6, //
+        i32::MAX,
+        i32::MIN,
+        1,
+        -1, //
+        100,
+        200,
+        -300,
+        400, //
+        2,
+        4,
+        8,
+        16,
     ];
     let mut words = data.clone();
     // qload: multipliers, shifts, zero points, min, max (per lane).
@@ -284,7 +308,11 @@ fn structured() -> impl Strategy<Value = Structured> {
             prop_oneof![3 => (1i32 << 30)..=i32::MAX, 1 => any::<i32>()],
             prop_oneof![3 => -31i32..=0, 1 => -32i32..=31],
             -20i32..20,
-            prop_oneof![Just((-128, 127)), Just((-32768, 32767)), (-300i32..0, 0i32..300)],
+            prop_oneof![
+                Just((-128, 127)),
+                Just((-32768, 32767)),
+                (-300i32..0, 0i32..300)
+            ],
         );
         let segment = (
             prop_oneof![3 => (1i32 << 29)..(1i32 << 31).wrapping_sub(1), 1 => any::<i32>()],

@@ -25,8 +25,8 @@ use super::axi4::{addr_channel, routed_read_channel, BURST_INCR, ID_FETCH};
 use super::commands::*;
 use super::csr_block::{ctl_bundle, run_bundle};
 use super::isa::{
-    channel, field_of, fields_of, table_rows, ErrorCode, Opcode, Queue,
-    VectorClass, VectorOp, FLAGS, INSTR_BITS, QPARAM_ROWS,
+    channel, field_of, fields_of, table_rows, ErrorCode, Opcode, Queue, VectorClass, VectorOp,
+    FLAGS, INSTR_BITS, QPARAM_ROWS,
 };
 use super::Config;
 use crate::hw::*;
@@ -123,12 +123,8 @@ fn vector_range(w: &Expr, cfg: &Config) -> Expr {
     let f = |n: &str| field(w.clone(), Opcode::Vector, n);
     let (spad, acc) = (cfg.memory.scratchpad_rows, cfg.memory.accumulator_rows);
     let size = |in_acc: Expr| mux(in_acc, ulit(18, acc as u64), ulit(18, spad as u64));
-    let over = |first: Expr, in_acc: Expr| {
-        first
-            .zext(18)
-            .add_wrap(f("rows").zext(18))
-            .gt(size(in_acc))
-    };
+    let over =
+        |first: Expr, in_acc: Expr| first.zext(18).add_wrap(f("rows").zext(18)).gt(size(in_acc));
     let op = f("op");
     let any = |pick: &dyn Fn(VectorOp) -> bool| {
         VectorOp::ALL
@@ -267,7 +263,10 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         .map(|(_, ops, _)| {
             ops.iter().fold((ulit(1, 0), ulit(1, 0)), |(v, e), op| {
                 let d = &unit_dones[unit_of(*op)];
-                (v | d.field("valid"), e | (d.field("valid") & d.field("error")))
+                (
+                    v | d.field("valid"),
+                    e | (d.field("valid") & d.field("error")),
+                )
             })
         })
         .collect();
@@ -723,13 +722,16 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             .reduce(|a, b| a | b)
             .expect("an opcode");
         m.assign(queues[i].enq_valid, enqueue & mine);
-        let kind = opcodes
-            .iter()
-            .enumerate()
-            .skip(1)
-            .fold(zero(uint(clog2(opcodes.len() as u64).max(1))), |acc, (k, op)| {
-                mux(is(*op), ulit(clog2(opcodes.len() as u64).max(1), k as u64), acc)
-            });
+        let kind = opcodes.iter().enumerate().skip(1).fold(
+            zero(uint(clog2(opcodes.len() as u64).max(1))),
+            |acc, (k, op)| {
+                mux(
+                    is(*op),
+                    ulit(clog2(opcodes.len() as u64).max(1), k as u64),
+                    acc,
+                )
+            },
+        );
         m.assign(
             queues[i].enq_data,
             layouts[i].0.pack(|f| match f {

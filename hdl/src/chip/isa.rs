@@ -806,12 +806,16 @@ pub fn markdown() -> String {
         }
         s.push('\n');
     }
+    s.push_str(&markdown_section());
     let _ = writeln!(
         s,
-        "## Assembler text\n\nOne instruction per line: the mnemonic, `field=value` pairs (decimal or `0x` hex), then the \
-         dependency flags by name; omitted fields are zero; `#` starts a comment. For example:\n\n```\n\
+        "\n## Assembler text\n\nOne instruction per line: the mnemonic, `field=value` pairs (decimal or `0x` hex; `imm` \
+         may be negative; `op`, `b_mode`, `post` and `epilogue` also take their names), then the dependency flags by \
+         name; omitted fields are zero; `#` starts a comment. For example:\n\n```\n\
          load sram_row=0 rows=16 row_bytes=16 dram_addr=0x1000 dram_stride=0x10 push_next\n\
-         matmul w_row=0 a_row=16 acc_row=0 rows=16 pop_prev\n\
+         matmul w_row=0 a_row=16 acc_row=0 rows=16 pop_prev push_next\n\
+         store acc=1 sram_row=0 rows=16 row_bytes=16 dram_addr=0x2000 dram_stride=0x10 epilogue=int8 pop_prev\n\
+         vector op=rmax a_acc=1 a_row=0 d_acc=1 d_row=16 rows=16\n\
          halt\n```"
     );
     s

@@ -96,10 +96,15 @@ pub fn store_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
 
     let fsm = m.fsm(
         "state",
-        &["idle", "read", "align", "send", "drain", "epi_send", "epi_wait"],
+        &[
+            "idle", "read", "align", "send", "drain", "epi_send", "epi_wait",
+        ],
     );
     let epilogue = m.data_reg("epilogue", uint(2));
-    m.comment(epilogue, "0: rows as read; 1 / 2: requantised to 1 / 2 bytes a lane");
+    m.comment(
+        epilogue,
+        "0: rows as read; 1 / 2: requantised to 1 / 2 bytes a lane",
+    );
     let row = RowWalk::new(&mut m);
     let (acc, sram_row, rows_left, row_bytes, addr) = (
         row.acc,

@@ -284,6 +284,230 @@ pub fn reads_before_writes(d: u64, s: u64, rows: u64) -> bool {
     d <= s || d >= s + rows
 }
 
+/// Worked requantisations for `docs/isa.md`: (x, multiplier, shift, zero point, min, max,
+/// result, what it shows). A test checks every row against the reference model and the RTL.
+pub const REQUANT_EXAMPLES: &[(i32, i32, i32, i32, i32, i32, i32, &str)] = &[
+    (
+        i32::MAX,
+        i32::MAX,
+        -31,
+        0,
+        i32::MIN,
+        i32::MAX,
+        1,
+        "(2^31-1)^2 / 2^31 = 2^31 - 2 + (1 + 2^30) / 2^31 rounds down to 2147483646; / 2^31 = 0.9999999991 rounds to 1",
+    ),
+    (
+        i32::MIN,
+        i32::MIN,
+        0,
+        0,
+        i32::MIN,
+        i32::MAX,
+        i32::MAX,
+        "the one product that does not fit: INT32_MIN x INT32_MIN saturates to INT32_MAX",
+    ),
+    (
+        i32::MIN,
+        i32::MIN,
+        0,
+        0,
+        -128,
+        127,
+        127,
+        "the same, clamped to int8",
+    ),
+    (
+        1,
+        1 << 30,
+        0,
+        0,
+        i32::MIN,
+        i32::MAX,
+        1,
+        "x * M = 0.5 ulp of the high half: a tie, rounded toward +infinity (+0.5 -> 1)",
+    ),
+    (
+        -1,
+        1 << 30,
+        0,
+        0,
+        i32::MIN,
+        i32::MAX,
+        0,
+        "x * M = -0.5 ulp: a tie, rounded toward +infinity (-0.5 -> 0)",
+    ),
+    (
+        5,
+        i32::MAX,
+        -1,
+        0,
+        i32::MIN,
+        i32::MAX,
+        3,
+        "5 * (1 - 2^-31) rounds to 5; 5 / 2 = 2.5 is a tie of the divide, away from zero: 3",
+    ),
+    (
+        -5,
+        i32::MAX,
+        -1,
+        0,
+        i32::MIN,
+        i32::MAX,
+        -3,
+        "-2.5 away from zero: -3",
+    ),
+    (
+        i32::MAX,
+        i32::MAX,
+        0,
+        10,
+        i32::MIN,
+        i32::MAX,
+        i32::MAX,
+        "2147483646 + zero point 10 saturates to INT32_MAX",
+    ),
+    (
+        1000,
+        1518500250,
+        -3,
+        -5,
+        -128,
+        127,
+        83,
+        "a typical int8 output: 1000 * 0.70710678 = 707.1 -> 707; / 8 = 88.4 -> 88; + (-5) = 83",
+    ),
+    (
+        100,
+        1 << 30,
+        2,
+        0,
+        -128,
+        127,
+        127,
+        "a positive shift multiplies x first: 400 * 0.5 = 200, clamped to 127",
+    ),
+];
+
+/// The "Vector unit" section of `docs/isa.md`.
+pub fn markdown_section() -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "## Vector unit\n\n\
+         VECTOR instructions run in the store queue, one at a time and in program order with the \
+         STOREs (so the tokens that order a STORE after a MATMUL order a VECTOR the same way). The \
+         unit has C lanes (the array's columns), each an int32. Operand `a` is row `a_row + m`: a \
+         scratchpad row's first C int8 values sign-extended, or an accumulator row's C lanes. \
+         Operand `b` follows `b_mode`. A result written to the scratchpad is saturated to int8 and \
+         the rest of the row zero-filled (as LOAD does); to the accumulator it is written as is.\n\n\
+         Rows stream in order, one per cycle (two when `b` is a row of its own, fetched after `a`). \
+         A destination range that overlaps a source range in the same memory must not start after \
+         it (`d_row <= a_row`, and `d_row <= b_row` for a `row` operand): then every row is read \
+         before it is written, as the reference model's row-by-row order says; a destination ahead \
+         of its source is an illegal field. A `bcast` row is read once, when the instruction \
+         starts. The pipeline's latency is {simple} cycles for the simple operations, {multiply} for \
+         `mul`, `requant` and `pwl`, and {reduce} for reductions with C = 16 ({reduce_formula}); the \
+         next instruction starts when the last row is written.\n",
+        simple = super::vector_unit::SIMPLE_LATENCY,
+        multiply = super::vector_unit::MULTIPLY_LATENCY,
+        reduce = 1 + super::vector_reduce::latency(16),
+        reduce_formula = "3 + ceil(log2(C) / 2) + 16 + 31",
+    );
+    let _ = writeln!(
+        s,
+        "### Operations (`op`)\n\n| code | `op` | each lane of the result | reads `b` |\n|---|---|---|---|"
+    );
+    for op in VectorOp::ALL {
+        let _ = writeln!(
+            s,
+            "| {} | `{}` | {} | {} |",
+            op.code(),
+            op.mnemonic(),
+            op.doc(),
+            if op.uses_b() { "yes" } else { "no" }
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n### Operand b (`b_mode`)\n\n| code | `b_mode` | b |\n|---|---|---|\n\
+         | 0 | `imm` | `imm` in every lane |\n\
+         | 1 | `row` | row `b_row + m` (from `b_acc`'s memory) |\n\
+         | 2 | `bcast` | row `b_row` for every row m (a per-channel bias) |\n\n\
+         `b_mode` = 3 is illegal. Operations that do not read `b` ignore `b_mode`, `b_row` and \
+         `b_acc`.\n\n\
+         ### Reductions and `post`\n\n\
+         `rmax`, `rsum` and `rsumsq` reduce all C lanes of a row to one value s and write \
+         `post(s)` to every lane. Sums are exact and then saturated to int32 (they never wrap); \
+         `rsumsq` saturates each lane to int16 before squaring. With k = `imm[5:0]`:\n\n\
+         | code | `post` | value |\n|---|---|---|\n\
+         | 0 | `none` | s |\n\
+         | 1 | `recip` | floor(2^k / s), saturated to INT32_MAX; INT32_MAX when s <= 0 |\n\
+         | 2 | `isqrt` | floor(sqrt(s)); 0 when s <= 0 |\n\
+         | 3 | `rsqrt` | recip(isqrt(s)) |\n\n\
+         `post` is illegal on other operations. Softmax uses `rmax`, `sub`, `pwl` (exp), `rsum` \
+         with `recip` and `mul`; layer-norm and RMSNorm use `rsum`, `rsumsq` with `rsqrt`, and \
+         `mul`."
+    );
+    let _ = writeln!(
+        s,
+        "\n### Requantisation (`requant`, the STORE epilogue)\n\n\
+         Exactly TFLite's reference int8 arithmetic. Lane i uses its own multiplier M (Q0.31), \
+         shift (bits 5..0 of its word, signed, -32..31), zero point, min and max (per-tensor \
+         parameters are the same in every lane). For x (int32):\n\n\
+         1. `left = max(shift, 0)`, `right = max(-shift, 0)`.\n\
+         2. `a = x * 2^left`, an int32 multiply: it wraps (TFLite's quantiser never lets it \
+         overflow).\n\
+         3. `SaturatingRoundingDoublingHighMul(a, M)`: the 64-bit product `a * M`, plus the nudge \
+         `2^30` (or `1 - 2^30` when the product is negative), divided by `2^31` truncating toward \
+         zero: the nearest integer to `a * M / 2^31`, a tie going toward +infinity. The one product \
+         that does not fit, INT32_MIN x INT32_MIN, gives INT32_MAX.\n\
+         4. `RoundingDivideByPOT(y, right)`: `y >> right` (arithmetic), plus one when the bits \
+         shifted out exceed `(2^right - 1) >> 1` (that plus one for a negative y): the \
+         nearest integer to `y / 2^right`, a tie going away from zero. (`right` = 32, from a shift \
+         of -32, gives 0, or -1 for INT32_MIN, by the same formula in 64 bits.)\n\
+         5. Add the zero point, saturating to int32.\n\
+         6. Clamp: `min` if below `min`, else `max` if above `max`. ReLU and ReLU6 are this clamp \
+         with min = the zero point (and max = the quantised 6), as TFLite fuses them.\n\n\
+         The STORE epilogue (`epilogue` = `int8` / `int16`) writes the low 1 / 2 bytes of each \
+         lane's result, little-endian; `row_bytes` is then at most C / 2C. Worked values (checked \
+         against the model and the RTL by `verif/tests/requant.rs`):\n\n\
+         | x | M | shift | zero point | min..max | result | why |\n|---|---|---|---|---|---|---|"
+    );
+    for (x, m, sh, zp, lo, hi, out, why) in REQUANT_EXAMPLES {
+        let _ = writeln!(
+            s,
+            "| {x} | {m} | {sh} | {zp} | {lo}..{hi} | {out} | {why} |"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n### Parameter blocks\n\n\
+         `qload` reads {QPARAM_ROWS} accumulator rows from `a_row`: the lanes' multipliers, shifts, \
+         zero points, minimums and maximums, one row each (lane i of each row is lane i's). `tload` \
+         reads ceil({TABLE_WORDS} / C) accumulator rows holding {TABLE_WORDS} words packed \
+         row-major (word w in row `a_row + w / C`, lane `w % C`): word 0 `base`, 1 `seg_shift` \
+         (bits 4..0), 2 `min`, 3 `max`, then for each of the {TABLE_ENTRIES} segments k its \
+         multiplier M_k, shift_k (bits 5..0, signed) and intercept y0_k (words 4 + 3k, 5 + 3k, \
+         6 + 3k). The parameters are the unit's state: zero after reset, kept from run to run, and \
+         used by every later `requant`, `pwl` and epilogue.\n\n\
+         ### The piecewise-linear table (`pwl`)\n\n\
+         For x: the segment `k = clamp(floor((x - base) / 2^seg_shift), 0, {last})`, the distance \
+         `d = sat32(x - base - k * 2^seg_shift)` (negative below the table, large above it: the end \
+         segments extrapolate), and the result is the requantisation of d by (M_k, shift_k) with \
+         zero point y0_k and range min..max: `clamp(sat32(MultiplyByQuantizedMultiplier(d, M_k, \
+         shift_k) + y0_k), min, max)`. One datapath serves GELU, SiLU, exp, sigmoid and tanh alike: \
+         the layer library fits the segments to the function at the tensor's scales. A table \
+         rather than I-BERT's fixed polynomials because the polynomials need a different integer \
+         pipeline per function and their constants depend on the input scale anyway, while the \
+         table reuses the requantiser's multiplier (one per lane) and its accuracy is chosen by the \
+         segment width.",
+        last = TABLE_ENTRIES - 1
+    );
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

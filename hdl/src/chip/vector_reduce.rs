@@ -153,9 +153,13 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
         let next_root = mux(fits, root.shr(1).add_wrap(d), root.shr(1));
         // The last stage's remainder is not needed.
         if i + 1 < ISQRT_STAGES {
-            rem = m.stage_en(&format!("sq{i}_rem"), next_rem, go.clone()).into();
+            rem = m
+                .stage_en(&format!("sq{i}_rem"), next_rem, go.clone())
+                .into();
         }
-        root = m.stage_en(&format!("sq{i}_root"), next_root, go.clone()).into();
+        root = m
+            .stage_en(&format!("sq{i}_root"), next_root, go.clone())
+            .into();
         keep = m.stage_en(&format!("sq{i}_s"), keep, go.clone()).into();
     }
     // [recip] u = the root (rsqrt) or s (recip); the other posts pass their value in `q`.
@@ -183,7 +187,9 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
         q = m.stage_en(&format!("rc{j}_q"), next_q, go.clone()).into();
         sat = m.stage_en(&format!("rc{j}_sat"), sat, go.clone()).into();
         if i > 0 {
-            rem = m.stage_en(&format!("rc{j}_rem"), next_rem, go.clone()).into();
+            rem = m
+                .stage_en(&format!("rc{j}_rem"), next_rem, go.clone())
+                .into();
             divisor = m.stage_en(&format!("rc{j}_u"), divisor, go.clone()).into();
         }
     }
@@ -197,5 +203,7 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
 
 /// The `lanes` int32 lanes of a packed row, signed.
 fn lanes_of(row: impl ExprOps, lanes: u32) -> Vec<Expr> {
-    (0..lanes).map(|i| lane(row.expr(), i, 32).as_signed()).collect()
+    (0..lanes)
+        .map(|i| lane(row.expr(), i, 32).as_signed())
+        .collect()
 }

@@ -175,12 +175,21 @@ fn simple_lane(cmd: &Command, a: Expr, b: Expr) -> Expr {
     let zero32 = lit(sint(32), 0);
     let cases: [(VectorOp, Expr); 9] = [
         (VectorOp::Sub, a.sub_wrap(b.clone())),
-        (VectorOp::Max, mux(a.clone().gt(b.clone()), a.clone(), b.clone())),
-        (VectorOp::Min, mux(a.clone().lt(b.clone()), a.clone(), b.clone())),
+        (
+            VectorOp::Max,
+            mux(a.clone().gt(b.clone()), a.clone(), b.clone()),
+        ),
+        (
+            VectorOp::Min,
+            mux(a.clone().lt(b.clone()), a.clone(), b.clone()),
+        ),
         (VectorOp::Shl, a.shl_var(n)),
         (VectorOp::Sra, floor),
         (VectorOp::Rshr, rounded),
-        (VectorOp::Relu, mux(a.clone().gt(zero32.clone()), a.clone(), zero32)),
+        (
+            VectorOp::Relu,
+            mux(a.clone().gt(zero32.clone()), a.clone(), zero32),
+        ),
         (VectorOp::Clamp, clamped),
         (VectorOp::Add, a.add_wrap(b)),
     ];
@@ -255,11 +264,19 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let b_row = m.data_reg("b_row", uint(ROW_BITS));
     let to_read = m.data_reg("to_read", uint(16));
     let to_finish = m.data_reg("to_finish", uint(16));
-    m.comment(to_finish, "rows still to write (parameter rows still to arrive for qload / tload)");
+    m.comment(
+        to_finish,
+        "rows still to write (parameter rows still to arrive for qload / tload)",
+    );
     m.assign(cmd.ready(), !active);
     let start = m.wire_of("start", cmd.fire());
     let loads = m.wire_of("loads", c.any(&[VectorOp::Qload, VectorOp::Tload]));
-    let uses_b = c.any(&VectorOp::ALL.into_iter().filter(|o| o.uses_b()).collect::<Vec<_>>());
+    let uses_b = c.any(
+        &VectorOp::ALL
+            .into_iter()
+            .filter(|o| o.uses_b())
+            .collect::<Vec<_>>(),
+    );
     let b_rows = m.wire_of("b_rows", uses_b.clone() & c.b_mode.eq_lit(1));
     let b_bcast = m.wire_of("b_bcast", uses_b & c.b_mode.eq_lit(2));
     let is_simple = c.any(&[
@@ -281,7 +298,10 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let fsm = m.fsm("reader", &["idle", "bcast", "a", "b", "finish"]);
     let operands = m.fifo_counted("operands", OPERANDS, 2 * row_bits)?;
     let pending = m.reg("pending", uint(2), 0);
-    m.comment(pending, "rows whose a read is granted but that are not in the FIFO yet");
+    m.comment(
+        pending,
+        "rows whose a read is granted but that are not in the FIFO yet",
+    );
     let ow = fifo_count_bits(OPERANDS);
     let space = m.wire_of(
         "space",
@@ -324,7 +344,11 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.assign(operands.enq_valid, enq_a.clone() | got_b);
     m.assign(
         operands.enq_data,
-        mux(got_b, cat([row_in.into(), Expr::from(a_hold)]), cat([b_const, row_in.into()])),
+        mux(
+            got_b,
+            cat([row_in.into(), Expr::from(a_hold)]),
+            cat([b_const, row_in.into()]),
+        ),
     );
     let row_begins = granted & fsm.is("a") & !loads.clone();
     m.next(
@@ -361,14 +385,21 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         "advance",
         results.count.expect("counted").ne_lit(RESULTS as i64),
     );
-    m.comment(go, "every pipeline register moves: the result skid has room");
+    m.comment(
+        go,
+        "every pipeline register moves: the result skid has room",
+    );
     let epi_valid = epi.field("valid");
     m.assign(operands.deq_ready, go);
     let taking = operands.deq_valid & !epi_valid.clone();
     let head = operands.deq_data;
     let v0_a = m.stage_en(
         "v0_a",
-        mux(epi_valid.clone(), epi.field("row"), head.slice(row_bits - 1, 0)),
+        mux(
+            epi_valid.clone(),
+            epi.field("row"),
+            head.slice(row_bits - 1, 0),
+        ),
         go,
     );
     let v0_b = m.stage_en("v0_b", head.slice(2 * row_bits - 1, row_bits), go);
@@ -381,7 +412,11 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let v0_mul = m.reg("v0_mul", bit(), 0);
     let with_go = |m: &mut ModuleBuilder, r: Sig, v: Expr| m.next_en(r, go, v);
     with_go(&mut m, v0_simple, taking.clone() & is_simple);
-    with_go(&mut m, v0_multiply, (taking.clone() & is_multiply) | epi_valid.clone());
+    with_go(
+        &mut m,
+        v0_multiply,
+        (taking.clone() & is_multiply) | epi_valid.clone(),
+    );
     with_go(
         &mut m,
         v0_reduce,
@@ -405,7 +440,12 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let seg_shift = params.word(1).slice(4, 0);
     let m1_diff = m.stage_en(
         "m1_diff",
-        from_lanes((0..cols).map(|i| lane(v0_a, i, 32).sext(33).sub_wrap(base.clone()).as_unsigned())),
+        from_lanes((0..cols).map(|i| {
+            lane(v0_a, i, 32)
+                .sext(33)
+                .sub_wrap(base.clone())
+                .as_unsigned()
+        })),
         go,
     );
     let m1_a = m.stage_en("m1_a", v0_a, go);
@@ -499,7 +539,11 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let out_row = mux(
         is_simple,
         Expr::from(s1),
-        mux(is_multiply, rq_out.field("y"), red_out.field("value").repeat(cols)),
+        mux(
+            is_multiply,
+            rq_out.field("y"),
+            red_out.field("value").repeat(cols),
+        ),
     );
     m.assign(results.enq_valid, out_valid & go & results.enq_ready);
     m.assign(results.enq_data, out_row);
@@ -507,7 +551,12 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let saturated = from_lanes((0..cols).map(|i| {
         let v = lane(result, i, 32).as_signed();
         let (hi, lo) = (lit(sint(32), 127), lit(sint(32), -128));
-        mux(v.clone().gt(hi.clone()), hi, mux(v.clone().lt(lo.clone()), lo, v)).slice(7, 0)
+        mux(
+            v.clone().gt(hi.clone()),
+            hi,
+            mux(v.clone().lt(lo.clone()), lo, v),
+        )
+        .slice(7, 0)
     }));
     m.assign(spad_wr.valid(), results.deq_valid & !c.d_acc);
     m.assign(acc_wr.valid(), results.deq_valid & c.d_acc);
