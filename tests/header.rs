@@ -5,7 +5,7 @@ mod common;
 use common::*;
 
 use seedchip_hdl::chip::csr::register;
-use seedchip_hdl::chip::isa::{Instr, Opcode};
+use seedchip_hdl::chip::isa::{table_rows, BMode, Instr, Opcode, Post, VectorOp};
 
 #[test]
 fn the_generated_header_compiles_and_agrees_with_the_generator() {
@@ -39,6 +39,14 @@ int main(void) {
            SEEDCHIP_SCRATCHPAD_ROW_BYTES, SEEDCHIP_ACCUMULATOR_ROWS, SEEDCHIP_MEMORY_BANKS, SEEDCHIP_BUS_DATA_BYTES);
     printf("%u %u %u %u\n", SEEDCHIP_REG_STATUS, SEEDCHIP_STATUS_ERROR_MASK, SEEDCHIP_REG_MACS_HI, SEEDCHIP_ERR_DRAM_WINDOW);
     printf("%08x%08x%08x%08x\n", w[3], w[2], w[1], w[0]);
+    uint32_t v[4] = {0, 0, 0, 0};
+    seedchip_set_field(v, SEEDCHIP_F_OPCODE_SHIFT, SEEDCHIP_F_OPCODE_WIDTH, SEEDCHIP_OP_VECTOR);
+    seedchip_set_field(v, SEEDCHIP_VECTOR_OP_SHIFT, SEEDCHIP_VECTOR_OP_WIDTH, SEEDCHIP_VOP_RSUM);
+    seedchip_set_field(v, SEEDCHIP_VECTOR_POST_SHIFT, SEEDCHIP_VECTOR_POST_WIDTH, SEEDCHIP_POST_RECIP);
+    seedchip_set_field(v, SEEDCHIP_VECTOR_B_MODE_SHIFT, SEEDCHIP_VECTOR_B_MODE_WIDTH, SEEDCHIP_BMODE_BCAST);
+    seedchip_set_field(v, SEEDCHIP_VECTOR_ROWS_SHIFT, SEEDCHIP_VECTOR_ROWS_WIDTH, SEEDCHIP_TABLE_ROWS);
+    seedchip_set_field(v, SEEDCHIP_VECTOR_IMM_SHIFT, SEEDCHIP_VECTOR_IMM_WIDTH, 0xfffffff0u);
+    printf("%08x%08x%08x%08x\n", v[3], v[2], v[1], v[0]);
     return 0;
 }
 "#;
@@ -68,4 +76,14 @@ int main(void) {
         .with("dram_stride", 0xdead_beef)
         .encode();
     assert_eq!(lines[2], format!("{rust:032x}"), "{out}");
+    // A VECTOR built from the header's names: rsum + recip, bcast, rows = the table's rows for
+    // 8 lanes (ceil(52 / 8) = 7), imm = -16.
+    let rust = Instr::new(Opcode::Vector)
+        .with("op", VectorOp::Rsum.code() as u64)
+        .with("post", Post::Recip as u64)
+        .with("b_mode", BMode::Broadcast as u64)
+        .with("rows", table_rows(8) as u64)
+        .with("imm", 0xffff_fff0)
+        .encode();
+    assert_eq!(lines[3], format!("{rust:032x}"), "{out}");
 }

@@ -425,3 +425,135 @@ proptest! {
         }
     }
 }
+
+/// Every VECTOR and epilogue rule the decoder and the range checks enforce stops the chip with
+/// the model's error code at the instruction's index, after the legal instruction before it.
+#[test]
+fn illegal_vector_fields_and_ranges_stop_with_the_model_s_error() {
+    use seedchip_hdl::chip::isa::{ErrorCode, Instr};
+    let cfg = &configs()[0];
+    let v = |op: VectorOp| {
+        Instr::new(Opcode::Vector)
+            .with("op", op.code() as u64)
+            .with("rows", 1)
+    };
+    let store = |epilogue: u64, acc: u64, bytes: u64| {
+        Instr::new(Opcode::Store)
+            .with("acc", acc)
+            .with("epilogue", epilogue)
+            .with("rows", 1)
+            .with("row_bytes", bytes)
+            .with("dram_addr", 0x1000)
+    };
+    use ErrorCode::{IllegalField, RowRange};
+    let cases: Vec<(&str, Instr, ErrorCode)> = vec![
+        ("unknown op", v(VectorOp::Add).with("op", 31), IllegalField),
+        ("b_mode 3", v(VectorOp::Add).with("b_mode", 3), IllegalField),
+        (
+            "post on add",
+            v(VectorOp::Add).with("post", 1),
+            IllegalField,
+        ),
+        (
+            "qload from the scratchpad",
+            v(VectorOp::Qload).with("rows", 5),
+            IllegalField,
+        ),
+        (
+            "qload of 4 rows",
+            v(VectorOp::Qload).with("a_acc", 1).with("rows", 4),
+            IllegalField,
+        ),
+        (
+            "tload of 12 rows (13 needed)",
+            v(VectorOp::Tload).with("a_acc", 1).with("rows", 12),
+            IllegalField,
+        ),
+        (
+            "d ahead of a",
+            v(VectorOp::Relu)
+                .with("a_acc", 1)
+                .with("d_acc", 1)
+                .with("d_row", 1)
+                .with("rows", 4),
+            IllegalField,
+        ),
+        (
+            "d ahead of a b row",
+            v(VectorOp::Add)
+                .with("a_row", 10)
+                .with("b_mode", 1)
+                .with("b_row", 0)
+                .with("d_row", 2)
+                .with("rows", 4),
+            IllegalField,
+        ),
+        ("epilogue 3", store(3, 1, 4), IllegalField),
+        ("epilogue on scratchpad rows", store(1, 0, 4), IllegalField),
+        (
+            "a rows past the accumulator",
+            v(VectorOp::Relu)
+                .with("a_acc", 1)
+                .with("a_row", 30)
+                .with("rows", 4),
+            RowRange,
+        ),
+        (
+            "d rows past the scratchpad",
+            v(VectorOp::Relu).with("d_row", 62).with("rows", 4),
+            RowRange,
+        ),
+        (
+            "b rows past the accumulator",
+            v(VectorOp::Add)
+                .with("b_mode", 1)
+                .with("b_acc", 1)
+                .with("b_row", 30)
+                .with("rows", 3),
+            RowRange,
+        ),
+        (
+            "a bcast row past the accumulator",
+            v(VectorOp::Max)
+                .with("b_mode", 2)
+                .with("b_acc", 1)
+                .with("b_row", 32),
+            RowRange,
+        ),
+        (
+            "int8 epilogue of 5 bytes (4 lanes)",
+            store(1, 1, 5),
+            RowRange,
+        ),
+        ("int16 epilogue of 9 bytes", store(2, 1, 9), RowRange),
+    ];
+    for (what, bad, code) in cases {
+        let program = vec![
+            v(VectorOp::Relu).with("d_row", 40),
+            bad,
+            Instr::new(Opcode::Halt),
+        ];
+        let mut dram = vec![0u8; 0x2000];
+        let bytes = program_bytes(&program);
+        dram[..bytes.len()].copy_from_slice(&bytes);
+        let launch = Launch {
+            program_addr: 0,
+            program_len: program.len() as u32,
+            window: Window {
+                base: 0,
+                bound: 0x2000,
+            },
+        };
+        let run = check_program(
+            &model_for(cfg),
+            cfg,
+            &dram,
+            &launch,
+            MemoryTiming::default(),
+            XInit::Random(1),
+        )
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(run.status.error, code, "{what}");
+        assert_eq!(run.status.pc, 1, "{what}");
+    }
+}

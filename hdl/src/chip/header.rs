@@ -5,7 +5,10 @@ use std::fmt::Write;
 
 use super::config::Config;
 use super::csr::{Access, ID_MAGIC, REGISTERS};
-use super::isa::{fields_of, ErrorCode, Opcode, FIELDS, INSTR_BYTES};
+use super::isa::{
+    fields_of, symbols, table_rows, ErrorCode, Opcode, FIELDS, INSTR_BYTES, QPARAM_ROWS,
+    TABLE_ENTRIES, TABLE_WORDS,
+};
 
 fn c_name(s: &str) -> String {
     s.to_ascii_uppercase()
@@ -82,6 +85,29 @@ pub fn seedchip_h(cfg: &Config) -> String {
             op.code()
         );
     }
+    let _ = writeln!(
+        s,
+        "/* VECTOR `op`, `b_mode`, `post` and STORE `epilogue` values. */"
+    );
+    for (prefix, field) in [
+        ("VOP", "op"),
+        ("BMODE", "b_mode"),
+        ("POST", "post"),
+        ("EPILOGUE", "epilogue"),
+    ] {
+        for (name, code) in symbols(field) {
+            let _ = writeln!(s, "#define SEEDCHIP_{prefix}_{} {code}u", c_name(name));
+        }
+    }
+    let _ = writeln!(
+        s,
+        "/* Parameter blocks: qload reads QPARAM_ROWS accumulator rows, tload TABLE_ROWS. */\n\
+         #define SEEDCHIP_QPARAM_ROWS {QPARAM_ROWS}u\n\
+         #define SEEDCHIP_TABLE_ENTRIES {TABLE_ENTRIES}u\n\
+         #define SEEDCHIP_TABLE_WORDS {TABLE_WORDS}u\n\
+         #define SEEDCHIP_TABLE_ROWS {}u",
+        table_rows(cfg.matrix.cols)
+    );
     for f in FIELDS.iter().filter(|f| f.is_header()) {
         let _ = writeln!(
             s,
