@@ -56,6 +56,8 @@ pub enum GemmError {
     Scratchpad { need: u32, have: u32 },
     #[error("a dimension of {0} does not fit the ISA's 16-bit row fields or 32-bit addresses")]
     TooLarge(usize),
+    #[error("the results need at least 2 accumulator rows besides the layer's parameters; {have} are left")]
+    Accumulator { have: u32 },
 }
 
 /// The tiling chosen for a GEMM.
@@ -75,6 +77,18 @@ pub struct Tiling {
 
 impl Tiling {
     pub fn new(cfg: &Config, m: usize, k: usize, n: usize) -> Result<Tiling, GemmError> {
+        Tiling::with_accumulator(cfg, m, k, n, cfg.memory.accumulator_rows as usize)
+    }
+
+    /// The tiling when only the accumulator's first `acc_rows` rows hold results (the layer
+    /// library keeps parameters in the rest).
+    pub fn with_accumulator(
+        cfg: &Config,
+        m: usize,
+        k: usize,
+        n: usize,
+        acc_rows: usize,
+    ) -> Result<Tiling, GemmError> {
         if m == 0 || k == 0 || n == 0 {
             return Err(GemmError::Empty { m, k, n });
         }
@@ -92,10 +106,12 @@ impl Tiling {
                 have: cfg.memory.scratchpad_rows,
             });
         }
-        let block_rows = m
-            .min(half - r)
-            .min(cfg.memory.accumulator_rows as usize / 2)
-            .min(u16::MAX as usize);
+        if acc_rows < 2 {
+            return Err(GemmError::Accumulator {
+                have: acc_rows as u32,
+            });
+        }
+        let block_rows = m.min(half - r).min(acc_rows / 2).min(u16::MAX as usize);
         Ok(Tiling {
             m,
             k,
@@ -131,31 +147,40 @@ fn set(i: Instr, fields: &[(&str, u64)]) -> Instr {
     fields.iter().fold(i, |i, (name, v)| i.with(name, *v))
 }
 
-/// Plan an M x K x N GEMM: lay out A, W, C and the program in DRAM (from address 0, each
-/// region 64-byte aligned) and write the program.
-pub fn plan(cfg: &Config, m: usize, k: usize, n: usize) -> Result<GemmPlan, GemmError> {
-    let t = Tiling::new(cfg, m, k, n)?;
+/// One block of results, when its last MATMUL has finished: what the store queue does with
+/// its accumulator rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Block {
+    /// Column tile (C output columns from `j * C`).
+    pub j: usize,
+    /// First output row of the block.
+    pub m0: usize,
+    /// Output rows in the block.
+    pub rows: u64,
+    /// First accumulator row holding them.
+    pub acc_row: u64,
+    /// Whether the block's last store-queue instruction must push a token back to compute
+    /// (a later MATMUL reuses these accumulator rows).
+    pub push_back: bool,
+}
+
+/// The tiled program: per K step a weight LOAD, an activation LOAD and a MATMUL; per block the
+/// store-queue instructions `store(block)` returns (the first must pop the block's token, the
+/// last push back when the block says so: [`finish_block`] sets both); then HALT. The
+/// accumulator holds two halves of `acc_half` rows from row 0.
+pub fn gemm_program(
+    cfg: &Config,
+    t: &Tiling,
+    a_addr: u64,
+    w_addr: u64,
+    acc_half: u64,
+    mut store: impl FnMut(&Block) -> Vec<Instr>,
+) -> Vec<Instr> {
     let (r, c) = (cfg.matrix.rows as usize, cfg.matrix.cols as usize);
+    let (m, k) = (t.m, t.k);
     let buffer_rows = (r + t.block_rows) as u64;
-    let acc_half = cfg.memory.accumulator_rows as u64 / 2;
-    let align = |x: u64| x.div_ceil(64) * 64;
     let steps_total = t.steps();
     let nb = t.buffers;
-    // Three instructions per K step, a STORE per block, and HALT.
-    let program_len = 3 * steps_total as u64 + t.n_tiles as u64 * t.m_blocks as u64 + 1;
-    let a_addr = align(program_len * 16);
-    let w_addr = align(a_addr + (t.k_tiles * m * r) as u64);
-    let c_addr = align(w_addr + (t.n_tiles * k * c) as u64);
-    let dram_bytes = align(c_addr + 4 * (t.n_tiles * m * c) as u64);
-    if dram_bytes > u32::MAX as u64 {
-        return Err(GemmError::TooLarge(m.max(k).max(n)));
-    }
-    let layout = Layout {
-        a_addr,
-        w_addr,
-        c_addr,
-        program_addr: 0,
-    };
     let blocks_total = t.n_tiles * t.m_blocks;
     let mut program = Vec::new();
     let (mut step, mut block) = (0usize, 0usize);
@@ -207,23 +232,68 @@ pub fn plan(cfg: &Config, m: usize, k: usize, n: usize) -> Result<GemmPlan, Gemm
                 program.extend([weights, acts, matmul]);
                 step += 1;
             }
-            program.push(set(
-                Instr::new(Opcode::Store),
-                &[
-                    ("acc", 1),
-                    ("sram_row", acc_row),
-                    ("rows", mr),
-                    ("row_bytes", 4 * c as u64),
-                    ("dram_addr", c_addr + 4 * ((j * m + m0) * c) as u64),
-                    ("dram_stride", 4 * c as u64),
-                    ("pop_prev", 1),
-                    ("push_prev", (block + 2 < blocks_total) as u64),
-                ],
-            ));
+            program.extend(store(&Block {
+                j,
+                m0,
+                rows: mr,
+                acc_row,
+                push_back: block + 2 < blocks_total,
+            }));
             block += 1;
         }
     }
     program.push(Instr::new(Opcode::Halt));
+    program
+}
+
+/// Set the token flags of a block's store-queue instructions: the first pops the block's
+/// token from compute, the last pushes one back when the block needs it.
+pub fn finish_block(mut steps: Vec<Instr>, block: &Block) -> Vec<Instr> {
+    if let Some(first) = steps.first_mut() {
+        *first = first.clone().with("pop_prev", 1);
+    }
+    if let Some(last) = steps.last_mut() {
+        *last = last.clone().with("push_prev", block.push_back as u64);
+    }
+    steps
+}
+
+/// Plan an M x K x N GEMM: lay out A, W, C and the program in DRAM (from address 0, each
+/// region 64-byte aligned) and write the program.
+pub fn plan(cfg: &Config, m: usize, k: usize, n: usize) -> Result<GemmPlan, GemmError> {
+    let t = Tiling::new(cfg, m, k, n)?;
+    let (r, c) = (cfg.matrix.rows as usize, cfg.matrix.cols as usize);
+    let acc_half = cfg.memory.accumulator_rows as u64 / 2;
+    let align = |x: u64| x.div_ceil(64) * 64;
+    // Three instructions per K step, a STORE per block, and HALT.
+    let program_len = 3 * t.steps() as u64 + t.n_tiles as u64 * t.m_blocks as u64 + 1;
+    let a_addr = align(program_len * 16);
+    let w_addr = align(a_addr + (t.k_tiles * m * r) as u64);
+    let c_addr = align(w_addr + (t.n_tiles * k * c) as u64);
+    let dram_bytes = align(c_addr + 4 * (t.n_tiles * m * c) as u64);
+    if dram_bytes > u32::MAX as u64 {
+        return Err(GemmError::TooLarge(m.max(k).max(n)));
+    }
+    let layout = Layout {
+        a_addr,
+        w_addr,
+        c_addr,
+        program_addr: 0,
+    };
+    let program = gemm_program(cfg, &t, a_addr, w_addr, acc_half, |b| {
+        let store = set(
+            Instr::new(Opcode::Store),
+            &[
+                ("acc", 1),
+                ("sram_row", b.acc_row),
+                ("rows", b.rows),
+                ("row_bytes", 4 * c as u64),
+                ("dram_addr", c_addr + 4 * ((b.j * m + b.m0) * c) as u64),
+                ("dram_stride", 4 * c as u64),
+            ],
+        );
+        finish_block(vec![store], b)
+    });
     debug_assert_eq!(program.len() as u64, program_len);
     Ok(GemmPlan {
         tiling: t,

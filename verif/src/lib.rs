@@ -20,6 +20,7 @@ pub mod csr_model;
 pub mod equiv;
 pub mod gemm;
 pub mod harness;
+pub mod layers;
 pub mod model;
 pub mod noise;
 pub mod quant;
