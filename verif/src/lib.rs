@@ -26,6 +26,7 @@ pub mod noise;
 pub mod quant;
 pub mod random_program;
 pub mod replay;
+pub mod row_layers;
 pub mod vector;
 pub mod verify;
 pub mod verilator;
