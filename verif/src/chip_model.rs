@@ -6,8 +6,8 @@
 //!   `program_addr`, 16-byte aligned, wholly inside the DRAM window, or STATUS.error = FETCH;
 //!   an instruction the bus answers with an error stops the run with BUS_ERROR at its index)
 //!   and dispatches in program order: LOAD to the load queue, MATMUL to the compute queue,
-//!   STORE to the store queue, each holding `controller.queue_depth` instructions. Each queue
-//!   executes in order; an instruction starts once the tokens it pops are there, and pushes
+//!   STORE and VECTOR to the store queue, each holding `controller.queue_depth` instructions.
+//!   Each queue executes in order; an instruction starts once the tokens it pops are there, and pushes
 //!   its tokens when it finishes. FENCE waits for every queue to drain; HALT drains and stops
 //!   with STATUS.done.
 //! - Every instruction is checked when it is dispatched: decoding (opcode, reserved bits,
@@ -25,6 +25,11 @@
 //!   the later row's bytes.
 //! - MATMUL: acc[acc_row + m][c] = (accumulate ? acc[acc_row + m][c] : 0) + sum over r < R of
 //!   spad[a_row + m][r] * spad[w_row + r][c], in int32 with wrap-around.
+//! - VECTOR: rows m = 0.. in order, each read (a, and b per `b_mode`; a `bcast` b row once,
+//!   before any row is written) then written, with the arithmetic of [`crate::vector`];
+//!   `qload` / `tload` set the vector unit's parameters, which persist from run to run. A
+//!   STORE with an epilogue requantises each accumulator lane with those parameters and
+//!   writes its low 1 or 2 bytes.
 //! - Results depend only on the program when every pair of accesses to one SRAM row from two
 //!   different queues is ordered by tokens (a correctly synchronised program). The model runs
 //!   one such order; SRAM contents are zero at start here, undefined on the chip, so a correct
