@@ -333,7 +333,7 @@ mod rtl {
     /// Offer `rows` one per advancing cycle, with each row's stall cycles before it; every
     /// valid row's result must come out after LATENCY advancing cycles, equal to the model's,
     /// and nothing may come out for an invalid row. The late values are driven for the row in
-    /// stage [6], as the vector unit drives them.
+    /// stage [5], as the vector unit drives them.
     pub fn check(rows: &[Row]) -> Result<(), String> {
         let mut sim = model().sim(XInit::Random(3)).map_err(|e| e.to_string())?;
         let p = |n: &str| sim.port(n).unwrap();
@@ -384,7 +384,7 @@ mod rtl {
                 }
                 None => sim.set_u64(iv, 0).unwrap(),
             }
-            if let Some(k) = stages[lat - 2] {
+            if let Some(k) = stages[lat - 3] {
                 let r = &rows[k];
                 sim.set(lz, &replicate(r.zero_point)).unwrap();
                 sim.set(lmin, &replicate(r.min)).unwrap();

@@ -612,8 +612,10 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         }
         let tokens_ok = m.wire_of(&format!("{name}_tokens_ok"), tokens_ok);
         // The head's unit: the only one of a one-opcode queue, else the one `kind` names. A
-        // queue of several units starts an instruction only when the last one has finished,
-        // so they take turns in program order.
+        // queue of several units starts an instruction only when every one it started has
+        // finished and all its units were ready a cycle ago (registered: the start does not
+        // wait on the head's kind through the units' logic), so they take turns in program
+        // order.
         let is_kind = |k: usize| -> Expr {
             if opcodes.len() == 1 {
                 ulit(1, 1)
@@ -621,20 +623,21 @@ pub fn controller(cfg: &Config) -> Result<ModuleRef, ModuleError> {
                 head("kind").eq_lit(k as i64)
             }
         };
-        let unit_ready = opcodes
-            .iter()
-            .enumerate()
-            .map(|(k, op)| is_kind(k) & cmds[unit_of(*op)].ready())
-            .reduce(|a, b| a | b)
-            .expect("a unit");
-        let in_turn: Expr = if opcodes.len() == 1 {
-            started[i].enq_ready.into()
+        let free: Expr = if let [op] = opcodes {
+            cmds[unit_of(*op)].ready() & started[i].enq_ready
         } else {
-            started[i].enq_ready & !started[i].deq_valid
+            let all_ready = opcodes
+                .iter()
+                .map(|op| Expr::from(cmds[unit_of(*op)].ready()))
+                .reduce(|a, b| a & b)
+                .expect("units");
+            let idle = m.reg(&format!("{name}_units_idle"), bit(), 0);
+            m.next(idle, all_ready);
+            !started[i].deq_valid & started[i].enq_ready & idle
         };
         let start = m.wire_of(
             &format!("{name}_start"),
-            fsm.is("run") & q.deq_valid & tokens_ok & unit_ready & in_turn,
+            fsm.is("run") & q.deq_valid & tokens_ok & free,
         );
         for (k, op) in opcodes.iter().enumerate() {
             let cmd = &cmds[unit_of(*op)];

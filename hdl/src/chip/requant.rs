@@ -8,8 +8,8 @@
 //!    |
 //!  [0] input registers
 //!  [1] a = x << max(shift, 0)            (an int32 multiply by 2^left: wraps)
-//!  [2] a * M as two 32x16 halves         (hi = a * M[31:16], lo = a * M[15:0])
-//!  [3] ab = hi * 2^16 + lo               (64 bits)
+//!  [2] a * M in carry-save form          (Booth digits, a Wallace tree: sum and carry rows)
+//!  [3] ab = sum + carry                  (64 bits)
 //!  [4] y = (ab + 2^30) >> 31             (SaturatingRoundingDoublingHighMul; MIN*MIN -> MAX)
 //!      product rows: y = ab[31:0]        (the `mul` operation: the low half of x * M)
 //!  [5] s = y + 2^(r-1) - (y < 0)         (r = max(-shift, 0); nothing when r = 0)
@@ -24,9 +24,10 @@
 //! `floor((y + 2^(r-1) - (y < 0)) / 2^r)`, computed in 34 bits so that it cannot overflow
 //! (r reaches 32 for a shift of -32).
 //!
-//! The zero point and output range are `late`: read for the row in stage [6], in the cycle it
-//! moves to `out`. The vector unit's are either steady (requantisation parameters) or chosen
-//! for that row (a table segment's intercept), so they need not travel down the pipeline.
+//! The zero point and output range are `late`: read for the row in stage [5], in the cycle it
+//! moves to [6] (registered there beside q). The vector unit's are either steady
+//! (requantisation parameters) or chosen for that row (a table segment's intercept), so they
+//! need not travel down the whole pipeline.
 //! Every register moves only when `advance` is high: the whole pipeline stalls together.
 
 use crate::hw::*;
@@ -44,7 +45,8 @@ pub fn requant_in(lanes: u32) -> Bundle {
         .field("product", bit())
 }
 
-/// Per-lane zero point and output range for the row about to reach `out`.
+/// Per-lane zero point and output range for the row in stage [5] (registered with it into
+/// stage [6]).
 pub fn requant_late(lanes: u32) -> Bundle {
     Bundle::plain("late")
         .field("zero_point", uint(lanes * 32))
@@ -100,11 +102,12 @@ fn lane_pipeline(m: &mut ModuleBuilder, i: u32, input: LaneIn, row: &RowCtl) -> 
     let a = stage("a", x.as_signed().shl_var(left));
     let m1 = stage("m", multiplier.as_signed());
     let r1 = stage("r1", right);
-    // [2] two 32x16 products: signed high half, unsigned low half (as a 17-bit signed value).
-    let m_hi = m1.slice(31, 16).as_signed();
-    let m_lo = cat([ulit(1, 0), m1.slice(15, 0)]).as_signed();
-    let hi = stage("hi", a.mul(m_hi));
-    let lo = stage("lo", a.mul(m_lo));
+    // [2] the product in carry-save form: no carry chain in this stage.
+    let (sum, carry) = carry_save_product(m, &format!("l{i}_mul"), a, m1);
+    let mut stage =
+        |name: &str, v: Expr| -> Sig { m.stage_en(&format!("l{i}_{name}"), v, go.clone()) };
+    let ps = stage("ps", sum);
+    let pc = stage("pc", carry);
     let sat2 = stage(
         "sat2",
         ExprOps::eq(&a, lit(sint(32), i32::MIN as i64))
@@ -112,8 +115,7 @@ fn lane_pipeline(m: &mut ModuleBuilder, i: u32, input: LaneIn, row: &RowCtl) -> 
     );
     let r2 = stage("r2", r1.into());
     // [3] the 64-bit product.
-    let hi64 = cat([hi.sext(48), zero(uint(16))]).as_signed();
-    let ab = stage("ab", hi64.add_wrap(lo.sext(64)));
+    let ab = stage("ab", ps.add_wrap(pc).as_signed());
     let sat3 = stage("sat3", sat2.into());
     let r3 = stage("r3", r2.into());
     // [4] doubling high multiply, rounded; the one overflowing product saturates. A product
@@ -139,8 +141,11 @@ fn lane_pipeline(m: &mut ModuleBuilder, i: u32, input: LaneIn, row: &RowCtl) -> 
     );
     let s = stage("s", y.sext(34).add_wrap(offset));
     let r5 = stage("r5", r4.into());
-    // [6] the divide.
+    // [6] the divide; the late values of this row registered beside it.
     let q = stage("q", s.shr_var(r5).slice(31, 0).as_signed());
+    let zp = stage("zp", zp);
+    let min = stage("min", min);
+    let max = stage("max", max);
     // [7] zero point (saturating to int32), then the output range; a product row as it is.
     let v = q.sext(34).add_wrap(zp.sext(34));
     let int32 = mux(

@@ -4,7 +4,8 @@
 //! `seedchip_verif::vector::{reduce, apply_post}`.
 //!
 //! ```text
-//!  x (C lanes) -> [1] lane value: x, or sat16(x)^2 (40-bit)
+//!  x (C lanes) -> [1] lane value: x, or sat16(x)^2 in carry-save form
+//!              -> [2] the lane value added up (40-bit)
 //!              -> [tree] pairwise max / add, two levels a stage, then saturate to int32: s
 //!              -> [isqrt] 16 stages, one root bit each (digit by digit): c = floor(sqrt(s))
 //!              -> [recip] 31 stages, one quotient bit each: q = floor(2^k / u)
@@ -33,7 +34,7 @@ fn tree_stages(lanes: u32) -> u32 {
 /// Register stages from a row on `in` to its value on `out`: the lane stage, the tree, the
 /// saturation, the square root and the reciprocal.
 pub fn latency(lanes: u32) -> u32 {
-    1 + tree_stages(lanes) + 1 + ISQRT_STAGES + RECIP_STAGES
+    2 + tree_stages(lanes) + 1 + ISQRT_STAGES + RECIP_STAGES
 }
 
 /// The reduction's inputs: a row when `valid` (and `advance`); `op`, `post` and `k` hold for
@@ -88,8 +89,10 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
     let (is_max, is_sumsq) = (is(VectorOp::Rmax), is(VectorOp::Rsumsq));
     let valid = m.valid_chain("valid", input.field("valid"), latency(lanes), go.clone());
 
-    // [1] lane values, 40 bits signed: wide enough for 256 squares of int16.
-    let values: Vec<Expr> = lanes_of(input.field("x"), lanes)
+    // [1] lane values, 40 bits signed (wide enough for 256 squares of int16), the squares in
+    // carry-save form; [2] added up.
+    let xs = lanes_of(input.field("x"), lanes);
+    let values: Vec<Expr> = xs
         .into_iter()
         .enumerate()
         .map(|(i, x)| {
@@ -104,8 +107,12 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
             )
             .trunc(16)
             .as_signed();
-            let square = x16.clone().mul(x16).sext(40);
-            let v = mux(is_sumsq.clone(), square, x.sext(40));
+            let (sum, carry) = carry_save_product(&mut m, &format!("sq{i}"), x16.clone(), x16);
+            let square_sum = m.stage_en(&format!("lane{i}_ss"), sum, go.clone());
+            let square_carry = m.stage_en(&format!("lane{i}_sc"), carry, go.clone());
+            let plain = m.stage_en(&format!("lane{i}_x"), x, go.clone());
+            let square = square_sum.add_wrap(square_carry).zext(40).as_signed();
+            let v = mux(is_sumsq.clone(), square, plain.sext(40));
             Expr::from(m.stage_en(&format!("lane{i}"), v, go.clone()))
         })
         .collect();

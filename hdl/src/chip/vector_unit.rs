@@ -8,7 +8,7 @@
 //!            |                                           [operand FIFO: a, b]
 //!  epi_in ---------------------------------------------------+   |
 //!                                                            v   v
-//!                                          [V0 operands] --+-- simple: [S1] -------------+
+//!                                          [V0 operands] --+-- simple: [S1][S2] ---------+
 //!                                                          +-- mul/requant/pwl: [M1][M2]  |
 //!                                                          |     [requantiser, 8] -------+-> epi_out
 //!                                                          +-- reductions: [vector_reduce]+
@@ -26,7 +26,7 @@
 //! written. The store queue runs one instruction at a time, so a STORE's epilogue rows find
 //! the unit idle: they enter at V0 beside the FIFO and leave on `epi_out`.
 //!
-//! Latencies (register stages from V0 to the result): simple ops 2, mul / requant / pwl
+//! Latencies (register stages from V0 to the result): simple ops 3, mul / requant / pwl
 //! `3 + requant::LATENCY` = 11, reductions `1 + vector_reduce::latency(C)`.
 
 use super::commands::*;
@@ -42,7 +42,7 @@ const OPERANDS: u32 = 4;
 const RESULTS: u32 = 2;
 
 /// Register stages from V0 to the result of a simple operation.
-pub const SIMPLE_LATENCY: u32 = 2;
+pub const SIMPLE_LATENCY: u32 = 3;
 /// Register stages from V0 to the result of mul, requant and pwl.
 pub const MULTIPLY_LATENCY: u32 = 3 + requant::LATENCY;
 
@@ -154,8 +154,9 @@ fn as_lanes(from_acc: Expr, spad: Expr, acc: Expr, cols: u32) -> Expr {
     mux(from_acc, acc, bytes)
 }
 
-/// One lane of a simple operation.
-fn simple_lane(cmd: &Command, a: Expr, b: Expr) -> Expr {
+/// One lane of a simple operation, first stage: the result, except that `rshr` leaves its
+/// rounding increment (`up`) for the second stage.
+fn simple_lane(cmd: &Command, a: Expr, b: Expr) -> (Expr, Expr) {
     let (a, b) = (a.as_signed(), b.as_signed());
     let n = b.slice(4, 0);
     // RoundingDivideByPOT(a, n): a >> n, plus one when the bits shifted out exceed half
@@ -164,7 +165,7 @@ fn simple_lane(cmd: &Command, a: Expr, b: Expr) -> Expr {
     let remainder = a.as_unsigned() & mask.clone();
     let threshold = mask.shr(1).add_wrap(a.msb().zext(32));
     let floor = a.shr_var(n.clone());
-    let rounded = floor.add_wrap(remainder.gt(threshold).zext(32).as_signed());
+    let up = cmd.is(VectorOp::Rshr) & remainder.gt(threshold);
     let imm = cmd.imm;
     let (lo, hi) = (imm.slice(15, 0).sext(32), imm.slice(31, 16).sext(32));
     let clamped = mux(
@@ -184,8 +185,8 @@ fn simple_lane(cmd: &Command, a: Expr, b: Expr) -> Expr {
             mux(a.clone().lt(b.clone()), a.clone(), b.clone()),
         ),
         (VectorOp::Shl, a.shl_var(n)),
-        (VectorOp::Sra, floor),
-        (VectorOp::Rshr, rounded),
+        (VectorOp::Sra, floor.clone()),
+        (VectorOp::Rshr, floor),
         (
             VectorOp::Relu,
             mux(a.clone().gt(zero32.clone()), a.clone(), zero32),
@@ -194,16 +195,18 @@ fn simple_lane(cmd: &Command, a: Expr, b: Expr) -> Expr {
         (VectorOp::Add, a.add_wrap(b)),
     ];
     let (_, last) = cases[8].clone();
-    cases[..8]
+    let value = cases[..8]
         .iter()
         .fold(last, |acc, (op, v)| mux(cmd.is(*op), v.clone(), acc))
-        .as_unsigned()
+        .as_unsigned();
+    (value, up)
 }
 
 /// One lane's table step ahead of the requantiser (stage M2): from `diff` = x - base
 /// (33 bits), the segment k = clamp(diff >> seg_shift, 0, 15) and the distance from the
-/// segment's start, d = sat32(diff - k * 2^seg_shift).
-fn table_lane(diff: Expr, seg_shift: Expr) -> (Expr, Expr) {
+/// segment's start, d = sat32(diff - k * 2^seg_shift). `mask` = 2^seg_shift - 1 and `span` =
+/// 15 * 2^seg_shift come from registers (they change only with the table).
+fn table_lane(diff: Expr, seg_shift: Expr, mask: Expr, span: Expr) -> (Expr, Expr) {
     let last = TABLE_ENTRIES as i64 - 1;
     let t = diff.clone().shr_var(seg_shift.clone());
     let below = diff.msb();
@@ -215,11 +218,8 @@ fn table_lane(diff: Expr, seg_shift: Expr) -> (Expr, Expr) {
     );
     // Inside the table, d is diff's low seg_shift bits; below it diff; above it
     // diff - 15 * 2^seg_shift.
-    let mask = ulit(33, 1).shl_var(seg_shift.clone()).dec();
-    let inside = (diff.as_unsigned() & mask).slice(31, 0);
-    let past = diff
-        .sext(34)
-        .sub_wrap(ulit(34, last as u64).shl_var(seg_shift).as_signed());
+    let inside = diff.slice(31, 0) & mask;
+    let past = diff.sext(34).sub_wrap(span.as_signed());
     let sat = |v: Expr| {
         let w = v.width();
         let (hi, lo) = (lit(sint(w), i32::MAX as i64), lit(sint(w), i32::MIN as i64));
@@ -426,14 +426,23 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     with_go(&mut m, v0_pwl, !epi_valid.clone() & c.is(VectorOp::Pwl));
     with_go(&mut m, v0_mul, !epi_valid & c.is(VectorOp::Mul));
 
-    // Simple: one stage of lane logic.
-    let s1 = m.stage_en(
-        "s1",
-        from_lanes((0..cols).map(|i| simple_lane(&c, lane(v0_a, i, 32), lane(v0_b, i, 32)))),
+    // Simple: two stages of lane logic (the second adds `rshr`'s rounding increment).
+    let firsts: Vec<(Expr, Expr)> = (0..cols)
+        .map(|i| simple_lane(&c, lane(v0_a, i, 32), lane(v0_b, i, 32)))
+        .collect();
+    let s1 = m.stage_en("s1", from_lanes(firsts.iter().map(|(v, _)| v.clone())), go);
+    let s1_up = m.stage_en(
+        "s1_up",
+        from_lanes(firsts.iter().map(|(_, u)| u.clone())),
         go,
     );
-    let s1_valid = m.reg("s1_valid", bit(), 0);
-    m.next_en(s1_valid, go, v0_simple);
+    let s2 = m.stage_en(
+        "s2",
+        from_lanes((0..cols).map(|i| lane(s1, i, 32).add_wrap(s1_up.bit(i).zext(32)))),
+        go,
+    );
+    let simple_valid = m.valid_chain("simple_valid", v0_simple, 2, go);
+    let s2_valid = simple_valid[1];
 
     // Multiply: M1 = x - base, M2 = the table step, then the requantiser.
     let base = params.word(0).sext(33);
@@ -453,8 +462,22 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let m1_flags = m.stage_en("m1_flags", cat([v0_epi, v0_pwl, v0_mul]), go);
     let m1_valid = m.reg("m1_valid", bit(), 0);
     m.next_en(m1_valid, go, v0_multiply);
+    let mask = m.reg("table_mask", uint(32), 0);
+    let span = m.reg("table_span", uint(34), 0);
+    m.next(mask, ulit(32, 1).shl_var(seg_shift.clone()).dec());
+    m.next(
+        span,
+        ulit(34, TABLE_ENTRIES as u64 - 1).shl_var(seg_shift.clone()),
+    );
     let steps: Vec<(Expr, Expr)> = (0..cols)
-        .map(|i| table_lane(lane(m1_diff, i, 33).as_signed(), seg_shift.clone()))
+        .map(|i| {
+            table_lane(
+                lane(m1_diff, i, 33).as_signed(),
+                seg_shift.clone(),
+                mask.into(),
+                span.into(),
+            )
+        })
         .collect();
     let m2_k = m.stage_en("m2_k", from_lanes(steps.iter().map(|(k, _)| k.clone())), go);
     let m2_d = m.stage_en("m2_d", from_lanes(steps.iter().map(|(_, d)| d.clone())), go);
@@ -485,9 +508,9 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             mux(m2_mul.clone(), zero(uint(6)), q[1]),
         ));
     }
-    // The row in the requantiser's stage [6]: its table flag and segments, for the late values.
-    let late_pwl = m.delay_en("late_pwl", m2_pwl.clone(), requant::LATENCY - 1, go);
-    let late_k = m.delay_en("late_k", m2_k, requant::LATENCY - 1, go);
+    // The row in the requantiser's stage [5]: its table flag and segments, for the late values.
+    let late_pwl = m.delay_en("late_pwl", m2_pwl.clone(), requant::LATENCY - 2, go);
+    let late_k = m.delay_en("late_k", m2_k, requant::LATENCY - 2, go);
     let out_epi = m.delay_en("out_epi", m2_epi, requant::LATENCY, go);
     let mut zps = Vec::new();
     let mut mins = Vec::new();
@@ -534,11 +557,11 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     // --- results and the writer -----------------------------------------------------------------
     let out_valid = m.wire_of(
         "out_valid",
-        s1_valid | (rq_valid & !out_epi) | red_out.field("valid"),
+        s2_valid | (rq_valid & !out_epi) | red_out.field("valid"),
     );
     let out_row = mux(
         is_simple,
-        Expr::from(s1),
+        Expr::from(s2),
         mux(
             is_multiply,
             rq_out.field("y"),

@@ -31,6 +31,7 @@ mod idioms;
 mod lower;
 mod memory;
 mod module;
+mod multiplier;
 mod names;
 mod signal;
 mod stmt;
@@ -47,6 +48,7 @@ pub use memory::{
     addr_bits, sram, MemClient, MemIo, MemPort, MemPorts, MemSignal, MemSpec, Memory, Served,
 };
 pub use module::{Dir, InstanceBuilder, Module, ModuleBuilder, ModuleRef, Port};
+pub use multiplier::{carry_save_product, signed_product};
 pub use signal::{bit, sint, uint, Sig, SigDecl, SigKind, Ty};
 pub use stmt::{Block, WhenChain};
 
