@@ -226,7 +226,7 @@ proptest! {
 
 mod rtl {
     use super::*;
-    use seedchip_hdl::chip::requant::{requant, LATENCY};
+    use seedchip_hdl::chip::requant::{requant, LATENCY, LATE_STAGE};
     use seedchip_hdl::hw::{Bits, Design};
     use seedchip_verif::verilator::{sources_of, BuildOptions, Model, XInit};
     use std::sync::{Arc, OnceLock};
@@ -384,7 +384,7 @@ mod rtl {
                 }
                 None => sim.set_u64(iv, 0).unwrap(),
             }
-            if let Some(k) = stages[lat - 3] {
+            if let Some(k) = stages[LATE_STAGE as usize] {
                 let r = &rows[k];
                 sim.set(lz, &replicate(r.zero_point)).unwrap();
                 sim.set(lmin, &replicate(r.min)).unwrap();

@@ -14,7 +14,8 @@
 //!      product rows: y = ab[31:0]        (the `mul` operation: the low half of x * M)
 //!  [5] s = y + 2^(r-1) - (y < 0)         (r = max(-shift, 0); nothing when r = 0)
 //!  [6] q = s >> r                        (RoundingDivideByPOT: ties away from zero)
-//!  [7] out = clamp(sat32(q + zero point), min, max); product rows: q
+//!  [7] v = sat32(q + zero point); product rows: q
+//!  [8] out = clamp(v, min, max); product rows: v
 //! ```
 //!
 //! Why `(ab + 2^30) >> 31`: gemmlowp adds 2^30 (or 1 - 2^30 when negative) and divides by
@@ -33,7 +34,10 @@
 use crate::hw::*;
 
 /// Register stages from a row on the inputs to its result on `out`.
-pub const LATENCY: u32 = 8;
+pub const LATENCY: u32 = 9;
+
+/// The stage whose row the `late` values are for (they are registered with it into the next).
+pub const LATE_STAGE: u32 = 5;
 
 /// The requantiser's inputs: one row per cycle when `valid` (and `advance`).
 pub fn requant_in(lanes: u32) -> Bundle {
@@ -74,7 +78,7 @@ struct LaneIn {
 /// Row-wide values along the pipeline: the stall and the product flag of each stage.
 struct RowCtl<'a> {
     advance: Expr,
-    /// `product` of the row in stages [1] .. [7] (index 0 = stage [1]).
+    /// `product` of the row in stages [1] .. [8] (index 0 = stage [1]).
     product: &'a [Expr],
 }
 
@@ -146,7 +150,7 @@ fn lane_pipeline(m: &mut ModuleBuilder, i: u32, input: LaneIn, row: &RowCtl) -> 
     let zp = stage("zp", zp);
     let min = stage("min", min);
     let max = stage("max", max);
-    // [7] zero point (saturating to int32), then the output range; a product row as it is.
+    // [7] zero point, saturating to int32 (a product row passes q).
     let v = q.sext(34).add_wrap(zp.sext(34));
     let int32 = mux(
         v.gt(lit(sint(34), i32::MAX as i64)),
@@ -159,13 +163,18 @@ fn lane_pipeline(m: &mut ModuleBuilder, i: u32, input: LaneIn, row: &RowCtl) -> 
     )
     .slice(31, 0)
     .as_signed();
+    let v = stage("v", mux(row.product[5].clone(), q.expr(), int32));
+    let min = stage("min7", min.into());
+    let max = stage("max7", max.into());
+    // [8] the output range; a product row as it is.
     let (min, max) = (min.as_signed(), max.as_signed());
+    let v = v.as_signed();
     let clamped = mux(
-        int32.clone().lt(min.clone()),
+        v.clone().lt(min.clone()),
         min,
-        mux(int32.clone().gt(max.clone()), max, int32),
+        mux(v.clone().gt(max.clone()), max, v.clone()),
     );
-    stage("out", mux(row.product[5].clone(), q, clamped)).into()
+    stage("out", mux(row.product[6].clone(), v, clamped)).into()
 }
 
 /// Build the requantiser for `lanes` lanes. Named `requant_l<lanes>`.

@@ -413,7 +413,7 @@ pub fn markdown_section() -> String {
         simple = super::vector_unit::SIMPLE_LATENCY,
         multiply = super::vector_unit::MULTIPLY_LATENCY,
         reduce = 1 + super::vector_reduce::latency(16),
-        reduce_formula = "4 + ceil(log2(C) / 2) + 16 + 31",
+        reduce_formula = "5 + ceil(log2(C) / 2) + 16 + 31",
     );
     let _ = writeln!(
         s,

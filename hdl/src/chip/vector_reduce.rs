@@ -4,8 +4,9 @@
 //! `seedchip_verif::vector::{reduce, apply_post}`.
 //!
 //! ```text
-//!  x (C lanes) -> [1] lane value: x, or sat16(x)^2 in carry-save form
-//!              -> [2] the lane value added up (40-bit)
+//!  x (C lanes) -> [1] sat16(x)
+//!              -> [2] sat16(x)^2 in carry-save form
+//!              -> [3] the lane value: x, or the square added up (40-bit)
 //!              -> [tree] pairwise max / add, two levels a stage, then saturate to int32: s
 //!              -> [isqrt] 16 stages, one root bit each (digit by digit): c = floor(sqrt(s))
 //!              -> [recip] 31 stages, one quotient bit each: q = floor(2^k / u)
@@ -34,7 +35,7 @@ fn tree_stages(lanes: u32) -> u32 {
 /// Register stages from a row on `in` to its value on `out`: the lane stage, the tree, the
 /// saturation, the square root and the reciprocal.
 pub fn latency(lanes: u32) -> u32 {
-    2 + tree_stages(lanes) + 1 + ISQRT_STAGES + RECIP_STAGES
+    3 + tree_stages(lanes) + 1 + ISQRT_STAGES + RECIP_STAGES
 }
 
 /// The reduction's inputs: a row when `valid` (and `advance`); `op`, `post` and `k` hold for
@@ -89,8 +90,8 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
     let (is_max, is_sumsq) = (is(VectorOp::Rmax), is(VectorOp::Rsumsq));
     let valid = m.valid_chain("valid", input.field("valid"), latency(lanes), go.clone());
 
-    // [1] lane values, 40 bits signed (wide enough for 256 squares of int16), the squares in
-    // carry-save form; [2] added up.
+    // [1] each lane saturated to int16; [2] its square in carry-save form; [3] the lane
+    // value, 40 bits signed (wide enough for 256 squares of int16).
     let xs = lanes_of(input.field("x"), lanes);
     let values: Vec<Expr> = xs
         .into_iter()
@@ -105,12 +106,14 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
                     x.clone(),
                 ),
             )
-            .trunc(16)
-            .as_signed();
-            let (sum, carry) = carry_save_product(&mut m, &format!("sq{i}"), x16.clone(), x16);
+            .trunc(16);
+            let x16 = m.stage_en(&format!("lane{i}_x16"), x16, go.clone());
+            let plain1 = m.stage_en(&format!("lane{i}_x1"), x, go.clone());
+            let (sum, carry) =
+                carry_save_product(&mut m, &format!("sq{i}"), x16.as_signed(), x16.as_signed());
             let square_sum = m.stage_en(&format!("lane{i}_ss"), sum, go.clone());
             let square_carry = m.stage_en(&format!("lane{i}_sc"), carry, go.clone());
-            let plain = m.stage_en(&format!("lane{i}_x"), x, go.clone());
+            let plain = m.stage_en(&format!("lane{i}_x2"), plain1, go.clone());
             let square = square_sum.add_wrap(square_carry).zext(40).as_signed();
             let v = mux(is_sumsq.clone(), square, plain.sext(40));
             Expr::from(m.stage_en(&format!("lane{i}"), v, go.clone()))
@@ -180,22 +183,31 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
     let power = ulit(64, 1).shl_var(k);
     let u64v = u.clone().as_unsigned().zext(64);
     // Saturates when u <= 0 or 2^k >= u * 2^31.
-    let saturate = u.le(lit(sint(32), 0)) | power.clone().ge(u64v.clone().shl(31).trunc(64));
-    let mut rem: Expr = power;
+    let saturate = u.clone().le(lit(sint(32), 0)) | power.clone().ge(u64v.shl(31).trunc(64));
+    // Unless saturated, the remainder before bit i's stage is below u * 2^(i+1) < 2^(32+i):
+    // each stage keeps only those bits (a saturated row's quotient is discarded anyway), and
+    // the divisor (u < 2^31) travels in 31 bits.
+    let mut rem: Expr = power.slice(61, 0);
     let mut q: Expr = mux(divide.clone(), zero(uint(32)), passed);
     let mut sat: Expr = divide.clone() & saturate;
-    let mut divisor: Expr = u64v;
+    let mut divisor: Expr = u.as_unsigned().slice(30, 0);
     for i in (0..RECIP_STAGES).rev() {
-        let shifted = divisor.clone().shl(i).trunc(64);
-        let fits = divide.clone() & rem.ge(shifted.clone());
-        let next_rem = mux(fits.clone(), rem.sub_wrap(shifted), rem.clone());
+        let width = 32 + i;
+        let here = rem.resize(width);
+        let shifted = divisor.zext(width - i).shl(i);
+        let fits = divide.clone() & here.ge(shifted.clone());
+        let next_rem = mux(fits.clone(), here.sub_wrap(shifted), here.clone());
         let next_q = q.clone() | mux(fits, ulit(32, 1u64 << i), zero(uint(32)));
         let j = RECIP_STAGES - 1 - i;
         q = m.stage_en(&format!("rc{j}_q"), next_q, go.clone()).into();
         sat = m.stage_en(&format!("rc{j}_sat"), sat, go.clone()).into();
         if i > 0 {
             rem = m
-                .stage_en(&format!("rc{j}_rem"), next_rem, go.clone())
+                .stage_en(
+                    &format!("rc{j}_rem"),
+                    next_rem.slice(width - 2, 0),
+                    go.clone(),
+                )
                 .into();
             divisor = m.stage_en(&format!("rc{j}_u"), divisor, go.clone()).into();
         }

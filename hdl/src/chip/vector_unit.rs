@@ -509,8 +509,8 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         ));
     }
     // The row in the requantiser's stage [5]: its table flag and segments, for the late values.
-    let late_pwl = m.delay_en("late_pwl", m2_pwl.clone(), requant::LATENCY - 2, go);
-    let late_k = m.delay_en("late_k", m2_k, requant::LATENCY - 2, go);
+    let late_pwl = m.delay_en("late_pwl", m2_pwl.clone(), requant::LATE_STAGE + 1, go);
+    let late_k = m.delay_en("late_k", m2_k, requant::LATE_STAGE + 1, go);
     let out_epi = m.delay_en("out_epi", m2_epi, requant::LATENCY, go);
     let mut zps = Vec::new();
     let mut mins = Vec::new();

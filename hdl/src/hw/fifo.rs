@@ -71,13 +71,22 @@ pub fn fifo(depth: u32, width: u32) -> Result<ModuleRef, ModuleError> {
     );
     m.assign(enq.ready(), count.ne_lit(depth as i64));
     m.assign(deq.valid(), count.ne_lit(0));
-    let head = entries
-        .iter()
-        .enumerate()
-        .skip(1)
-        .fold(Expr::from(entries[0]), |acc, (i, e)| {
-            mux(rptr.value.eq_lit(i as i64), *e, acc)
-        });
+    // The head: a balanced tree of 2:1 muxes on the read pointer's bits (log2(depth) levels,
+    // not a chain of depth - 1).
+    let mut level: Vec<Expr> = entries.iter().map(|e| Expr::from(*e)).collect();
+    let mut bit = 0;
+    while level.len() > 1 {
+        level = level
+            .chunks(2)
+            .map(|pair| match pair {
+                [a, b] => mux(rptr.value.bit(bit), b.clone(), a.clone()),
+                [a] => a.clone(),
+                _ => unreachable!("chunks of two"),
+            })
+            .collect();
+        bit += 1;
+    }
+    let head = level.pop().expect("an entry");
     m.assign(deq.field("data"), head);
     m.assign(count_out, count);
     m.finish()
