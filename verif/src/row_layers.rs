@@ -283,11 +283,13 @@ fn parameters(layer: &RowLayer, c: usize) -> Result<(Vec<Requant>, Vec<Requant>,
             })
         }
     };
+    let (_, _, j) = norm_integers(layer, c);
     let norm = |gamma: &[f64], beta: Option<&[f64]>, output: Quant| -> Vec<Requant> {
         (0..c)
             .map(|i| {
                 let (multiplier, shift) = signed_multiplier(
-                    gamma[i] * (c as f64).sqrt() / ((1u64 << NORM_K) as f64 * output.scale),
+                    gamma[i] * (c as f64).sqrt() * 2f64.powi(j as i32)
+                        / ((1u64 << NORM_K) as f64 * output.scale),
                 );
                 let beta = beta.map_or(0.0, |b| b[i]);
                 Requant {
@@ -371,6 +373,38 @@ fn norm_shift(c: usize) -> u32 {
         .unwrap_or(31)
 }
 
+/// A normalisation's integers: the deviation shift `sh` (layer-norm), the epsilon term E in
+/// the sum of squares' units, and `j`: the sum of squares plus E is multiplied by 4^j before
+/// its square root (as far as its largest value allows), so that the integer square root of
+/// a small sum keeps its precision; the output multiplier takes the 2^j back.
+fn norm_integers(layer: &RowLayer, c: usize) -> (u32, i32, u32) {
+    let (sh, units, max) = match layer {
+        RowLayer::LayerNorm { input, .. } => {
+            let sh = norm_shift(c);
+            let d = ((255 * c) >> sh) as f64;
+            let units = (c * c * c) as f64 / (input.scale * input.scale * 4f64.powi(sh as i32));
+            (sh, units, d * d * c as f64)
+        }
+        RowLayer::RmsNorm { input, .. } => (
+            0,
+            c as f64 / (input.scale * input.scale),
+            (c * 128 * 128) as f64,
+        ),
+        _ => return (0, 0, 0),
+    };
+    let eps = match layer {
+        RowLayer::LayerNorm { eps, .. } | RowLayer::RmsNorm { eps, .. } => *eps,
+        _ => 0.0,
+    };
+    let e = (eps * units).round().min(i32::MAX as f64) as i32;
+    let limit = 2f64.powi(31) - 1.0;
+    let j = (0..15)
+        .take_while(|j| (max + e as f64) * 4f64.powi(*j) <= limit)
+        .last()
+        .unwrap_or(0) as u32;
+    (sh, e, j)
+}
+
 /// The VECTOR passes over `n` rows: X in scratchpad rows `x`, Y to scratchpad rows `y`; `w`
 /// are three accumulator work regions of `n` rows; `q1`, `q2` the requantisation blocks.
 fn passes(
@@ -409,10 +443,8 @@ fn passes(
                 V::op(Add, n).a(true, w1).imm(-128).d(false, y),
             ]
         }
-        RowLayer::LayerNorm { input, eps, .. } => {
-            let sh = norm_shift(c);
-            let units = (c * c * c) as f64 / (input.scale * input.scale * 4f64.powi(sh as i32));
-            let e = (eps * units).round().min(i32::MAX as f64) as i32;
+        RowLayer::LayerNorm { .. } => {
+            let (sh, e, j) = norm_integers(layer, c);
             vec![
                 V::op(Rsum, n).a(false, x).d(true, w0),
                 V::op(Mul, n).a(false, x).imm(c as i32).d(true, w1),
@@ -420,6 +452,7 @@ fn passes(
                 V::op(Rshr, n).a(true, w1).imm(sh as i32).d(true, w1),
                 V::op(Rsumsq, n).a(true, w1).d(true, w0),
                 V::op(Add, n).a(true, w0).imm(e).d(true, w0),
+                V::op(Shl, n).a(true, w0).imm(2 * j as i32).d(true, w0),
                 V::op(Rmax, n)
                     .a(true, w0)
                     .post(Post::Rsqrt)
@@ -430,13 +463,12 @@ fn passes(
                 V::op(Requant, n).a(true, w1).d(false, y),
             ]
         }
-        RowLayer::RmsNorm { input, eps, .. } => {
-            let e = (eps * c as f64 / (input.scale * input.scale))
-                .round()
-                .min(i32::MAX as f64) as i32;
+        RowLayer::RmsNorm { .. } => {
+            let (_, e, j) = norm_integers(layer, c);
             vec![
                 V::op(Rsumsq, n).a(false, x).d(true, w0),
                 V::op(Add, n).a(true, w0).imm(e).d(true, w0),
+                V::op(Shl, n).a(true, w0).imm(2 * j as i32).d(true, w0),
                 V::op(Rmax, n)
                     .a(true, w0)
                     .post(Post::Rsqrt)

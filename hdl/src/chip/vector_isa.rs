@@ -408,12 +408,15 @@ pub fn markdown_section() -> String {
          before it is written, as the reference model's row-by-row order says; a destination ahead \
          of its source is an illegal field. A `bcast` row is read once, when the instruction \
          starts. The pipeline's latency is {simple} cycles for the simple operations, {multiply} for \
-         `mul`, `requant` and `pwl`, and {reduce} for reductions with C = 16 ({reduce_formula}); the \
-         next instruction starts when the last row is written.\n",
+         `mul`, `requant` and `pwl`, and for reductions with C = 16 {none} (`post` = `none`; \
+         `5 + ceil(log2(C) / 2)`), {isqrt} (`isqrt`, 16 more), {recip} (`recip`, 31 more) or {rsqrt} \
+         (`rsqrt`); the next instruction starts when the last row is written.\n",
         simple = super::vector_unit::SIMPLE_LATENCY,
         multiply = super::vector_unit::MULTIPLY_LATENCY,
-        reduce = 1 + super::vector_reduce::latency(16),
-        reduce_formula = "5 + ceil(log2(C) / 2) + 16 + 31",
+        none = 1 + super::vector_reduce::latency(16, Post::None),
+        isqrt = 1 + super::vector_reduce::latency(16, Post::Isqrt),
+        recip = 1 + super::vector_reduce::latency(16, Post::Recip),
+        rsqrt = 1 + super::vector_reduce::latency(16, Post::Rsqrt),
     );
     let _ = writeln!(
         s,

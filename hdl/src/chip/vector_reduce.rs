@@ -14,8 +14,10 @@
 //!              -> out: s, c or q by `post`
 //! ```
 //!
-//! Every row goes through every stage, so the latency is the same for all reductions: rows
-//! leave in order and the unit needs no reordering. The reciprocal divides the power of two
+//! Each post step leaves at its own stage (none after the tree, isqrt after the root, recip
+//! and rsqrt after the quotient): every row of an instruction takes the same way, and the
+//! vector unit starts the next instruction only when the last row is out, so rows never
+//! overtake each other. The reciprocal divides the power of two
 //! `2^k` by restoring long division, subtracting `u << i` for i = 30 .. 0; `2^k >= u * 2^31`
 //! (checked first) would need a 32nd quotient bit and saturates.
 
@@ -32,10 +34,17 @@ fn tree_stages(lanes: u32) -> u32 {
     clog2(lanes as u64).div_ceil(2)
 }
 
-/// Register stages from a row on `in` to its value on `out`: the lane stage, the tree, the
-/// saturation, the square root and the reciprocal.
-pub fn latency(lanes: u32) -> u32 {
-    3 + tree_stages(lanes) + 1 + ISQRT_STAGES + RECIP_STAGES
+/// Register stages from a row on `in` to its value on `out`: the lane stages, the tree and
+/// the saturation, then the square root and / or the reciprocal the post step needs.
+pub fn latency(lanes: u32, post: Post) -> u32 {
+    let reduced = 3 + tree_stages(lanes) + 1;
+    reduced
+        + match post {
+            Post::None => 0,
+            Post::Isqrt => ISQRT_STAGES,
+            Post::Recip => RECIP_STAGES,
+            Post::Rsqrt => ISQRT_STAGES + RECIP_STAGES,
+        }
 }
 
 /// The reduction's inputs: a row when `valid` (and `advance`); `op`, `post` and `k` hold for
@@ -76,8 +85,9 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
     let mut m = ModuleBuilder::new(format!("vector_reduce_l{lanes}"));
     m.doc(&format!(
         "Row reductions, {lanes} lanes: max, sum, sum of squares, then reciprocal / square root.\n\
-         Latency {} advancing cycles, one row per cycle.",
-        latency(lanes)
+         Latency {} to {} advancing cycles by the post step, one row per cycle.",
+        latency(lanes, Post::None),
+        latency(lanes, Post::Rsqrt)
     ));
     m.unit("vector unit: reductions");
     let input = m.io(&reduce_in(lanes), Role::Sink);
@@ -88,7 +98,12 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
     let op = ctl.field("op");
     let is = |o: VectorOp| op.eq_lit(o.code() as i64);
     let (is_max, is_sumsq) = (is(VectorOp::Rmax), is(VectorOp::Rsumsq));
-    let valid = m.valid_chain("valid", input.field("valid"), latency(lanes), go.clone());
+    let valid = m.valid_chain(
+        "valid",
+        input.field("valid"),
+        latency(lanes, Post::None),
+        go.clone(),
+    );
 
     // [1] each lane saturated to int16; [2] its square in carry-save form; [3] the lane
     // value, 40 bits signed (wide enough for 256 squares of int16).
@@ -149,12 +164,14 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
     debug_assert_eq!(depth.div_ceil(2), tree_stages(lanes));
     let sum = level.pop().expect("one lane at least");
     let s = m.stage_en("s", sat32(sum), go.clone());
+    let s_valid: Expr = valid[latency(lanes, Post::None) as usize - 1].into();
 
+    let post = ctl.field("post");
+    let is_post = |p: Post| post.eq_lit(p as i64);
     // [isqrt] digit by digit: x -= c + d when it fits; c = c / 2 (+ d); d = d / 4.
     let positive = s.gt(lit(sint(32), 0));
     let mut rem: Expr = mux(positive, s.as_unsigned(), zero(uint(32)));
     let mut root: Expr = zero(uint(32));
-    let mut keep: Expr = s.into();
     for i in 0..ISQRT_STAGES {
         let d = ulit(32, 1u64 << (30 - 2 * i));
         let trial = root.add_wrap(d.clone());
@@ -170,36 +187,49 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
         root = m
             .stage_en(&format!("sq{i}_root"), next_root, go.clone())
             .into();
-        keep = m.stage_en(&format!("sq{i}_s"), keep, go.clone()).into();
     }
-    // [recip] u = the root (rsqrt) or s (recip); the other posts pass their value in `q`.
-    let post = ctl.field("post");
-    let is_post = |p: Post| post.eq_lit(p as i64);
-    // The post step holds for the instruction: no need to carry it down the stages.
-    let divide = is_post(Post::Recip) | is_post(Post::Rsqrt);
-    let u = mux(is_post(Post::Rsqrt), root.clone(), keep.clone()).as_signed();
-    let passed = mux(is_post(Post::Isqrt), root, keep);
+    // Only rows whose post step needs a stage enter its valid chain: a row of an instruction
+    // that left earlier must not come out again later.
+    let root_valid = m.valid_chain(
+        "sq_valid",
+        s_valid.clone() & (is_post(Post::Isqrt) | is_post(Post::Rsqrt)),
+        ISQRT_STAGES,
+        go.clone(),
+    );
+    let root_valid: Expr = root_valid[ISQRT_STAGES as usize - 1].into();
+    // [recip] u = the root (rsqrt, entering after the square root) or s (recip, entering
+    // straight after the tree). Rows of one instruction all take the same way, and the next
+    // instruction starts when the last row is out, so the ways never mix.
+    let u = mux(is_post(Post::Rsqrt), root.clone(), s.expr()).as_signed();
+    let u_valid = mux(
+        is_post(Post::Rsqrt),
+        root_valid.clone(),
+        s_valid.clone() & is_post(Post::Recip),
+    );
     let k = ctl.field("k");
     let power = ulit(64, 1).shl_var(k);
     let u64v = u.clone().as_unsigned().zext(64);
     // Saturates when u <= 0 or 2^k >= u * 2^31.
     let saturate = u.clone().le(lit(sint(32), 0)) | power.clone().ge(u64v.shl(31).trunc(64));
     // Unless saturated, the remainder before bit i's stage is below u * 2^(i+1) < 2^(32+i):
-    // each stage keeps only those bits (a saturated row's quotient is discarded anyway), and
-    // the divisor (u < 2^31) travels in 31 bits.
+    // each stage keeps only those bits (a saturated row's quotient is discarded anyway), the
+    // divisor (u < 2^31) travels in 31 bits, and the quotient holds only the bits found.
     let mut rem: Expr = power.slice(61, 0);
-    let mut q: Expr = mux(divide.clone(), zero(uint(32)), passed);
-    let mut sat: Expr = divide.clone() & saturate;
+    let mut q: Option<Expr> = None;
+    let mut sat: Expr = saturate;
     let mut divisor: Expr = u.as_unsigned().slice(30, 0);
     for i in (0..RECIP_STAGES).rev() {
         let width = 32 + i;
         let here = rem.resize(width);
         let shifted = divisor.zext(width - i).shl(i);
-        let fits = divide.clone() & here.ge(shifted.clone());
+        let fits = here.ge(shifted.clone());
         let next_rem = mux(fits.clone(), here.sub_wrap(shifted), here.clone());
-        let next_q = q.clone() | mux(fits, ulit(32, 1u64 << i), zero(uint(32)));
+        let next_q = match q {
+            Some(q) => cat([q, fits]),
+            None => fits,
+        };
         let j = RECIP_STAGES - 1 - i;
-        q = m.stage_en(&format!("rc{j}_q"), next_q, go.clone()).into();
+        q = Some(m.stage_en(&format!("rc{j}_q"), next_q, go.clone()).into());
         sat = m.stage_en(&format!("rc{j}_sat"), sat, go.clone()).into();
         if i > 0 {
             rem = m
@@ -212,10 +242,21 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
             divisor = m.stage_en(&format!("rc{j}_u"), divisor, go.clone()).into();
         }
     }
-    m.assign(output.field("valid"), valid[latency(lanes) as usize - 1]);
+    let q = q.expect("quotient stages").zext(32);
+    let recip_valid = m.valid_chain("rc_valid", u_valid, RECIP_STAGES, go.clone());
+    let recip_valid: Expr = recip_valid[RECIP_STAGES as usize - 1].into();
+    let quotient = mux(sat, ulit(32, i32::MAX as u64), q);
+    // Each post step's own exit.
+    let none = is_post(Post::None);
+    let isqrt = is_post(Post::Isqrt);
+    let divide = !none.clone() & !isqrt.clone();
+    m.assign(
+        output.field("valid"),
+        (none.clone() & s_valid) | (isqrt.clone() & root_valid) | (divide & recip_valid),
+    );
     m.assign(
         output.field("value"),
-        mux(sat, ulit(32, i32::MAX as u64), q),
+        mux(none, s.expr().as_unsigned(), mux(isqrt, root, quotient)),
     );
     m.finish()
 }

@@ -27,7 +27,8 @@
 //! the unit idle: they enter at V0 beside the FIFO and leave on `epi_out`.
 //!
 //! Latencies (register stages from V0 to the result): simple ops 3, mul / requant / pwl
-//! `3 + requant::LATENCY` = 12, reductions `1 + vector_reduce::latency(C)` (54 for 16 lanes).
+//! `3 + requant::LATENCY` = 12, reductions `1 + vector_reduce::latency(C, post)` (7 to 54 for
+//! 16 lanes).
 
 use super::commands::*;
 use super::isa::{Opcode, VectorOp, QPARAM_ROWS, TABLE_ENTRIES, TABLE_WORDS};
