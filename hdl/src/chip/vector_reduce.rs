@@ -7,7 +7,7 @@
 //!  x (C lanes) -> [1] sat16(x)
 //!              -> [2] sat16(x)^2 in carry-save form
 //!              -> [3] the lane value: x, or the square added up (40-bit)
-//!              -> [tree] pairwise max / add, two levels a stage, then saturate to int32: s
+//!              -> [tree] pairwise max / add, a level a stage, then saturate to int32: s
 //!              -> [isqrt] 16 stages, one root bit each (digit by digit): c = floor(sqrt(s))
 //!              -> [recip] 31 stages, one quotient bit each: q = floor(2^k / u)
 //!                 (u = c for rsqrt, s for recip; INT32_MAX when u <= 0 or q >= 2^31)
@@ -29,9 +29,10 @@ const ISQRT_STAGES: u32 = 16;
 /// Stages of the reciprocal (one quotient bit each, bits 30..0).
 const RECIP_STAGES: u32 = 31;
 
-/// Tree stages for `lanes` lanes (two levels of the pairwise tree per stage).
+/// Tree stages for `lanes` lanes (one level of the pairwise tree per stage: a 40-bit compare
+/// and an add side by side, then the choice, fill a clock period).
 fn tree_stages(lanes: u32) -> u32 {
-    clog2(lanes as u64).div_ceil(2)
+    clog2(lanes as u64)
 }
 
 /// Register stages from a row on `in` to its value on `out`: the lane stages, the tree and
@@ -134,7 +135,7 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
             Expr::from(m.stage_en(&format!("lane{i}"), v, go.clone()))
         })
         .collect();
-    // [tree] pairwise, two levels a stage.
+    // [tree] pairwise, a level a stage.
     let mut level = values;
     let mut depth = 0u32;
     while level.len() > 1 {
@@ -151,17 +152,13 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
             })
             .collect();
         depth += 1;
-        level = if depth % 2 == 0 || next.len() == 1 {
-            next.into_iter()
-                .enumerate()
-                .map(|(k, v)| Expr::from(m.stage_en(&format!("tree{depth}_{k}"), v, go.clone())))
-                .collect()
-        } else {
-            next
-        };
+        level = next
+            .into_iter()
+            .enumerate()
+            .map(|(k, v)| Expr::from(m.stage_en(&format!("tree{depth}_{k}"), v, go.clone())))
+            .collect();
     }
-    // A register after every second level and after the last: `tree_stages` of them.
-    debug_assert_eq!(depth.div_ceil(2), tree_stages(lanes));
+    debug_assert_eq!(depth, tree_stages(lanes));
     let sum = level.pop().expect("one lane at least");
     let s = m.stage_en("s", sat32(sum), go.clone());
     let s_valid: Expr = valid[latency(lanes, Post::None) as usize - 1].into();
