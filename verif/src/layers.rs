@@ -263,11 +263,10 @@ impl FcPlan {
                 dram[at] = w.at(row, col) as u8;
             }
         }
-        let bias = q.folded_bias(w);
-        for col in 0..n {
+        for (col, bias) in q.folded_bias(w).into_iter().enumerate().take(n) {
             let (tile, lane) = (col / c, col % c);
             let values = [
-                bias[col],
+                bias,
                 q.multiplier[col],
                 q.shift[col],
                 q.output_zero_point,

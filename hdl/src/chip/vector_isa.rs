@@ -284,9 +284,13 @@ pub fn reads_before_writes(d: u64, s: u64, rows: u64) -> bool {
     d <= s || d >= s + rows
 }
 
-/// Worked requantisations for `docs/isa.md`: (x, multiplier, shift, zero point, min, max,
-/// result, what it shows). A test checks every row against the reference model and the RTL.
-pub const REQUANT_EXAMPLES: &[(i32, i32, i32, i32, i32, i32, i32, &str)] = &[
+/// A worked requantisation: (x, multiplier, shift, zero point, min, max, result, what it
+/// shows).
+pub type RequantExample = (i32, i32, i32, i32, i32, i32, i32, &'static str);
+
+/// Worked requantisations for `docs/isa.md`. A test checks every row against the reference
+/// model and the RTL.
+pub const REQUANT_EXAMPLES: &[RequantExample] = &[
     (
         i32::MAX,
         i32::MAX,

@@ -306,7 +306,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let ow = fifo_count_bits(OPERANDS);
     let space = m.wire_of(
         "space",
-        loads.clone()
+        loads
             | operands
                 .count
                 .expect("counted")
@@ -338,10 +338,10 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
     let a_hold = m.data_reg("a_hold", uint(row_bits));
     let b_hold = m.data_reg("b_hold", uint(row_bits));
-    m.next_en(a_hold, got_a & b_rows.clone(), row_in);
+    m.next_en(a_hold, got_a & b_rows, row_in);
     m.next_en(b_hold, got_bcast, row_in);
     let b_const = mux(b_bcast, b_hold, c.imm.repeat(cols));
-    let enq_a = got_a & !b_rows.clone() & !loads.clone();
+    let enq_a = got_a & !b_rows & !loads;
     m.assign(operands.enq_valid, enq_a.clone() | got_b);
     m.assign(
         operands.enq_data,
@@ -351,7 +351,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             cat([b_const, row_in.into()]),
         ),
     );
-    let row_begins = granted & fsm.is("a") & !loads.clone();
+    let row_begins = granted & fsm.is("a") & !loads;
     m.next(
         pending,
         pending
@@ -362,20 +362,20 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     // --- parameters: qload / tload rows as they arrive ------------------------------------------
     let params = Params::new(&mut m, cols);
     let param_row = m.data_reg("param_row", uint(16));
-    let param_in = m.wire_of("param_in", got_a & loads.clone());
+    let param_in = m.wire_of("param_in", got_a & loads);
     let qload = m.wire_of("qload_in", param_in & c.is(VectorOp::Qload));
     let tload = m.wire_of("tload_in", param_in & c.is(VectorOp::Tload));
     for (i, regs) in params.q.iter().enumerate() {
         for (j, r) in regs.iter().enumerate().take(QPARAM_ROWS as usize) {
             let value = lane(row_in, i as u32, 32).resize(r.width());
-            m.next_en(*r, qload.clone() & param_row.eq_lit(j as i64), value);
+            m.next_en(*r, qload & param_row.eq_lit(j as i64), value);
         }
     }
     for (w, r) in params.table.iter().enumerate() {
         let (row, l) = (w as u32 / cols, w as u32 % cols);
         m.next_en(
             *r,
-            tload.clone() & param_row.eq_lit(row as i64),
+            tload & param_row.eq_lit(row as i64),
             lane(row_in, l, 32).resize(r.width()),
         );
     }
@@ -392,15 +392,11 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
     let epi_valid = epi.field("valid");
     m.assign(operands.deq_ready, go);
-    let taking = operands.deq_valid & !epi_valid.clone();
+    let taking = operands.deq_valid & !epi_valid;
     let head = operands.deq_data;
     let v0_a = m.stage_en(
         "v0_a",
-        mux(
-            epi_valid.clone(),
-            epi.field("row"),
-            head.slice(row_bits - 1, 0),
-        ),
+        mux(epi_valid, epi.field("row"), head.slice(row_bits - 1, 0)),
         go,
     );
     let v0_b = m.stage_en("v0_b", head.slice(2 * row_bits - 1, row_bits), go);
@@ -416,15 +412,15 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     with_go(
         &mut m,
         v0_multiply,
-        (taking.clone() & is_multiply) | epi_valid.clone(),
+        (taking.clone() & is_multiply) | epi_valid,
     );
     with_go(
         &mut m,
         v0_reduce,
         taking & c.any(&[VectorOp::Rmax, VectorOp::Rsum, VectorOp::Rsumsq]),
     );
-    with_go(&mut m, v0_epi, epi_valid.clone().into());
-    with_go(&mut m, v0_pwl, !epi_valid.clone() & c.is(VectorOp::Pwl));
+    with_go(&mut m, v0_epi, epi_valid.into());
+    with_go(&mut m, v0_pwl, !epi_valid & c.is(VectorOp::Pwl));
     with_go(&mut m, v0_mul, !epi_valid & c.is(VectorOp::Mul));
 
     // Simple: two stages of lane logic (the second adds `rshr`'s rounding increment).
@@ -592,7 +588,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.assign(results.deq_ready, written);
 
     // --- sequencing -------------------------------------------------------------------------------
-    let finished_row = m.wire_of("finished_row", mux(loads.clone(), param_in, written));
+    let finished_row = m.wire_of("finished_row", mux(loads, param_in, written));
     let finishing = m.wire_of("finishing", finished_row & to_finish.eq_lit(1));
     m.seq(|s| {
         s.when(start, |s| {
@@ -628,7 +624,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             }
             "a" => {
                 s.when(granted, |s| {
-                    s.when(b_rows.clone(), |s| fsm.go(s, "b")).otherwise(|s| {
+                    s.when(b_rows, |s| fsm.go(s, "b")).otherwise(|s| {
                         s.set(a_ptr, a_ptr.inc());
                         s.set(to_read, to_read.dec());
                         s.when(last_read.clone(), |s| fsm.go(s, "finish"));
