@@ -59,6 +59,21 @@ pub fn build_chip(cfg: &Config) -> Result<Arc<Model>, ChipError> {
     build_chip_with(cfg, &BuildOptions::default())
 }
 
+/// [`build_chip`], kept for the process: tests that run many programs on a few
+/// configurations build each chip model once.
+pub fn cached_chip(cfg: &Config) -> Result<Arc<Model>, ChipError> {
+    type Built = std::sync::Mutex<Vec<(Config, Arc<Model>)>>;
+    static CACHE: std::sync::OnceLock<Built> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut built = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, m)) = built.iter().find(|(k, _)| k == cfg) {
+        return Ok(m.clone());
+    }
+    let m = build_chip(cfg)?;
+    built.push((cfg.clone(), m.clone()));
+    Ok(m)
+}
+
 /// [`build_chip`] with build options (a traced build, for instance).
 pub fn build_chip_with(cfg: &Config, opts: &BuildOptions) -> Result<Arc<Model>, ChipError> {
     let design =

@@ -305,29 +305,28 @@ pub fn plan(cfg: &Config, m: usize, k: usize, n: usize) -> Result<GemmPlan, Gemm
     })
 }
 
+/// Write `x` (rows x cols, int8) at `addr` packed in panels of `width` columns: row `i` of
+/// panel `p` holds `x[i][p*width .. p*width + width]` at `addr + (p*rows + i)*width`; columns
+/// past the matrix are left as they are (zero in a fresh image).
+pub fn pack_panels(dram: &mut [u8], addr: u64, x: &Matrix<i8>, width: usize) {
+    for row in 0..x.rows {
+        for col in 0..x.cols {
+            let at = addr as usize + ((col / width) * x.rows + row) * width + col % width;
+            dram[at] = x.at(row, col) as u8;
+        }
+    }
+}
+
 impl GemmPlan {
     /// The DRAM image holding the program, A and W packed (C zeroed), and the launch
     /// registers (a window over the whole image).
     pub fn dram(&self, a: &Matrix<i8>, w: &Matrix<i8>) -> (Vec<u8>, Launch) {
-        let (m, k, n) = (self.tiling.m, self.tiling.k, self.tiling.n);
         let (r, c) = (self.rows, self.cols);
         let mut dram = vec![0u8; self.dram_bytes as usize];
         let p = seedchip_hdl::chip::isa::program_bytes(&self.program);
         dram[..p.len()].copy_from_slice(&p);
-        for row in 0..m {
-            for col in 0..k {
-                let (panel, lane) = (col / r, col % r);
-                let at = self.layout.a_addr as usize + (panel * m + row) * r + lane;
-                dram[at] = a.at(row, col) as u8;
-            }
-        }
-        for row in 0..k {
-            for col in 0..n {
-                let (panel, lane) = (col / c, col % c);
-                let at = self.layout.w_addr as usize + (panel * k + row) * c + lane;
-                dram[at] = w.at(row, col) as u8;
-            }
-        }
+        pack_panels(&mut dram, self.layout.a_addr, a, r);
+        pack_panels(&mut dram, self.layout.w_addr, w, c);
         let launch = Launch {
             program_addr: self.layout.program_addr,
             program_len: self.program.len() as u32,

@@ -9,7 +9,7 @@ use seedchip_hdl::chip::isa::{Epilogue, Instr, Opcode, VectorOp, QPARAM_ROWS};
 use seedchip_hdl::chip::Config;
 
 use crate::chip_model::{Launch, Window};
-use crate::gemm::{finish_block, gemm_program, GemmError, Tiling};
+use crate::gemm::{finish_block, gemm_program, pack_panels, GemmError, Tiling};
 use crate::model::Matrix;
 use crate::quant::{quantize_multiplier, Requant};
 
@@ -246,23 +246,13 @@ impl FcPlan {
     /// The DRAM image: program, A and W packed, the parameter blocks (the input zero point
     /// folded into the bias), Y zeroed; and the launch registers.
     pub fn dram(&self, a: &Matrix<i8>, w: &Matrix<i8>, q: &FcQuant) -> (Vec<u8>, Launch) {
-        let (m, k, n) = (self.tiling.m, self.tiling.k, self.tiling.n);
+        let n = self.tiling.n;
         let (r, c) = (self.rows, self.cols);
         let mut dram = vec![0u8; self.dram_bytes as usize];
         let p = seedchip_hdl::chip::isa::program_bytes(&self.program);
         dram[..p.len()].copy_from_slice(&p);
-        for row in 0..m {
-            for col in 0..k {
-                let at = self.layout.a_addr as usize + ((col / r) * m + row) * r + col % r;
-                dram[at] = a.at(row, col) as u8;
-            }
-        }
-        for row in 0..k {
-            for col in 0..n {
-                let at = self.layout.w_addr as usize + ((col / c) * k + row) * c + col % c;
-                dram[at] = w.at(row, col) as u8;
-            }
-        }
+        pack_panels(&mut dram, self.layout.a_addr, a, r);
+        pack_panels(&mut dram, self.layout.w_addr, w, c);
         for (col, bias) in q.folded_bias(w).into_iter().enumerate().take(n) {
             let (tile, lane) = (col / c, col % c);
             let values = [

@@ -1,11 +1,11 @@
 //! The whole chip's RTL against the reference model: GEMM programs, random programs under
 //! random bus timing, and the error paths.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use seedchip_hdl::chip::Config;
 use seedchip_verif::axi::MemoryTiming;
-use seedchip_verif::chip_harness::{build_chip, check_program, ChipError, ChipRun};
+use seedchip_verif::chip_harness::{build_chip, cached_chip, check_program, ChipError, ChipRun};
 use seedchip_verif::gemm::plan;
 use seedchip_verif::model::Matrix;
 use seedchip_verif::noise::XorShift64;
@@ -20,18 +20,8 @@ fn small() -> Config {
 }
 
 /// Verilator models built so far in this test binary, by configuration.
-type Built = Mutex<Vec<(Config, Arc<Model>)>>;
-
 fn model_for(cfg: &Config) -> Arc<Model> {
-    static CACHE: OnceLock<Built> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut c = cache.lock().unwrap();
-    if let Some((_, m)) = c.iter().find(|(k, _)| k == cfg) {
-        return m.clone();
-    }
-    let m = build_chip(cfg).unwrap();
-    c.push((cfg.clone(), m.clone()));
-    m
+    cached_chip(cfg).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Run on the small chip and its model with the default DRAM timing; compare.

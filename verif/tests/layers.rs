@@ -2,12 +2,12 @@
 //! model, and gives what the framework's reference kernel gives (TFLite's arithmetic,
 //! written out in `FcQuant::reference`).
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use proptest::prelude::*;
 use seedchip_hdl::chip::Config;
 use seedchip_verif::axi::MemoryTiming;
-use seedchip_verif::chip_harness::{build_chip, check_program};
+use seedchip_verif::chip_harness::{build_chip, cached_chip, check_program};
 use seedchip_verif::layers::{fully_connected, Activation, FcQuant};
 use seedchip_verif::model::Matrix;
 use seedchip_verif::noise::XorShift64;
@@ -24,18 +24,8 @@ fn configs() -> Vec<Config> {
     .collect()
 }
 
-type Built = Mutex<Vec<(Config, Arc<Model>)>>;
-
 fn model_for(cfg: &Config) -> Arc<Model> {
-    static CACHE: OnceLock<Built> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut c = cache.lock().unwrap();
-    if let Some((_, m)) = c.iter().find(|(k, _)| k == cfg) {
-        return m.clone();
-    }
-    let m = build_chip(cfg).unwrap();
-    c.push((cfg.clone(), m.clone()));
-    m
+    cached_chip(cfg).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A random layer: int8 data, scales that keep outputs mostly in range, a random activation.

@@ -2,14 +2,14 @@
 //! reference model, in a directed program and in random programs whose data weights the
 //! extremes (INT32_MIN / MAX, 0, +-1, powers of two), with proptest shrinking.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use seedchip_hdl::chip::isa::{assemble, program_bytes, Opcode, VectorOp};
 use seedchip_hdl::chip::Config;
 use seedchip_verif::axi::MemoryTiming;
-use seedchip_verif::chip_harness::{build_chip, check_program};
+use seedchip_verif::chip_harness::{build_chip, cached_chip, check_program};
 use seedchip_verif::chip_model::{ChipModel, Launch, Window};
 use seedchip_verif::noise::XorShift64;
 use seedchip_verif::random_program::{build, build_with_data, op_strategy, RawOp, DATA_BYTES};
@@ -28,18 +28,8 @@ fn configs() -> Vec<Config> {
     .collect()
 }
 
-type Built = Mutex<Vec<(Config, Arc<Model>)>>;
-
 fn model_for(cfg: &Config) -> Arc<Model> {
-    static CACHE: OnceLock<Built> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut c = cache.lock().unwrap();
-    if let Some((_, m)) = c.iter().find(|(k, _)| k == cfg) {
-        return m.clone();
-    }
-    let m = build_chip(cfg).unwrap();
-    c.push((cfg.clone(), m.clone()));
-    m
+    cached_chip(cfg).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Data words with the extremes weighted: a quarter of them INT32_MIN, INT32_MAX, 0, +-1,
