@@ -412,7 +412,7 @@ pub fn markdown_section() -> String {
          before it is written, as the reference model's row-by-row order says; a destination ahead \
          of its source is an illegal field. A `bcast` row is read once, when the instruction \
          starts. The pipeline's latency is {simple} cycles for the simple operations, {multiply} for \
-         `mul`, `requant` and `pwl`, and for reductions with C = 16 {none} (`post` = `none`; \
+         `mul`, `requant` and `pwl`, and, for reductions with C = 16, {none} (`post` = `none`; \
          `5 + ceil(log2(C))`), {isqrt} (`isqrt`, 16 more), {recip} (`recip`, 31 more) or {rsqrt} \
          (`rsqrt`); the next instruction starts when the last row is written.\n",
         simple = super::vector_unit::SIMPLE_LATENCY,
