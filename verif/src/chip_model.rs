@@ -72,6 +72,21 @@ pub struct Launch {
     pub window: Window,
 }
 
+impl Launch {
+    /// A program of `program_len` instructions at address 0 of a DRAM image of `bytes` bytes,
+    /// the window over the whole image.
+    pub fn whole_image(program_len: u32, bytes: u64) -> Launch {
+        Launch {
+            program_addr: 0,
+            program_len,
+            window: Window {
+                base: 0,
+                bound: bytes,
+            },
+        }
+    }
+}
+
 /// STATUS after the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {

@@ -32,7 +32,7 @@
 use seedchip_hdl::chip::isa::{Instr, Opcode};
 use seedchip_hdl::chip::Config;
 
-use crate::chip_model::{Launch, Window};
+use crate::chip_model::Launch;
 use crate::model::Matrix;
 
 /// Most scratchpad buffers a plan uses: enough for the loads to run two steps ahead.
@@ -329,11 +329,7 @@ impl GemmPlan {
         pack_panels(&mut dram, self.layout.w_addr, w, c);
         let launch = Launch {
             program_addr: self.layout.program_addr,
-            program_len: self.program.len() as u32,
-            window: Window {
-                base: 0,
-                bound: self.dram_bytes,
-            },
+            ..Launch::whole_image(self.program.len() as u32, self.dram_bytes)
         };
         (dram, launch)
     }

@@ -8,7 +8,7 @@
 use seedchip_hdl::chip::isa::{Epilogue, Instr, Opcode, VectorOp, QPARAM_ROWS};
 use seedchip_hdl::chip::Config;
 
-use crate::chip_model::{Launch, Window};
+use crate::chip_model::Launch;
 use crate::gemm::{finish_block, gemm_program, pack_panels, GemmError, Tiling};
 use crate::model::Matrix;
 use crate::quant::{quantize_multiplier, Requant};
@@ -269,14 +269,7 @@ impl FcPlan {
                 dram[at..at + 4].copy_from_slice(&v.to_le_bytes());
             }
         }
-        let launch = Launch {
-            program_addr: 0,
-            program_len: self.program.len() as u32,
-            window: Window {
-                base: 0,
-                bound: self.dram_bytes,
-            },
-        };
+        let launch = Launch::whole_image(self.program.len() as u32, self.dram_bytes);
         (dram, launch)
     }
 

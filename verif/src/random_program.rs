@@ -21,7 +21,7 @@ use seedchip_hdl::chip::isa::{
 };
 use seedchip_hdl::chip::Config;
 
-use crate::chip_model::{Launch, Window};
+use crate::chip_model::Launch;
 use crate::noise::XorShift64;
 
 /// Where the data area starts, and its size.
@@ -429,14 +429,7 @@ pub fn build_with_data(cfg: &Config, ops: &[RawOp], seed: u64, data: &[u8]) -> B
     let mut dram = vec![0u8; size];
     dram[..code.len()].copy_from_slice(&code);
     dram[DATA_BASE as usize..dump as usize].copy_from_slice(data);
-    let launch = Launch {
-        program_addr: 0,
-        program_len: program.len() as u32,
-        window: Window {
-            base: 0,
-            bound: size as u64,
-        },
-    };
+    let launch = Launch::whole_image(program.len() as u32, size as u64);
     Built {
         program,
         dram,

@@ -22,7 +22,7 @@ use seedchip_hdl::chip::isa::{
 };
 use seedchip_hdl::chip::Config;
 
-use crate::chip_model::{Launch, Window};
+use crate::chip_model::Launch;
 use crate::model::Matrix;
 use crate::quant::{quantize_multiplier, Requant};
 use crate::vector::{Segment, Table};
@@ -419,6 +419,26 @@ fn passes(
     use VectorOp::*;
     let [w0, w1, w2] = w;
     let qload = |row: usize| V::op(Qload, QPARAM_ROWS as usize).a(true, row);
+    // Both normalisations, from the sum of squares in w0: Q = (sum + E) * 4^j, R = 2^k /
+    // isqrt(Q) in w2, u = value * R in w1, then the output requantisation to Y. `value` is
+    // the deviation (layer-norm) or x itself (RMSNorm).
+    let normalise = |e: i32, j: u32, value: (bool, usize)| {
+        vec![
+            V::op(Add, n).a(true, w0).imm(e).d(true, w0),
+            V::op(Shl, n).a(true, w0).imm(2 * j as i32).d(true, w0),
+            V::op(Rmax, n)
+                .a(true, w0)
+                .post(Post::Rsqrt)
+                .imm(NORM_K as i32)
+                .d(true, w2),
+            V::op(Mul, n)
+                .a(value.0, value.1)
+                .b_row(true, w2)
+                .d(true, w1),
+            qload(q[1]),
+            V::op(Requant, n).a(true, w1).d(false, y),
+        ]
+    };
     let v: Vec<V> = match layer {
         RowLayer::Softmax { .. } => {
             let f = EXP_FRAC as i32;
@@ -445,39 +465,21 @@ fn passes(
         }
         RowLayer::LayerNorm { .. } => {
             let (sh, e, j) = norm_integers(layer, c);
-            vec![
+            let mut v = vec![
                 V::op(Rsum, n).a(false, x).d(true, w0),
                 V::op(Mul, n).a(false, x).imm(c as i32).d(true, w1),
                 V::op(Sub, n).a(true, w1).b_row(true, w0).d(true, w1),
                 V::op(Rshr, n).a(true, w1).imm(sh as i32).d(true, w1),
                 V::op(Rsumsq, n).a(true, w1).d(true, w0),
-                V::op(Add, n).a(true, w0).imm(e).d(true, w0),
-                V::op(Shl, n).a(true, w0).imm(2 * j as i32).d(true, w0),
-                V::op(Rmax, n)
-                    .a(true, w0)
-                    .post(Post::Rsqrt)
-                    .imm(NORM_K as i32)
-                    .d(true, w2),
-                V::op(Mul, n).a(true, w1).b_row(true, w2).d(true, w1),
-                qload(q[1]),
-                V::op(Requant, n).a(true, w1).d(false, y),
-            ]
+            ];
+            v.extend(normalise(e, j, (true, w1)));
+            v
         }
         RowLayer::RmsNorm { .. } => {
             let (_, e, j) = norm_integers(layer, c);
-            vec![
-                V::op(Rsumsq, n).a(false, x).d(true, w0),
-                V::op(Add, n).a(true, w0).imm(e).d(true, w0),
-                V::op(Shl, n).a(true, w0).imm(2 * j as i32).d(true, w0),
-                V::op(Rmax, n)
-                    .a(true, w0)
-                    .post(Post::Rsqrt)
-                    .imm(NORM_K as i32)
-                    .d(true, w2),
-                V::op(Mul, n).a(false, x).b_row(true, w2).d(true, w1),
-                qload(q[1]),
-                V::op(Requant, n).a(true, w1).d(false, y),
-            ]
+            let mut v = vec![V::op(Rsumsq, n).a(false, x).d(true, w0)];
+            v.extend(normalise(e, j, (false, x)));
+            v
         }
         RowLayer::Activation { .. } => vec![V::op(Pwl, n).a(false, x).d(false, y)],
     };
@@ -610,14 +612,7 @@ impl RowPlan {
         for (i, w) in self.params.iter().enumerate() {
             dram[at + 4 * i..at + 4 * i + 4].copy_from_slice(&w.to_le_bytes());
         }
-        let launch = Launch {
-            program_addr: 0,
-            program_len: self.program.len() as u32,
-            window: Window {
-                base: 0,
-                bound: self.dram_bytes,
-            },
-        };
+        let launch = Launch::whole_image(self.program.len() as u32, self.dram_bytes);
         (dram, launch)
     }
 

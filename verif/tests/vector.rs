@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use seedchip_hdl::chip::isa::{assemble, program_bytes, Opcode, VectorOp};
+use seedchip_hdl::chip::isa::{assemble, program_bytes, Instr, Opcode, VectorOp};
 use seedchip_hdl::chip::Config;
 use seedchip_verif::axi::MemoryTiming;
 use seedchip_verif::chip_harness::{build_chip, cached_chip, check_program};
-use seedchip_verif::chip_model::{ChipModel, Launch, Window};
+use seedchip_verif::chip_model::{ChipModel, Launch};
 use seedchip_verif::noise::XorShift64;
 use seedchip_verif::random_program::{build, build_with_data, op_strategy, RawOp, DATA_BYTES};
 use seedchip_verif::verilator::{Model, XInit};
@@ -30,6 +30,15 @@ fn configs() -> Vec<Config> {
 
 fn model_for(cfg: &Config) -> Arc<Model> {
     cached_chip(cfg).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A DRAM image of `size` bytes: `program` at 0, `data` at `at`; and its launch registers.
+fn image(program: &[Instr], size: usize, at: u64, data: &[u8]) -> (Vec<u8>, Launch) {
+    let mut dram = vec![0u8; size];
+    let code = program_bytes(program);
+    dram[..code.len()].copy_from_slice(&code);
+    dram[at as usize..at as usize + data.len()].copy_from_slice(data);
+    (dram, Launch::whole_image(program.len() as u32, size as u64))
 }
 
 /// Data words with the extremes weighted: a quarter of them INT32_MIN, INT32_MAX, 0, +-1,
@@ -211,18 +220,7 @@ fn every_operation_once_on_extreme_rows() {
          halt\n"
     );
     let program = assemble(&text).unwrap();
-    let mut dram = vec![0u8; 0x3000];
-    let code = program_bytes(&program);
-    dram[..code.len()].copy_from_slice(&code);
-    dram[base as usize..base as usize + bytes.len()].copy_from_slice(&bytes);
-    let launch = Launch {
-        program_addr: 0,
-        program_len: program.len() as u32,
-        window: Window {
-            base: 0,
-            bound: 0x3000,
-        },
-    };
+    let (dram, launch) = image(&program, 0x3000, base, &bytes);
     let run = check_program(
         &model_for(cfg),
         cfg,
@@ -377,18 +375,7 @@ fn check_structured(s: &Structured) -> Result<(), String> {
         dump + 0x600,
     );
     let program = assemble(&text).map_err(|e| e.to_string())?;
-    let mut dram = vec![0u8; 0x3000];
-    let code = program_bytes(&program);
-    dram[..code.len()].copy_from_slice(&code);
-    dram[data as usize..data as usize + bytes.len()].copy_from_slice(&bytes);
-    let launch = Launch {
-        program_addr: 0,
-        program_len: program.len() as u32,
-        window: Window {
-            base: 0,
-            bound: 0x3000,
-        },
-    };
+    let (dram, launch) = image(&program, 0x3000, data, &bytes);
     let run = check_program(
         &model_for(&cfg),
         &cfg,
@@ -420,7 +407,7 @@ proptest! {
 /// the model's error code at the instruction's index, after the legal instruction before it.
 #[test]
 fn illegal_vector_fields_and_ranges_stop_with_the_model_s_error() {
-    use seedchip_hdl::chip::isa::{ErrorCode, Instr};
+    use seedchip_hdl::chip::isa::ErrorCode;
     let cfg = &configs()[0];
     let v = |op: VectorOp| {
         Instr::new(Opcode::Vector)
@@ -523,17 +510,7 @@ fn illegal_vector_fields_and_ranges_stop_with_the_model_s_error() {
             bad,
             Instr::new(Opcode::Halt),
         ];
-        let mut dram = vec![0u8; 0x2000];
-        let bytes = program_bytes(&program);
-        dram[..bytes.len()].copy_from_slice(&bytes);
-        let launch = Launch {
-            program_addr: 0,
-            program_len: program.len() as u32,
-            window: Window {
-                base: 0,
-                bound: 0x2000,
-            },
-        };
+        let (dram, launch) = image(&program, 0x2000, 0, &[]);
         let run = check_program(
             &model_for(cfg),
             cfg,

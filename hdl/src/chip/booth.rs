@@ -28,19 +28,10 @@ const SIGN_CONSTANT: u64 = (1u64 << PRODUCT) - (1 << 9) - (1 << 11) - (1 << 13) 
 /// One Booth digit's partial product of `a` (of `-a` when `negate`): (10-bit row with its
 /// sign bit inverted, the digit's negation bit).
 fn partial_product(a: &Expr, b: &Expr, i: u32, negate: bool) -> (Expr, Expr) {
-    let hi = b.bit(2 * i + 1);
-    let mid = b.bit(2 * i);
-    let lo = if i == 0 { ulit(1, 0) } else { b.bit(2 * i - 1) };
-    // Digit: one = |d| == 1; two = |d| == 2; neg = d < 0.
-    let one = mid.clone() ^ lo.clone();
-    let two = (hi.clone() & !mid.clone() & !lo.clone()) | (!hi.clone() & mid.clone() & lo.clone());
-    // The digit is negative when hi is set and not all three bits are; negated, it is
-    // negative when hi is clear and not all three bits are (a zero digit is never negative).
-    let neg = if negate {
-        !hi & (mid | lo)
-    } else {
-        hi & !(mid & lo)
-    };
+    let d = booth_digit(b, i);
+    let (one, two) = (d.one, d.two);
+    // Negated, the digit is negative where it was positive (a zero digit never is).
+    let neg = if negate { d.pos } else { d.neg };
     let a10 = a.sext(10); // a, as 10 bits
     let a2 = a.sext(9).shl(1); // 2a, as 10 bits
     let magnitude = mux(one, a10, mux(two, a2, zero(sint(10))));
@@ -66,27 +57,16 @@ fn booth(a: Expr, b: Expr, negate: bool, width: u32) -> Expr {
     let pps: Vec<(Expr, Expr)> = (0..4).map(|i| partial_product(&a, &b, i, negate)).collect();
     // Row i at weight 4^i, with the previous digit's negation bit two places below it; bits
     // at or above `width` are dropped (the sum is taken modulo 2^width).
-    let at_weight = |e: Expr, shift: u32| -> Expr {
-        let e = if shift == 0 {
-            e
-        } else {
-            cat([e, zero(uint(shift))])
-        };
-        if e.width() > width {
-            e.slice(width - 1, 0)
-        } else {
-            e.zext(width)
-        }
-    };
-    let mut sum = at_weight(pps[0].0.clone(), 0);
+    let place = |e: Expr, shift: u32| at_weight(e, shift, width);
+    let mut sum = place(pps[0].0.clone(), 0);
     for i in 1..4u32 {
         let (row, _) = &pps[i as usize];
         let (_, prev_neg) = &pps[i as usize - 1];
         let row_with_neg = cat([row.clone(), ulit(1, 0), prev_neg.clone()]);
-        sum = sum.add_wrap(at_weight(row_with_neg, 2 * (i - 1)));
+        sum = sum.add_wrap(place(row_with_neg, 2 * (i - 1)));
     }
     // The constant, with the last digit's negation bit at weight 4^3 (bit 6 is 0 in it).
-    let last_neg = at_weight(pps[3].1.clone(), 6);
+    let last_neg = place(pps[3].1.clone(), 6);
     let constant = ulit(width, SIGN_CONSTANT & ((1 << width) - 1)) | last_neg;
     sum.add_wrap(constant).as_signed()
 }

@@ -25,8 +25,8 @@ use super::axi4::{addr_channel, routed_read_channel, BURST_INCR, ID_FETCH};
 use super::commands::*;
 use super::csr_block::{ctl_bundle, run_bundle};
 use super::isa::{
-    channel, field_of, fields_of, table_rows, ErrorCode, Opcode, Queue, VectorClass, VectorOp,
-    FLAGS, INSTR_BITS, QPARAM_ROWS,
+    channel, field_of, fields_of, op_is_any, table_rows, ErrorCode, Opcode, Queue, VectorClass,
+    VectorOp, FLAGS, INSTR_BITS, QPARAM_ROWS,
 };
 use super::Config;
 use crate::hw::*;
@@ -79,13 +79,7 @@ fn reserved_mask(opcode: Opcode) -> u128 {
 fn vector_value_errors(w: &Expr, cfg: &Config) -> Expr {
     let f = |n: &str| field(w.clone(), Opcode::Vector, n);
     let op = f("op");
-    let any = |pick: &dyn Fn(VectorOp) -> bool| {
-        VectorOp::ALL
-            .into_iter()
-            .filter(|o| pick(*o))
-            .map(|o| op.eq_lit(o.code() as i64))
-            .fold(ulit(1, 0), |a, b| a | b)
-    };
+    let any = |pick: &dyn Fn(VectorOp) -> bool| op_is_any(op.clone(), pick);
     let known = any(&|_| true);
     let reduce = any(&|o| o.class() == VectorClass::Reduce);
     let load = any(&|o| o.class() == VectorClass::Load);
@@ -126,13 +120,7 @@ fn vector_range(w: &Expr, cfg: &Config) -> Expr {
     let over =
         |first: Expr, in_acc: Expr| first.zext(18).add_wrap(f("rows").zext(18)).gt(size(in_acc));
     let op = f("op");
-    let any = |pick: &dyn Fn(VectorOp) -> bool| {
-        VectorOp::ALL
-            .into_iter()
-            .filter(|o| pick(*o))
-            .map(|o| op.eq_lit(o.code() as i64))
-            .fold(ulit(1, 0), |a, b| a | b)
-    };
+    let any = |pick: &dyn Fn(VectorOp) -> bool| op_is_any(op.clone(), pick);
     let uses_b = any(&|o| o.uses_b());
     let writes = any(&|o| o.writes());
     let b_mode = f("b_mode");

@@ -152,17 +152,7 @@ fn lane_pipeline(m: &mut ModuleBuilder, i: u32, input: LaneIn, row: &RowCtl) -> 
     let max = stage("max", max);
     // [7] zero point, saturating to int32 (a product row passes q).
     let v = q.sext(34).add_wrap(zp.sext(34));
-    let int32 = mux(
-        v.gt(lit(sint(34), i32::MAX as i64)),
-        lit(sint(34), i32::MAX as i64),
-        mux(
-            v.lt(lit(sint(34), i32::MIN as i64)),
-            lit(sint(34), i32::MIN as i64),
-            v,
-        ),
-    )
-    .slice(31, 0)
-    .as_signed();
+    let int32 = saturate(v, 32);
     let v = stage("v", mux(row.product[5].clone(), q.expr(), int32));
     let min = stage("min7", min.into());
     let max = stage("max7", max.into());

@@ -245,6 +245,17 @@ impl Epilogue {
     }
 }
 
+/// In hardware: whether the `op` field holds one of the operations `pick` selects (false for
+/// an illegal code, which no pick selects).
+pub fn op_is_any(op: impl crate::hw::ExprOps, pick: impl Fn(VectorOp) -> bool) -> crate::hw::Expr {
+    let op = op.expr();
+    VectorOp::ALL
+        .into_iter()
+        .filter(|o| pick(*o))
+        .map(|o| crate::hw::ExprOps::eq_lit(&op, o.code() as i64))
+        .fold(crate::hw::ulit(1, 0), |a, b| a | b)
+}
+
 /// Symbolic values the assembler accepts for a field (`op=requant`, `b_mode=bcast`, ...).
 pub fn symbols(field: &str) -> Vec<(&'static str, u64)> {
     match field {

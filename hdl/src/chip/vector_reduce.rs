@@ -71,16 +71,6 @@ pub fn reduce_out() -> Bundle {
         .field("value", uint(32))
 }
 
-/// `v` (signed) saturated to int32.
-fn sat32(v: Expr) -> Expr {
-    let w = v.width();
-    let hi = lit(sint(w), i32::MAX as i64);
-    let lo = lit(sint(w), i32::MIN as i64);
-    mux(v.gt(hi.clone()), hi, mux(v.lt(lo.clone()), lo, v))
-        .trunc(32)
-        .as_signed()
-}
-
 /// Build the reduction unit for `lanes` lanes. Named `vector_reduce_l<lanes>`.
 pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
     let mut m = ModuleBuilder::new(format!("vector_reduce_l{lanes}"));
@@ -113,16 +103,7 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
         .into_iter()
         .enumerate()
         .map(|(i, x)| {
-            let x16 = mux(
-                x.clone().gt(lit(sint(32), i16::MAX as i64)),
-                lit(sint(32), i16::MAX as i64),
-                mux(
-                    x.clone().lt(lit(sint(32), i16::MIN as i64)),
-                    lit(sint(32), i16::MIN as i64),
-                    x.clone(),
-                ),
-            )
-            .trunc(16);
+            let x16 = saturate(x.clone(), 16).as_unsigned();
             let x16 = m.stage_en(&format!("lane{i}_x16"), x16, go.clone());
             let plain1 = m.stage_en(&format!("lane{i}_x1"), x, go.clone());
             let (sum, carry) =
@@ -160,7 +141,7 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
     }
     debug_assert_eq!(depth, tree_stages(lanes));
     let sum = level.pop().expect("one lane at least");
-    let s = m.stage_en("s", sat32(sum), go.clone());
+    let s = m.stage_en("s", saturate(sum, 32), go.clone());
     let s_valid: Expr = valid[latency(lanes, Post::None) as usize - 1].into();
 
     let post = ctl.field("post");

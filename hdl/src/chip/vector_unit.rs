@@ -31,7 +31,9 @@
 //! 16 lanes).
 
 use super::commands::*;
-use super::isa::{Opcode, VectorOp, QPARAM_ROWS, TABLE_ENTRIES, TABLE_WORDS};
+use super::isa::{
+    op_is_any, Opcode, VectorClass, VectorOp, QPARAM_ROWS, TABLE_ENTRIES, TABLE_WORDS,
+};
 use super::requant::{self, requant, requant_in, requant_late, requant_out};
 use super::vector_reduce::{reduce_ctl, reduce_in, reduce_out, vector_reduce};
 use super::Config;
@@ -90,11 +92,9 @@ impl Command {
         self.op.eq_lit(op.code() as i64)
     }
 
-    fn any(&self, ops: &[VectorOp]) -> Expr {
-        ops.iter()
-            .map(|o| self.is(*o))
-            .reduce(|a, b| a | b)
-            .unwrap_or(ulit(1, 0))
+    /// Whether the operation is one `pick` selects.
+    fn any(&self, pick: impl Fn(VectorOp) -> bool) -> Expr {
+        op_is_any(self.op, pick)
     }
 }
 
@@ -221,13 +221,7 @@ fn table_lane(diff: Expr, seg_shift: Expr, mask: Expr, span: Expr) -> (Expr, Exp
     // diff - 15 * 2^seg_shift.
     let inside = diff.slice(31, 0) & mask;
     let past = diff.sext(34).sub_wrap(span.as_signed());
-    let sat = |v: Expr| {
-        let w = v.width();
-        let (hi, lo) = (lit(sint(w), i32::MAX as i64), lit(sint(w), i32::MIN as i64));
-        mux(v.gt(hi.clone()), hi, mux(v.lt(lo.clone()), lo, v))
-            .trunc(32)
-            .as_unsigned()
-    };
+    let sat = |v: Expr| saturate(v, 32).as_unsigned();
     let d = mux(below, sat(diff), mux(above, sat(past), inside));
     (k, d)
 }
@@ -262,7 +256,6 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let a_ptr = m.data_reg("a_ptr", uint(ROW_BITS));
     let b_ptr = m.data_reg("b_ptr", uint(ROW_BITS));
     let d_ptr = m.data_reg("d_ptr", uint(ROW_BITS));
-    let b_row = m.data_reg("b_row", uint(ROW_BITS));
     let to_read = m.data_reg("to_read", uint(16));
     let to_finish = m.data_reg("to_finish", uint(16));
     m.comment(
@@ -271,27 +264,12 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
     m.assign(cmd.ready(), !active);
     let start = m.wire_of("start", cmd.fire());
-    let loads = m.wire_of("loads", c.any(&[VectorOp::Qload, VectorOp::Tload]));
-    let uses_b = c.any(
-        &VectorOp::ALL
-            .into_iter()
-            .filter(|o| o.uses_b())
-            .collect::<Vec<_>>(),
-    );
+    let loads = m.wire_of("loads", c.any(|o| o.class() == VectorClass::Load));
+    let uses_b = c.any(|o| o.uses_b());
     let b_rows = m.wire_of("b_rows", uses_b.clone() & c.b_mode.eq_lit(1));
     let b_bcast = m.wire_of("b_bcast", uses_b & c.b_mode.eq_lit(2));
-    let is_simple = c.any(&[
-        VectorOp::Add,
-        VectorOp::Sub,
-        VectorOp::Max,
-        VectorOp::Min,
-        VectorOp::Shl,
-        VectorOp::Sra,
-        VectorOp::Rshr,
-        VectorOp::Relu,
-        VectorOp::Clamp,
-    ]);
-    let is_multiply = c.any(&[VectorOp::Mul, VectorOp::Requant, VectorOp::Pwl]);
+    let is_simple = c.any(|o| o.class() == VectorClass::Simple);
+    let is_multiply = c.any(|o| o.class() == VectorClass::Multiply);
     let is_simple = m.wire_of("is_simple", is_simple);
     let is_multiply = m.wire_of("is_multiply", is_multiply);
 
@@ -316,7 +294,8 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
     let reading = fsm.is("bcast") | (fsm.is("a") & space) | fsm.is("b");
     let from_acc = m.wire_of("rd_acc", mux(fsm.is("a"), c.a_acc, c.b_acc));
-    let rd_row = mux(fsm.is("a"), a_ptr, mux(fsm.is("bcast"), b_row, b_ptr));
+    // A broadcast b row is read from b_ptr before any row: it only advances for row operands.
+    let rd_row = mux(fsm.is("a"), a_ptr, b_ptr);
     m.assign(spad_rd.valid(), reading.clone() & !from_acc);
     m.assign(acc_rd.valid(), reading & from_acc);
     m.assign(spad_rd.field("row"), rd_row.clone());
@@ -417,7 +396,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     with_go(
         &mut m,
         v0_reduce,
-        taking & c.any(&[VectorOp::Rmax, VectorOp::Rsum, VectorOp::Rsumsq]),
+        taking & c.any(|o| o.class() == VectorClass::Reduce),
     );
     with_go(&mut m, v0_epi, epi_valid.into());
     with_go(&mut m, v0_pwl, !epi_valid & c.is(VectorOp::Pwl));
@@ -568,16 +547,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.assign(results.enq_valid, out_valid & go & results.enq_ready);
     m.assign(results.enq_data, out_row);
     let result = results.deq_data;
-    let saturated = from_lanes((0..cols).map(|i| {
-        let v = lane(result, i, 32).as_signed();
-        let (hi, lo) = (lit(sint(32), 127), lit(sint(32), -128));
-        mux(
-            v.clone().gt(hi.clone()),
-            hi,
-            mux(v.clone().lt(lo.clone()), lo, v),
-        )
-        .slice(7, 0)
-    }));
+    let saturated = from_lanes((0..cols).map(|i| saturate(lane(result, i, 32), 8)));
     m.assign(spad_wr.valid(), results.deq_valid & !c.d_acc);
     m.assign(acc_wr.valid(), results.deq_valid & c.d_acc);
     m.assign(spad_wr.field("row"), d_ptr);
@@ -602,7 +572,6 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             s.set(c.imm, cmd.field("imm"));
             s.set(a_ptr, cmd.field("a_row"));
             s.set(b_ptr, cmd.field("b_row"));
-            s.set(b_row, cmd.field("b_row"));
             s.set(d_ptr, cmd.field("d_row"));
             s.set(to_read, cmd.field("rows"));
             s.set(to_finish, cmd.field("rows"));
@@ -653,12 +622,5 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
 
 /// Whether the command starting now reads a broadcast b row first.
 fn b_bcast_at_start(cmd: &BundleIo) -> Expr {
-    let op = cmd.field("op");
-    let uses_b = VectorOp::ALL
-        .into_iter()
-        .filter(|o| o.uses_b())
-        .map(|o| op.eq_lit(o.code() as i64))
-        .reduce(|a, b| a | b)
-        .expect("ops with b");
-    uses_b & cmd.field("b_mode").eq_lit(2)
+    op_is_any(cmd.field("op"), |o| o.uses_b()) & cmd.field("b_mode").eq_lit(2)
 }

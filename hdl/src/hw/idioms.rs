@@ -38,6 +38,18 @@ pub fn lane(bus: impl ExprOps, i: u32, lane_width: u32) -> Expr {
         .slice(lane_width * i + lane_width - 1, lane_width * i)
 }
 
+/// `v` (read as signed) saturated to a signed `bits`-bit value: the largest or smallest
+/// such value when it lies outside their range. `bits` is at most 64 and at most `v`'s width.
+pub fn saturate(v: impl ExprOps, bits: u32) -> Expr {
+    let v = v.expr().as_signed();
+    let w = v.width();
+    let hi = lit(super::signal::sint(w), ((1u64 << (bits - 1)) - 1) as i64);
+    let lo = lit(super::signal::sint(w), -((1u64 << (bits - 1)) as i64));
+    mux(v.gt(hi.clone()), hi, mux(v.lt(lo.clone()), lo, v))
+        .trunc(bits)
+        .as_signed()
+}
+
 /// A packed bus from lanes, lane 0 least significant (the inverse of [`lanes`]).
 pub fn from_lanes<E: Into<Expr>>(lanes: impl IntoIterator<Item = E>) -> Expr {
     let mut v: Vec<Expr> = lanes.into_iter().map(Into::into).collect();

@@ -43,12 +43,12 @@ pub use error::{HdlError, ModuleError, Problem};
 pub use expr::{cat, lit, mux, slit, ulit, zero, Expr, ExprOps};
 pub use fifo::{fifo, fifo_count_bits, fifo_deq, fifo_enq, FifoIo};
 pub use fsm::Fsm;
-pub use idioms::{from_lanes, lane, lanes, wrap_inc, Counter};
+pub use idioms::{from_lanes, lane, lanes, saturate, wrap_inc, Counter};
 pub use memory::{
     addr_bits, sram, MemClient, MemIo, MemPort, MemPorts, MemSignal, MemSpec, Memory, Served,
 };
 pub use module::{Dir, InstanceBuilder, Module, ModuleBuilder, ModuleRef, Port};
-pub use multiplier::{carry_save_product, signed_product};
+pub use multiplier::{at_weight, booth_digit, carry_save_product, signed_product, BoothDigit};
 pub use signal::{bit, sint, uint, Sig, SigDecl, SigKind, Ty};
 pub use stmt::{Block, WhenChain};
 

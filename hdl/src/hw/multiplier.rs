@@ -17,6 +17,46 @@ use super::expr::{cat, mux, ulit, zero, Expr, ExprOps};
 use super::module::ModuleBuilder;
 use super::signal::{sint, uint};
 
+/// A radix-4 Booth digit d in {-2, -1, 0, 1, 2}, decoded.
+pub struct BoothDigit {
+    /// |d| = 1.
+    pub one: Expr,
+    /// |d| = 2.
+    pub two: Expr,
+    /// d < 0: the top bit set and not all three (111 is a zero digit).
+    pub neg: Expr,
+    /// d > 0 (the sign of -d): the top bit clear and not all three clear.
+    pub pos: Expr,
+}
+
+/// Booth digit `i` of `b`, from bits 2i+1, 2i and 2i-1 (b[-1] = 0).
+pub fn booth_digit(b: &Expr, i: u32) -> BoothDigit {
+    let hi = b.bit(2 * i + 1);
+    let mid = b.bit(2 * i);
+    let lo = if i == 0 { ulit(1, 0) } else { b.bit(2 * i - 1) };
+    BoothDigit {
+        one: mid.clone() ^ lo.clone(),
+        two: (hi.clone() & !mid.clone() & !lo.clone()) | (!hi.clone() & mid.clone() & lo.clone()),
+        neg: hi.clone() & !(mid.clone() & lo.clone()),
+        pos: !hi & (mid | lo),
+    }
+}
+
+/// `e` shifted left by `shift` and fitted to `width` bits: zero-extended, or its bits at and
+/// above `width` dropped (rows of a sum taken modulo 2^width).
+pub fn at_weight(e: Expr, shift: u32, width: u32) -> Expr {
+    let e = if shift == 0 {
+        e
+    } else {
+        cat([e, zero(uint(shift))])
+    };
+    if e.width() > width {
+        e.slice(width - 1, 0)
+    } else {
+        e.zext(width)
+    }
+}
+
 /// The carry-save form of `a * b` for signed `a` and `b`: two unsigned rows of
 /// `a.width() + b.width()` bits whose sum, modulo 2^width, is the product. The partial
 /// products and each level of the tree are wires of `m` named `<name>_pp<i>`, `<name>_l<k>_*`
@@ -34,29 +74,12 @@ pub fn carry_save_product(
     let wb2 = wb + wb % 2;
     let b = b.sext(wb2);
     let digits = wb2 / 2;
-    let place = |e: Expr, shift: u32| -> Expr {
-        let e = if shift == 0 {
-            e
-        } else {
-            cat([e, zero(uint(shift))])
-        };
-        if e.width() > width {
-            e.slice(width - 1, 0)
-        } else {
-            e.zext(width)
-        }
-    };
+    let place = |e: Expr, shift: u32| at_weight(e, shift, width);
     let mut rows = Vec::new();
     let mut negs = Vec::new();
     let mut constant: u128 = 0;
     for i in 0..digits {
-        let hi = b.bit(2 * i + 1);
-        let mid = b.bit(2 * i);
-        let lo = if i == 0 { ulit(1, 0) } else { b.bit(2 * i - 1) };
-        let one = mid.clone() ^ lo.clone();
-        let two =
-            (hi.clone() & !mid.clone() & !lo.clone()) | (!hi.clone() & mid.clone() & lo.clone());
-        let neg = hi & !(mid & lo);
+        let BoothDigit { one, two, neg, .. } = booth_digit(&b, i);
         let magnitude = mux(one, a.sext(wa + 1), mux(two, a.shl(1), zero(sint(wa + 1))));
         let v = (magnitude ^ neg.repeat(wa + 1).as_signed()).as_unsigned();
         let row = cat([!v.bit(wa), v.slice(wa - 1, 0)]);
