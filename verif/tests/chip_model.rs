@@ -160,14 +160,7 @@ fn a_bus_error_stops_the_chip() {
     let program = assemble("load rows=1 row_bytes=2 dram_addr=0x100 dram_stride=2\nhalt").unwrap();
     let mut dram = vec![0u8; 64];
     dram[..32].copy_from_slice(&program_bytes(&program));
-    let launch = Launch {
-        program_addr: 0,
-        program_len: 2,
-        window: Window {
-            base: 0,
-            bound: 4096,
-        },
-    };
+    let launch = Launch::whole_image(2, 4096);
     let (s, _) = ChipModel::new(&cfg).run(&mut dram, &launch);
     assert_eq!((s.error, s.pc), (ErrorCode::BusError, 0));
 }
