@@ -524,3 +524,52 @@ fn illegal_vector_fields_and_ranges_stop_with_the_model_s_error() {
         assert_eq!(run.status.pc, 1, "{what}");
     }
 }
+
+/// One row per cycle: a VECTOR instruction over n rows takes n - 1 cycles more than over one
+/// row (two per row when operand b is a row of its own, read after a), whatever its path:
+/// simple, multiply (requantiser), table, reduction with its longest post step. Cycle counts
+/// of the RTL, from the CYCLES counter.
+#[test]
+fn vector_instructions_take_one_cycle_per_row() {
+    let cfg = &configs()[0];
+    let model = model_for(cfg);
+    let data: Vec<u8> = (0..32 * 16).map(|i| (i * 37 % 251) as u8).collect();
+    let cycles = |op: &str, rows: u32| -> u64 {
+        let text = format!(
+            "load acc=1 sram_row=0 rows=32 row_bytes=16 dram_addr=0x1000 dram_stride=16\n\
+             fence\n\
+             vector {op} a_acc=1 a_row=0 d_acc=0 d_row=0 rows={rows}\n\
+             halt\n"
+        );
+        let program = assemble(&text).unwrap();
+        let (dram, launch) = image(&program, 0x2000, 0x1000, &data);
+        let run = check_program(
+            &model,
+            cfg,
+            &dram,
+            &launch,
+            MemoryTiming::default(),
+            XInit::Random(1),
+        )
+        .unwrap_or_else(|e| panic!("{op}: {e}"));
+        assert!(run.status.done, "{op}: {:?}", run.status);
+        run.cycles
+    };
+    let n = 24;
+    for (op, per_row) in [
+        ("op=add b_mode=imm imm=3", 1),
+        ("op=max b_acc=1 b_row=31 b_mode=bcast", 1),
+        ("op=rshr b_acc=1 b_row=0 b_mode=row", 2),
+        ("op=requant", 1),
+        ("op=pwl", 1),
+        ("op=mul b_acc=1 b_row=5 b_mode=row", 2),
+        ("op=rsumsq post=rsqrt imm=40", 1),
+    ] {
+        let extra = cycles(op, n) - cycles(op, 1);
+        assert_eq!(
+            extra,
+            per_row * (n as u64 - 1),
+            "{op}: {n} rows take {extra} cycles more than one"
+        );
+    }
+}

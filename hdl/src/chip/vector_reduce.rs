@@ -4,30 +4,31 @@
 //! `seedchip_verif::vector::{reduce, apply_post}`.
 //!
 //! ```text
-//!  x (C lanes) -> [1] sat16(x)
-//!              -> [2] sat16(x)^2 in carry-save form
-//!              -> [3] the lane value: x, or the square added up (40-bit)
+//!  x (C lanes) -> [1] x, or sat16(x) for squares
+//!              -> [2] sat16(x)^2 in carry-save form (or x, carry 0)
+//!              -> [3] the lane value: the two added up (40-bit)
 //!              -> [tree] pairwise max / add, a level a stage, then saturate to int32: s
-//!              -> [isqrt] 16 stages, one root bit each (digit by digit): c = floor(sqrt(s))
-//!              -> [recip] 31 stages, one quotient bit each: q = floor(2^k / u)
-//!                 (u = c for rsqrt, s for recip; INT32_MAX when u <= 0 or q >= 2^31)
+//!              -> [isqrt] 8 stages, two root bits each (digit by digit): c = floor(sqrt(s))
+//!              -> [recip] 16 stages, two quotient bits each (one in the first):
+//!                 q = floor(2^k / u) (u = c for rsqrt, s for recip; INT32_MAX when u <= 0 or
+//!                 q >= 2^31)
 //!              -> out: s, c or q by `post`
 //! ```
 //!
 //! Each post step leaves at its own stage (none after the tree, isqrt after the root, recip
 //! and rsqrt after the quotient): every row of an instruction takes the same way, and the
 //! vector unit starts the next instruction only when the last row is out, so rows never
-//! overtake each other. The reciprocal divides the power of two
-//! `2^k` by restoring long division, subtracting `u << i` for i = 30 .. 0; `2^k >= u * 2^31`
-//! (checked first) would need a 32nd quotient bit and saturates.
+//! overtake each other. Both post steps keep their remainders narrow (at most 31 bits) and
+//! find each result bit with one subtractor whose borrow is the comparison; two bits a stage
+//! are two such subtractors in a row, which fit the clock period and halve the registers.
 
 use super::vector_isa::{Post, VectorOp};
 use crate::hw::*;
 
-/// Stages of the integer square root (one result bit each).
-const ISQRT_STAGES: u32 = 16;
-/// Stages of the reciprocal (one quotient bit each, bits 30..0).
-const RECIP_STAGES: u32 = 31;
+/// Stages of the integer square root (two of its 16 result bits each).
+const ISQRT_STAGES: u32 = 8;
+/// Stages of the reciprocal (quotient bit 30, then two bits each down to bit 0).
+const RECIP_STAGES: u32 = 16;
 
 /// Tree stages for `lanes` lanes (one level of the pairwise tree per stage: a 40-bit compare
 /// and an add side by side, then the choice, fill a clock period).
@@ -96,23 +97,25 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
         go.clone(),
     );
 
-    // [1] each lane saturated to int16; [2] its square in carry-save form; [3] the lane
-    // value, 40 bits signed (wide enough for 256 squares of int16).
+    // [1] each lane (saturated to int16 for squares); [2] its square in carry-save form, or
+    // the lane itself with a zero carry; [3] the lane value, 40 bits signed (wide enough for
+    // 256 squares of int16). Plain and square values share the registers.
     let xs = lanes_of(input.field("x"), lanes);
     let values: Vec<Expr> = xs
         .into_iter()
         .enumerate()
         .map(|(i, x)| {
-            let x16 = saturate(x.clone(), 16).as_unsigned();
-            let x16 = m.stage_en(&format!("lane{i}_x16"), x16, go.clone());
-            let plain1 = m.stage_en(&format!("lane{i}_x1"), x, go.clone());
-            let (sum, carry) =
-                carry_save_product(&mut m, &format!("sq{i}"), x16.as_signed(), x16.as_signed());
-            let square_sum = m.stage_en(&format!("lane{i}_ss"), sum, go.clone());
-            let square_carry = m.stage_en(&format!("lane{i}_sc"), carry, go.clone());
-            let plain = m.stage_en(&format!("lane{i}_x2"), plain1, go.clone());
-            let square = square_sum.add_wrap(square_carry).zext(40).as_signed();
-            let v = mux(is_sumsq.clone(), square, plain.sext(40));
+            let x1 = mux(is_sumsq.clone(), saturate(x.clone(), 16).sext(32), x);
+            let x1 = m.stage_en(&format!("lane{i}_x1"), x1.as_unsigned(), go.clone());
+            let x16 = x1.slice(15, 0).as_signed();
+            let (sum, carry) = carry_save_product(&mut m, &format!("sq{i}"), x16.clone(), x16);
+            let sum = mux(is_sumsq.clone(), sum, Expr::from(x1));
+            let carry = mux(is_sumsq.clone(), carry, zero(uint(32)));
+            let sum = m.stage_en(&format!("lane{i}_ss"), sum, go.clone());
+            let carry = m.stage_en(&format!("lane{i}_sc"), carry, go.clone());
+            let added = sum.add_wrap(carry);
+            // A square is below 2^30: zero- and sign-extension agree on it.
+            let v = added.as_signed().sext(40);
             Expr::from(m.stage_en(&format!("lane{i}"), v, go.clone()))
         })
         .collect();
@@ -146,84 +149,17 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
 
     let post = ctl.field("post");
     let is_post = |p: Post| post.eq_lit(p as i64);
-    // [isqrt] digit by digit: x -= c + d when it fits; c = c / 2 (+ d); d = d / 4.
-    let positive = s.gt(lit(sint(32), 0));
-    let mut rem: Expr = mux(positive, s.as_unsigned(), zero(uint(32)));
-    let mut root: Expr = zero(uint(32));
-    for i in 0..ISQRT_STAGES {
-        let d = ulit(32, 1u64 << (30 - 2 * i));
-        let trial = root.add_wrap(d.clone());
-        let fits = rem.ge(trial.clone());
-        let next_rem = mux(fits.clone(), rem.sub_wrap(trial), rem.clone());
-        let next_root = mux(fits, root.shr(1).add_wrap(d), root.shr(1));
-        // The last stage's remainder is not needed.
-        if i + 1 < ISQRT_STAGES {
-            rem = m
-                .stage_en(&format!("sq{i}_rem"), next_rem, go.clone())
-                .into();
-        }
-        root = m
-            .stage_en(&format!("sq{i}_root"), next_root, go.clone())
-            .into();
-    }
-    // Only rows whose post step needs a stage enter its valid chain: a row of an instruction
-    // that left earlier must not come out again later.
-    let root_valid = m.valid_chain(
-        "sq_valid",
-        s_valid.clone() & (is_post(Post::Isqrt) | is_post(Post::Rsqrt)),
-        ISQRT_STAGES,
-        go.clone(),
-    );
-    let root_valid: Expr = root_valid[ISQRT_STAGES as usize - 1].into();
+    let (root, root_valid) = isqrt(&mut m, &s, s_valid.clone(), &is_post, &go);
     // [recip] u = the root (rsqrt, entering after the square root) or s (recip, entering
     // straight after the tree). Rows of one instruction all take the same way, and the next
     // instruction starts when the last row is out, so the ways never mix.
-    let u = mux(is_post(Post::Rsqrt), root.clone(), s.expr()).as_signed();
+    let u = mux(is_post(Post::Rsqrt), root.zext(32), s.expr()).as_signed();
     let u_valid = mux(
         is_post(Post::Rsqrt),
         root_valid.clone(),
         s_valid.clone() & is_post(Post::Recip),
     );
-    let k = ctl.field("k");
-    let power = ulit(64, 1).shl_var(k);
-    let u64v = u.clone().as_unsigned().zext(64);
-    // Saturates when u <= 0 or 2^k >= u * 2^31.
-    let saturate = u.clone().le(lit(sint(32), 0)) | power.clone().ge(u64v.shl(31).trunc(64));
-    // Unless saturated, the remainder before bit i's stage is below u * 2^(i+1) < 2^(32+i):
-    // each stage keeps only those bits (a saturated row's quotient is discarded anyway), the
-    // divisor (u < 2^31) travels in 31 bits, and the quotient holds only the bits found.
-    let mut rem: Expr = power.slice(61, 0);
-    let mut q: Option<Expr> = None;
-    let mut sat: Expr = saturate;
-    let mut divisor: Expr = u.as_unsigned().slice(30, 0);
-    for i in (0..RECIP_STAGES).rev() {
-        let width = 32 + i;
-        let here = rem.resize(width);
-        let shifted = divisor.zext(width - i).shl(i);
-        let fits = here.ge(shifted.clone());
-        let next_rem = mux(fits.clone(), here.sub_wrap(shifted), here.clone());
-        let next_q = match q {
-            Some(q) => cat([q, fits]),
-            None => fits,
-        };
-        let j = RECIP_STAGES - 1 - i;
-        q = Some(m.stage_en(&format!("rc{j}_q"), next_q, go.clone()).into());
-        sat = m.stage_en(&format!("rc{j}_sat"), sat, go.clone()).into();
-        if i > 0 {
-            rem = m
-                .stage_en(
-                    &format!("rc{j}_rem"),
-                    next_rem.slice(width - 2, 0),
-                    go.clone(),
-                )
-                .into();
-            divisor = m.stage_en(&format!("rc{j}_u"), divisor, go.clone()).into();
-        }
-    }
-    let q = q.expect("quotient stages").zext(32);
-    let recip_valid = m.valid_chain("rc_valid", u_valid, RECIP_STAGES, go.clone());
-    let recip_valid: Expr = recip_valid[RECIP_STAGES as usize - 1].into();
-    let quotient = mux(sat, ulit(32, i32::MAX as u64), q);
+    let (quotient, recip_valid) = recip(&mut m, u, u_valid, ctl.field("k").into(), &go);
     // Each post step's own exit.
     let none = is_post(Post::None);
     let isqrt = is_post(Post::Isqrt);
@@ -234,9 +170,133 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
     );
     m.assign(
         output.field("value"),
-        mux(none, s.expr().as_unsigned(), mux(isqrt, root, quotient)),
+        mux(
+            none,
+            s.expr().as_unsigned(),
+            mux(isqrt, root.zext(32), quotient),
+        ),
     );
     m.finish()
+}
+
+/// `t - d` when it does not go below zero: (whether it fits, `t - d` or `t`), at `t`'s width.
+/// One subtractor: its borrow is the comparison.
+fn try_subtract(t: Expr, d: Expr) -> (Expr, Expr) {
+    let width = t.width();
+    let diff = t.clone().sub(d.zext(width));
+    let fits = !diff.msb();
+    (fits.clone(), mux(fits, diff.slice(width - 1, 0), t))
+}
+
+/// [isqrt] c = floor(sqrt(s)) (0 when s <= 0), digit by digit: a root bit a step, two steps a
+/// stage. Before the step for root bit j the root has n = 15 - j bits and the remainder r
+/// (below 2 * root + 1) n + 1: r = 4r + the radicand's next two bits; the bit is 1 when
+/// 4 * root + 1 fits in r. Each stage keeps only the radicand bits still to come.
+fn isqrt(
+    m: &mut ModuleBuilder,
+    s: &Sig,
+    s_valid: Expr,
+    is_post: &impl Fn(Post) -> Expr,
+    go: &Expr,
+) -> (Expr, Expr) {
+    let positive = s.gt(lit(sint(32), 0));
+    let mut rest: Expr = mux(positive, s.as_unsigned(), zero(uint(32)));
+    let mut rem: Expr = zero(uint(1));
+    let mut root: Expr = zero(uint(1));
+    for stage in 0..ISQRT_STAGES {
+        for step in 0..2 {
+            let j = 15 - (2 * stage + step);
+            let n = 15 - j;
+            let t = cat([rem.resize(n + 1), rest.slice(2 * j + 1, 2 * j)]);
+            let trial = cat([root.resize(n.max(1)), ulit(2, 1)]).resize(n + 2);
+            let (fits, next) = try_subtract(t, trial);
+            rem = next.resize(n + 2);
+            root = if n == 0 {
+                fits
+            } else {
+                cat([root.resize(n), fits])
+            };
+        }
+        let j = 15 - (2 * stage + 1);
+        let last = stage + 1 == ISQRT_STAGES;
+        if !last {
+            rest = m
+                .stage_en(
+                    &format!("sq{stage}_rest"),
+                    rest.slice(2 * j - 1, 0),
+                    go.clone(),
+                )
+                .into();
+            rem = m
+                .stage_en(&format!("sq{stage}_rem"), rem, go.clone())
+                .into();
+        }
+        root = m
+            .stage_en(&format!("sq{stage}_root"), root, go.clone())
+            .into();
+    }
+    // Only rows whose post step needs a stage enter its valid chain: a row of an instruction
+    // that left earlier must not come out again later.
+    let valid = m.valid_chain(
+        "sq_valid",
+        s_valid & (is_post(Post::Isqrt) | is_post(Post::Rsqrt)),
+        ISQRT_STAGES,
+        go.clone(),
+    );
+    (root, valid[ISQRT_STAGES as usize - 1].into())
+}
+
+/// [recip] q = floor(2^k / u) by long division, a quotient bit a step, two steps a stage
+/// (the first stage one); INT32_MAX when u <= 0 or q >= 2^31. Only the dividend's bits
+/// 30..0 give quotient bits: the partial remainder starts at r = 2^k >> 31, below u unless the
+/// quotient saturates, so it never needs more than 31 bits (a saturated row's quotient is
+/// discarded). Step i: t = 2r + (k == i); the bit is 1 when u fits in t.
+fn recip(m: &mut ModuleBuilder, u: Expr, u_valid: Expr, k: Expr, go: &Expr) -> (Expr, Expr) {
+    let divisor_all = u.as_unsigned().zext(33);
+    let high = mux(
+        k.clone().ge(ulit(6, 31)),
+        ulit(33, 1).shl_var(k.clone().sub_wrap(ulit(6, 31))),
+        zero(uint(33)),
+    );
+    let mut sat: Expr = u.le(lit(sint(32), 0)) | high.clone().ge(divisor_all);
+    let mut divisor: Expr = u.as_unsigned().slice(30, 0);
+    let mut rem: Expr = high.slice(30, 0);
+    let mut k = k;
+    let mut q: Option<Expr> = None;
+    let mut bit = 31u32;
+    for stage in 0..RECIP_STAGES {
+        let steps = if stage == 0 { 1 } else { 2 };
+        for _ in 0..steps {
+            bit -= 1;
+            let t = cat([rem.clone(), k.eq_lit(bit as i64)]);
+            let (fits, next) = try_subtract(t, divisor.clone());
+            rem = next.slice(30, 0);
+            q = Some(match q {
+                Some(q) => cat([q, fits]),
+                None => fits,
+            });
+        }
+        let e = go.clone();
+        q = Some(
+            m.stage_en(&format!("rc{stage}_q"), q.expect("a bit"), e.clone())
+                .into(),
+        );
+        sat = m.stage_en(&format!("rc{stage}_sat"), sat, e.clone()).into();
+        if bit > 0 {
+            rem = m.stage_en(&format!("rc{stage}_rem"), rem, e.clone()).into();
+            divisor = m
+                .stage_en(&format!("rc{stage}_u"), divisor, e.clone())
+                .into();
+            k = m.stage_en(&format!("rc{stage}_k"), k, e).into();
+        }
+    }
+    debug_assert_eq!(bit, 0);
+    let valid = m.valid_chain("rc_valid", u_valid, RECIP_STAGES, go.clone());
+    let q = q.expect("quotient stages").zext(32);
+    (
+        mux(sat, ulit(32, i32::MAX as u64), q),
+        valid[RECIP_STAGES as usize - 1].into(),
+    )
 }
 
 /// The `lanes` int32 lanes of a packed row, signed.

@@ -71,7 +71,6 @@ struct Command {
     a_acc: Sig,
     b_acc: Sig,
     d_acc: Sig,
-    b_mode: Sig,
     imm: Sig,
 }
 
@@ -83,18 +82,12 @@ impl Command {
             a_acc: m.data_reg("a_acc", bit()),
             b_acc: m.data_reg("b_acc", bit()),
             d_acc: m.data_reg("d_acc", bit()),
-            b_mode: m.data_reg("b_mode", uint(2)),
             imm: m.data_reg("imm", uint(32)),
         }
     }
 
     fn is(&self, op: VectorOp) -> Expr {
         self.op.eq_lit(op.code() as i64)
-    }
-
-    /// Whether the operation is one `pick` selects.
-    fn any(&self, pick: impl Fn(VectorOp) -> bool) -> Expr {
-        op_is_any(self.op, pick)
     }
 }
 
@@ -264,14 +257,29 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
     m.assign(cmd.ready(), !active);
     let start = m.wire_of("start", cmd.fire());
-    let loads = m.wire_of("loads", c.any(|o| o.class() == VectorClass::Load));
-    let uses_b = c.any(|o| o.uses_b());
-    let b_rows = m.wire_of("b_rows", uses_b.clone() & c.b_mode.eq_lit(1));
-    let b_bcast = m.wire_of("b_bcast", uses_b & c.b_mode.eq_lit(2));
-    let is_simple = c.any(|o| o.class() == VectorClass::Simple);
-    let is_multiply = c.any(|o| o.class() == VectorClass::Multiply);
-    let is_simple = m.wire_of("is_simple", is_simple);
-    let is_multiply = m.wire_of("is_multiply", is_multiply);
+    // The command's decoded kind, registered with it: the reader's request (and so the SRAM
+    // arbitration behind it) starts from flops, not from an opcode decode.
+    let new_op = cmd.field("op");
+    let class_is = |k: VectorClass| op_is_any(new_op, move |o| o.class() == k);
+    let new_uses_b = op_is_any(new_op, |o| o.uses_b());
+    let decoded = [
+        ("loads", class_is(VectorClass::Load)),
+        ("b_rows", new_uses_b.clone() & cmd.field("b_mode").eq_lit(1)),
+        ("b_bcast", b_bcast_at_start(&cmd)),
+        ("is_simple", class_is(VectorClass::Simple)),
+        ("is_multiply", class_is(VectorClass::Multiply)),
+        ("is_reduce", class_is(VectorClass::Reduce)),
+    ];
+    let flags: Vec<Sig> = decoded
+        .iter()
+        .map(|(name, value)| {
+            let r = m.data_reg(name, bit());
+            m.next_en(r, start.clone(), value.clone());
+            r
+        })
+        .collect();
+    let [loads, b_rows, b_bcast, is_simple, is_multiply, is_reduce] =
+        [0, 1, 2, 3, 4, 5].map(|i| flags[i]);
 
     // --- reader: the broadcast b row, then a (and b) rows -------------------------------------
     let fsm = m.fsm("reader", &["idle", "bcast", "a", "b", "finish"]);
@@ -393,11 +401,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         v0_multiply,
         (taking.clone() & is_multiply) | epi_valid,
     );
-    with_go(
-        &mut m,
-        v0_reduce,
-        taking & c.any(|o| o.class() == VectorClass::Reduce),
-    );
+    with_go(&mut m, v0_reduce, taking & is_reduce);
     with_go(&mut m, v0_epi, epi_valid.into());
     with_go(&mut m, v0_pwl, !epi_valid & c.is(VectorOp::Pwl));
     with_go(&mut m, v0_mul, !epi_valid & c.is(VectorOp::Mul));
@@ -568,7 +572,6 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             s.set(c.a_acc, cmd.field("a_acc"));
             s.set(c.b_acc, cmd.field("b_acc"));
             s.set(c.d_acc, cmd.field("d_acc"));
-            s.set(c.b_mode, cmd.field("b_mode"));
             s.set(c.imm, cmd.field("imm"));
             s.set(a_ptr, cmd.field("a_row"));
             s.set(b_ptr, cmd.field("b_row"));
