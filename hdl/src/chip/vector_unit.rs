@@ -274,7 +274,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         .iter()
         .map(|(name, value)| {
             let r = m.data_reg(name, bit());
-            m.next_en(r, start.clone(), value.clone());
+            m.next_en(r, start, value.clone());
             r
         })
         .collect();
