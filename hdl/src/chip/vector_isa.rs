@@ -424,8 +424,8 @@ pub fn markdown_section() -> String {
          of its source is an illegal field. A `bcast` row is read once, when the instruction \
          starts. The pipeline's latency is {simple} cycles for the simple operations, {multiply} for \
          `mul`, `requant` and `pwl`, and, for reductions with C = 16, {none} (`post` = `none`; \
-         `5 + ceil(log2(C))`), {isqrt} (`isqrt`, 16 more), {recip} (`recip`, 31 more) or {rsqrt} \
-         (`rsqrt`); the next instruction starts when the last row is written.\n",
+         `5 + ceil(log2(C))`), {isqrt} (`isqrt`, two root bits a stage), {recip} (`recip`, two quotient \
+         bits a stage) or {rsqrt} (`rsqrt`, both); the next instruction starts when the last row is written.\n",
         simple = super::vector_unit::SIMPLE_LATENCY,
         multiply = super::vector_unit::MULTIPLY_LATENCY,
         none = 1 + super::vector_reduce::latency(16, Post::None),

@@ -27,7 +27,7 @@
 //! the unit idle: they enter at V0 beside the FIFO and leave on `epi_out`.
 //!
 //! Latencies (register stages from V0 to the result): simple ops 3, mul / requant / pwl
-//! `3 + requant::LATENCY` = 12, reductions `1 + vector_reduce::latency(C, post)` (9 to 56 for
+//! `3 + requant::LATENCY` = 12, reductions `1 + vector_reduce::latency(C, post)` (9 to 33 for
 //! 16 lanes).
 
 use super::commands::*;
