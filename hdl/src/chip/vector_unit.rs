@@ -40,7 +40,7 @@ use super::Config;
 use crate::hw::*;
 
 /// Operand rows the FIFO between the reader and the pipeline holds.
-const OPERANDS: u32 = 4;
+const OPERANDS: u32 = 3;
 /// Result rows the skid before the writer holds.
 const RESULTS: u32 = 2;
 
@@ -424,20 +424,19 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let simple_valid = m.valid_chain("simple_valid", v0_simple, 2, go);
     let s2_valid = simple_valid[1];
 
-    // Multiply: M1 = x - base, M2 = the table step, then the requantiser.
+    // Multiply: M1 = x - base (pwl) or x, M2 = the table step (pwl) or x, then the
+    // requantiser. A row is either a table row or not, so x and its table values share
+    // the M1 and M2 registers.
     let base = params.word(0).sext(33);
     let seg_shift = params.word(1).slice(4, 0);
-    let m1_diff = m.stage_en(
-        "m1_diff",
+    let m1_x = m.stage_en(
+        "m1_x",
         from_lanes((0..cols).map(|i| {
-            lane(v0_a, i, 32)
-                .sext(33)
-                .sub_wrap(base.clone())
-                .as_unsigned()
+            let a = lane(v0_a, i, 32).sext(33);
+            mux(v0_pwl, a.sub_wrap(base.clone()), a).as_unsigned()
         })),
         go,
     );
-    let m1_a = m.stage_en("m1_a", v0_a, go);
     let m1_b = m.stage_en("m1_b", v0_b, go);
     let m1_flags = m.stage_en("m1_flags", cat([v0_epi, v0_pwl, v0_mul]), go);
     let m1_valid = m.reg("m1_valid", bit(), 0);
@@ -452,7 +451,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let steps: Vec<(Expr, Expr)> = (0..cols)
         .map(|i| {
             table_lane(
-                lane(m1_diff, i, 33).as_signed(),
+                lane(m1_x, i, 33).as_signed(),
                 seg_shift.clone(),
                 mask.into(),
                 span.into(),
@@ -460,8 +459,18 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         })
         .collect();
     let m2_k = m.stage_en("m2_k", from_lanes(steps.iter().map(|(k, _)| k.clone())), go);
-    let m2_d = m.stage_en("m2_d", from_lanes(steps.iter().map(|(_, d)| d.clone())), go);
-    let m2_a = m.stage_en("m2_a", m1_a, go);
+    let m1_pwl = m1_flags.bit(1);
+    let m2_x = m.stage_en(
+        "m2_x",
+        from_lanes(steps.iter().enumerate().map(|(i, (_, d))| {
+            mux(
+                m1_pwl.clone(),
+                d.clone(),
+                lane(m1_x, i as u32, 33).slice(31, 0),
+            )
+        })),
+        go,
+    );
     let m2_b = m.stage_en("m2_b", m1_b, go);
     let m2_flags = m.stage_en("m2_flags", m1_flags, go);
     let m2_valid = m.reg("m2_valid", bit(), 0);
@@ -476,7 +485,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         let k = lane(m2_k, i, 4);
         let (seg_m, seg_s, _) = params.segment(&k);
         let q = &params.q[i as usize];
-        xs.push(mux(m2_pwl.clone(), lane(m2_d, i, 32), lane(m2_a, i, 32)));
+        xs.push(lane(m2_x, i, 32));
         ms.push(mux(
             m2_pwl.clone(),
             seg_m,
