@@ -1,6 +1,7 @@
 # seedchip: the two commands of the README.
 #   make demo   generate, lint, verify and synthesise (sky130) the built-in default chip
 #   make test   the whole test suite
+#   make signoff  also the tests too slow for every run (the 16x16 chip's sky130 timing)
 CARGO ?= cargo
 SEEDCHIP ?= target/release/seedchip
 # demo-steps on another configuration (tests use a small one): make demo-steps DEMO_CONFIG=c.toml
@@ -9,7 +10,7 @@ DEMO_CASES ?= 100
 DEMO_GEMM ?= 64x64x64
 CONFIG_ARG = $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG),)
 
-.PHONY: demo demo-steps test setup build fmt clippy
+.PHONY: demo demo-steps test signoff setup build fmt clippy
 
 setup:
 	@scripts/setup.sh
@@ -30,6 +31,9 @@ demo-steps:
 
 test: setup
 	$(CARGO) test --release --locked --workspace
+
+signoff: setup
+	$(CARGO) test --release --locked --workspace -- --include-ignored
 
 fmt:
 	$(CARGO) fmt --all

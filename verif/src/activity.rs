@@ -89,6 +89,7 @@ pub fn measure(
         trace: Some(TraceKind::Vcd),
         // Yosys names most nets `_123_`; Verilator leaves such names out of traces unless told.
         verilator_args: vec!["--trace-underscore".into()],
+        ..Default::default()
     };
     let model = Model::build(&sources, &report.top, &opts)?;
     let vcd = out.join("activity.vcd");

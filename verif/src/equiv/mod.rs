@@ -186,6 +186,7 @@ fn build(
     let build = BuildOptions {
         trace: trace.then_some(TraceKind::Vcd),
         verilator_args: opts.preprocessor_args(),
+        ..Default::default()
     };
     Ok(Model::build(sources, top, &build)?)
 }
