@@ -283,23 +283,17 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
 
     // --- reader: the broadcast b row, then a (and b) rows -------------------------------------
     let fsm = m.fsm("reader", &["idle", "bcast", "a", "b", "finish"]);
-    let operands = m.fifo_counted("operands", OPERANDS, 2 * row_bits)?;
-    let pending = m.reg("pending", uint(2), 0);
+    let operands = m.fifo("operands", OPERANDS, 2 * row_bits)?;
+    // A row is read only with a credit, so the FIFO always has room for what arrives.
+    m.wire_of("operands_room_unused", operands.enq_ready);
+    let credit_bits = clog2(OPERANDS as u64 + 1);
+    let credits = m.reg("credits", uint(credit_bits), OPERANDS as i64);
     m.comment(
-        pending,
-        "rows whose a read is granted but that are not in the FIFO yet",
+        credits,
+        "operand rows the FIFO still has room for, counting rows whose read is granted but \
+         that are not in it yet: the reader's request comes from a register, not an adder",
     );
-    let ow = fifo_count_bits(OPERANDS);
-    let space = m.wire_of(
-        "space",
-        loads
-            | operands
-                .count
-                .expect("counted")
-                .zext(ow + 2)
-                .add_wrap(pending.zext(ow + 2))
-                .lt(ulit(ow + 2, OPERANDS as u64)),
-    );
+    let space = m.wire_of("space", loads | credits.ne_lit(0));
     let reading = fsm.is("bcast") | (fsm.is("a") & space) | fsm.is("b");
     let from_acc = m.wire_of("rd_acc", mux(fsm.is("a"), c.a_acc, c.b_acc));
     // A broadcast b row is read from b_ptr before any row: it only advances for row operands.
@@ -340,10 +334,10 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
     let row_begins = granted & fsm.is("a") & !loads;
     m.next(
-        pending,
-        pending
-            .add_wrap(row_begins.zext(2))
-            .sub_wrap(operands.push().zext(2)),
+        credits,
+        credits
+            .sub_wrap(row_begins.zext(credit_bits))
+            .add_wrap(operands.pop().zext(credit_bits)),
     );
 
     // --- parameters: qload / tload rows as they arrive ------------------------------------------
