@@ -188,6 +188,14 @@ fn try_subtract(t: Expr, d: Expr) -> (Expr, Expr) {
     (fits.clone(), mux(fits, diff.slice(width - 1, 0), t))
 }
 
+/// The result bits found so far (most significant first) with `bit` appended.
+fn append_bit(bits: Option<Expr>, bit: Expr) -> Expr {
+    match bits {
+        Some(bits) => cat([bits, bit]),
+        None => bit,
+    }
+}
+
 /// [isqrt] c = floor(sqrt(s)) (0 when s <= 0), digit by digit: a root bit a step, two steps a
 /// stage. Before the step for root bit j the root has n = 15 - j bits and the remainder r
 /// (below 2 * root + 1) n + 1: r = 4r + the radicand's next two bits; the bit is 1 when
@@ -202,20 +210,19 @@ fn isqrt(
     let positive = s.gt(lit(sint(32), 0));
     let mut rest: Expr = mux(positive, s.as_unsigned(), zero(uint(32)));
     let mut rem: Expr = zero(uint(1));
-    let mut root: Expr = zero(uint(1));
+    let mut root: Option<Expr> = None;
     for stage in 0..ISQRT_STAGES {
         for step in 0..2 {
             let j = 15 - (2 * stage + step);
             let n = 15 - j;
             let t = cat([rem.resize(n + 1), rest.slice(2 * j + 1, 2 * j)]);
-            let trial = cat([root.resize(n.max(1)), ulit(2, 1)]).resize(n + 2);
+            let trial = match &root {
+                Some(root) => cat([root.clone(), ulit(2, 1)]),
+                None => ulit(2, 1),
+            };
             let (fits, next) = try_subtract(t, trial);
             rem = next.resize(n + 2);
-            root = if n == 0 {
-                fits
-            } else {
-                cat([root.resize(n), fits])
-            };
+            root = Some(append_bit(root, fits));
         }
         let j = 15 - (2 * stage + 1);
         let last = stage + 1 == ISQRT_STAGES;
@@ -231,9 +238,11 @@ fn isqrt(
                 .stage_en(&format!("sq{stage}_rem"), rem, go.clone())
                 .into();
         }
-        root = m
-            .stage_en(&format!("sq{stage}_root"), root, go.clone())
-            .into();
+        let bits = root.expect("two bits a stage");
+        root = Some(
+            m.stage_en(&format!("sq{stage}_root"), bits, go.clone())
+                .into(),
+        );
     }
     // Only rows whose post step needs a stage enter its valid chain: a row of an instruction
     // that left earlier must not come out again later.
@@ -243,7 +252,10 @@ fn isqrt(
         ISQRT_STAGES,
         go.clone(),
     );
-    (root, valid[ISQRT_STAGES as usize - 1].into())
+    (
+        root.expect("isqrt stages"),
+        valid[ISQRT_STAGES as usize - 1].into(),
+    )
 }
 
 /// [recip] q = floor(2^k / u) by long division, a quotient bit a step, two steps a stage
@@ -271,10 +283,7 @@ fn recip(m: &mut ModuleBuilder, u: Expr, u_valid: Expr, k: Expr, go: &Expr) -> (
             let t = cat([rem.clone(), k.eq_lit(bit as i64)]);
             let (fits, next) = try_subtract(t, divisor.clone());
             rem = next.slice(30, 0);
-            q = Some(match q {
-                Some(q) => cat([q, fits]),
-                None => fits,
-            });
+            q = Some(append_bit(q, fits));
         }
         let e = go.clone();
         q = Some(

@@ -262,24 +262,22 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let new_op = cmd.field("op");
     let class_is = |k: VectorClass| op_is_any(new_op, move |o| o.class() == k);
     let new_uses_b = op_is_any(new_op, |o| o.uses_b());
-    let decoded = [
+    let new_b_mode = cmd.field("b_mode");
+    // Whether the command starting now reads a broadcast b row first.
+    let bcast_at_start = m.wire_of("bcast_at_start", new_uses_b.clone() & new_b_mode.eq_lit(2));
+    let [loads, b_rows, b_bcast, is_simple, is_multiply, is_reduce] = [
         ("loads", class_is(VectorClass::Load)),
-        ("b_rows", new_uses_b.clone() & cmd.field("b_mode").eq_lit(1)),
-        ("b_bcast", b_bcast_at_start(&cmd)),
+        ("b_rows", new_uses_b & new_b_mode.eq_lit(1)),
+        ("b_bcast", bcast_at_start.into()),
         ("is_simple", class_is(VectorClass::Simple)),
         ("is_multiply", class_is(VectorClass::Multiply)),
         ("is_reduce", class_is(VectorClass::Reduce)),
-    ];
-    let flags: Vec<Sig> = decoded
-        .iter()
-        .map(|(name, value)| {
-            let r = m.data_reg(name, bit());
-            m.next_en(r, start, value.clone());
-            r
-        })
-        .collect();
-    let [loads, b_rows, b_bcast, is_simple, is_multiply, is_reduce] =
-        [0, 1, 2, 3, 4, 5].map(|i| flags[i]);
+    ]
+    .map(|(name, value)| {
+        let r = m.data_reg(name, bit());
+        m.next_en(r, start, value);
+        r
+    });
 
     // --- reader: the broadcast b row, then a (and b) rows -------------------------------------
     let fsm = m.fsm("reader", &["idle", "bcast", "a", "b", "finish"]);
@@ -590,7 +588,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         fsm.switch(s, |state, s| match state {
             "idle" => {
                 s.when(start, |s| {
-                    s.when(b_bcast_at_start(&cmd), |s| fsm.go(s, "bcast"))
+                    s.when(bcast_at_start, |s| fsm.go(s, "bcast"))
                         .otherwise(|s| fsm.go(s, "a"));
                 });
             }
@@ -624,9 +622,4 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.assign(done.field("error"), ulit(1, 0));
     m.assign(busy, active);
     m.finish()
-}
-
-/// Whether the command starting now reads a broadcast b row first.
-fn b_bcast_at_start(cmd: &BundleIo) -> Expr {
-    op_is_any(cmd.field("op"), |o| o.uses_b()) & cmd.field("b_mode").eq_lit(2)
 }
