@@ -19,6 +19,18 @@ pub struct Config {
     pub memory: MemoryConfig,
     pub bus: BusConfig,
     pub controller: ControllerConfig,
+    pub vector: VectorConfig,
+}
+
+/// The vector unit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct VectorConfig {
+    /// int32 lanes: a row of matrix.cols values goes through in matrix.cols / lanes beats, one
+    /// beat a cycle. A divisor of matrix.cols; unset = matrix.cols (a row a cycle). Fewer
+    /// lanes trade vector throughput for area: results do not depend on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lanes: Option<u32>,
 }
 
 /// The on-chip memories.
@@ -302,7 +314,29 @@ impl Config {
         }
         range("bus.outstanding_reads", self.bus.outstanding_reads, 1, 64)?;
         range("controller.queue_depth", self.controller.queue_depth, 2, 64)?;
+        if let Some(lanes) = self.vector.lanes {
+            range("vector.lanes", lanes, 1, self.matrix.cols)?;
+            if !self.matrix.cols.is_multiple_of(lanes) {
+                return Err(bad(
+                    "vector.lanes",
+                    format!(
+                        "{lanes} lanes do not divide a row of matrix.cols = {} values",
+                        self.matrix.cols
+                    ),
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// The vector unit's lanes: `vector.lanes`, or a whole row.
+    pub fn vector_lanes(&self) -> u32 {
+        self.vector.lanes.unwrap_or(self.matrix.cols)
+    }
+
+    /// Beats (cycles) the vector unit takes per row: matrix.cols / vector lanes.
+    pub fn vector_beats(&self) -> u32 {
+        self.matrix.cols / self.vector_lanes()
     }
 
     /// The configuration as TOML (every field, defaults included).
@@ -341,6 +375,10 @@ mod tests {
         let d = Config::from_toml("", "t").unwrap();
         assert_eq!(d, Config::default());
         assert_eq!(Config::from_toml(&d.to_toml(), "t").unwrap(), d);
+        assert_eq!((d.vector_lanes(), d.vector_beats()), (16, 1));
+        let v = Config::from_toml("[vector]\nlanes = 4\n", "t").unwrap();
+        assert_eq!((v.vector_lanes(), v.vector_beats()), (4, 4));
+        assert_eq!(Config::from_toml(&v.to_toml(), "t").unwrap(), v);
     }
 
     #[test]
@@ -414,6 +452,10 @@ mod tests {
                 "memory.scratchpad_rows",
                 "weight tile",
             ),
+            ("[vector]\nlanes = 0\n", "vector.lanes", "1..=16"),
+            ("[vector]\nlanes = 32\n", "vector.lanes", "1..=16"),
+            ("[vector]\nlanes = 6\n", "vector.lanes", "do not divide"),
+            ("[vector]\nwidth = 4\n", "vector", "width"),
         ] {
             let e = Config::from_toml(text, "c.toml").unwrap_err();
             assert_eq!(e.field(), Some(field), "{text}: {e}");

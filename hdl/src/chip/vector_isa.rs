@@ -412,26 +412,30 @@ pub fn markdown_section() -> String {
         s,
         "## Vector unit\n\n\
          VECTOR instructions run in the store queue, one at a time and in program order with the \
-         STOREs (so the tokens that order a STORE after a MATMUL order a VECTOR the same way). The \
-         unit has C lanes (the array's columns), each an int32. Operand `a` is row `a_row + m`: a \
+         STOREs (so the tokens that order a STORE after a MATMUL order a VECTOR the same way). A row \
+         holds C int32 values (the array's columns); the unit has L lanes (`[vector] lanes`, a \
+         divisor of C, default C) and takes a row in C / L beats, one a cycle. Results do not \
+         depend on L: reductions gather a row's beats exactly (40 bits) and saturate once, and \
+         per-channel parameters follow the column, whatever the beat. Operand `a` is row `a_row + m`: a \
          scratchpad row's first C int8 values sign-extended, or an accumulator row's C lanes. \
          Operand `b` follows `b_mode`. A result written to the scratchpad is saturated to int8 and \
          the rest of the row zero-filled (as LOAD does); to the accumulator it is written as is.\n\n\
-         Rows stream in order, one per cycle (two when `b` is a row of its own, fetched after `a`). \
+         Rows stream in order, one per cycle with L = C (two when `b` is a row of its own, fetched \
+         after `a`; C / L cycles with fewer lanes, since the second read hides behind the beats). \
          A destination range that overlaps a source range in the same memory must not start after \
          it (`d_row <= a_row`, and `d_row <= b_row` for a `row` operand): then every row is read \
          before it is written, as the reference model's row-by-row order says; a destination ahead \
          of its source is an illegal field. A `bcast` row is read once, when the instruction \
-         starts. The pipeline's latency is {simple} cycles for the simple operations, {multiply} for \
-         `mul`, `requant` and `pwl`, and, for reductions with C = 16, {none} (`post` = `none`; \
-         `5 + ceil(log2(C))`), {isqrt} (`isqrt`, two root bits a stage), {recip} (`recip`, two quotient \
+         starts. The pipeline's latency (from a row's last beat) is {simple} cycles for the simple operations, {multiply} for \
+         `mul`, `requant` and `pwl`, and, for reductions with L = 16, {none} (`post` = `none`; \
+         `5 + ceil(log2(L))`, one more with L < C), {isqrt} (`isqrt`, two root bits a stage), {recip} (`recip`, two quotient \
          bits a stage) or {rsqrt} (`rsqrt`, both); the next instruction starts when the last row is written.\n",
         simple = super::vector_unit::SIMPLE_LATENCY,
         multiply = super::vector_unit::MULTIPLY_LATENCY,
-        none = 1 + super::vector_reduce::latency(16, Post::None),
-        isqrt = 1 + super::vector_reduce::latency(16, Post::Isqrt),
-        recip = 1 + super::vector_reduce::latency(16, Post::Recip),
-        rsqrt = 1 + super::vector_reduce::latency(16, Post::Rsqrt),
+        none = 1 + super::vector_reduce::latency(16, false, Post::None),
+        isqrt = 1 + super::vector_reduce::latency(16, false, Post::Isqrt),
+        recip = 1 + super::vector_reduce::latency(16, false, Post::Recip),
+        rsqrt = 1 + super::vector_reduce::latency(16, false, Post::Rsqrt),
     );
     let _ = writeln!(
         s,

@@ -7,7 +7,9 @@
 //!  x (C lanes) -> [1] x, or sat16(x) for squares
 //!              -> [2] sat16(x)^2 in carry-save form (or x, carry 0)
 //!              -> [3] the lane value: the two added up (40-bit)
-//!              -> [tree] pairwise max / add, a level a stage, then saturate to int32: s
+//!              -> [tree] pairwise max / add, a level a stage (40-bit)
+//!              -> [part] with fewer lanes than a row: the row's beats so far, max / add
+//!              -> [s] saturated to int32
 //!              -> [isqrt] 8 stages, two root bits each (digit by digit): c = floor(sqrt(s))
 //!              -> [recip] 16 stages, two quotient bits each (one in the first):
 //!                 q = floor(2^k / u) (u = c for rsqrt, s for recip; INT32_MAX when u <= 0 or
@@ -21,6 +23,11 @@
 //! overtake each other. Both post steps keep their remainders narrow (at most 31 bits) and
 //! find each result bit with one subtractor whose borrow is the comparison; two bits a stage
 //! are two such subtractors in a row, which fit the clock period and halve the registers.
+//!
+//! When the vector unit has fewer lanes than a row has values, a row comes in beats (`first`
+//! marks its first, `last` its last): the tree reduces each beat, and the 40-bit partial
+//! `part` gathers the beats (a max, or an exact sum: 256 values of int32 or of int16 squared
+//! stay below 2^39), so the saturation comes once, at the end, as the model's does.
 
 use super::vector_isa::{Post, VectorOp};
 use crate::hw::*;
@@ -36,10 +43,11 @@ fn tree_stages(lanes: u32) -> u32 {
     clog2(lanes as u64)
 }
 
-/// Register stages from a row on `in` to its value on `out`: the lane stages, the tree and
-/// the saturation, then the square root and / or the reciprocal the post step needs.
-pub fn latency(lanes: u32, post: Post) -> u32 {
-    let reduced = 3 + tree_stages(lanes) + 1;
+/// Register stages from a row on `in` (its last beat, when it comes in beats) to its value on
+/// `out`: the lane stages, the tree, the partial (in beats only) and the saturation, then the
+/// square root and / or the reciprocal the post step needs.
+pub fn latency(lanes: u32, in_beats: bool, post: Post) -> u32 {
+    let reduced = 3 + tree_stages(lanes) + in_beats as u32 + 1;
     reduced
         + match post {
             Post::None => 0,
@@ -49,12 +57,17 @@ pub fn latency(lanes: u32, post: Post) -> u32 {
         }
 }
 
-/// The reduction's inputs: a row when `valid` (and `advance`); `op`, `post` and `k` hold for
-/// the whole instruction.
-pub fn reduce_in(lanes: u32) -> Bundle {
-    Bundle::plain("in")
+/// The reduction's inputs: a row (or, `in_beats`, a beat of one, with `first` and `last`)
+/// when `valid` (and `advance`); `op`, `post` and `k` hold for the whole instruction.
+pub fn reduce_in(lanes: u32, in_beats: bool) -> Bundle {
+    let b = Bundle::plain("in")
         .field("valid", bit())
-        .field("x", uint(lanes * 32))
+        .field("x", uint(lanes * 32));
+    if in_beats {
+        b.field("first", bit()).field("last", bit())
+    } else {
+        b
+    }
 }
 
 /// The instruction's settings.
@@ -72,17 +85,21 @@ pub fn reduce_out() -> Bundle {
         .field("value", uint(32))
 }
 
-/// Build the reduction unit for `lanes` lanes. Named `vector_reduce_l<lanes>`.
-pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
-    let mut m = ModuleBuilder::new(format!("vector_reduce_l{lanes}"));
+/// Build the reduction unit for `lanes` lanes, taking rows in beats when `in_beats`. Named
+/// `vector_reduce_l<lanes>`, `_b` for beats.
+pub fn vector_reduce(lanes: u32, in_beats: bool) -> Result<ModuleRef, ModuleError> {
+    let suffix = if in_beats { "_b" } else { "" };
+    let mut m = ModuleBuilder::new(format!("vector_reduce_l{lanes}{suffix}"));
     m.doc(&format!(
-        "Row reductions, {lanes} lanes: max, sum, sum of squares, then reciprocal / square root.\n\
-         Latency {} to {} advancing cycles by the post step, one row per cycle.",
-        latency(lanes, Post::None),
-        latency(lanes, Post::Rsqrt)
+        "Row reductions, {lanes} lanes{}: max, sum, sum of squares, then reciprocal / square root.\n\
+         Latency {} to {} advancing cycles by the post step, one {} per cycle.",
+        if in_beats { " (rows in beats)" } else { "" },
+        latency(lanes, in_beats, Post::None),
+        latency(lanes, in_beats, Post::Rsqrt),
+        if in_beats { "beat" } else { "row" },
     ));
     m.unit("vector unit: reductions");
-    let input = m.io(&reduce_in(lanes), Role::Sink);
+    let input = m.io(&reduce_in(lanes, in_beats), Role::Sink);
     let ctl = m.io(&reduce_ctl(), Role::Sink);
     let advance = m.input("advance", bit());
     let output = m.io(&reduce_out(), Role::Source);
@@ -90,12 +107,8 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
     let op = ctl.field("op");
     let is = |o: VectorOp| op.eq_lit(o.code() as i64);
     let (is_max, is_sumsq) = (is(VectorOp::Rmax), is(VectorOp::Rsumsq));
-    let valid = m.valid_chain(
-        "valid",
-        input.field("valid"),
-        latency(lanes, Post::None),
-        go.clone(),
-    );
+    let tree_end = 3 + tree_stages(lanes);
+    let valid = m.valid_chain("valid", input.field("valid"), tree_end, go.clone());
 
     // [1] each lane (saturated to int16 for squares); [2] its square in carry-save form, or
     // the lane itself with a zero carry; [3] the lane value, 40 bits signed (wide enough for
@@ -143,9 +156,30 @@ pub fn vector_reduce(lanes: u32) -> Result<ModuleRef, ModuleError> {
             .collect();
     }
     debug_assert_eq!(depth, tree_stages(lanes));
-    let sum = level.pop().expect("one lane at least");
-    let s = m.stage_en("s", saturate(sum, 32), go.clone());
-    let s_valid: Expr = valid[latency(lanes, Post::None) as usize - 1].into();
+    let tree = level.pop().expect("one lane at least");
+    let tree_valid: Expr = valid[tree_end as usize - 1].into();
+    let (value, value_valid) = if in_beats {
+        // [part] the beats so far: the first beat starts it, the last one completes the row.
+        let first = m.delay_en("first", input.field("first"), tree_end, go.clone());
+        let last = m.delay_en("last", input.field("last"), tree_end, go.clone());
+        let part = m.data_reg("part", tree.ty());
+        let both = mux(
+            is_max.clone(),
+            mux(part.gt(tree.clone()), Expr::from(part), tree.clone()),
+            part.add_wrap(tree.clone()),
+        );
+        m.next_en(part, tree_valid.clone() & go.clone(), mux(first, tree, both));
+        let part_valid = m.reg("part_valid", bit(), 0);
+        m.next_en(part_valid, go.clone(), tree_valid & last);
+        m.comment(part_valid, "part holds a whole row");
+        (Expr::from(part), Expr::from(part_valid))
+    } else {
+        (tree, tree_valid)
+    };
+    let s = m.stage_en("s", saturate(value, 32), go.clone());
+    let s_valid_reg = m.reg("s_valid", bit(), 0);
+    m.next_en(s_valid_reg, go.clone(), value_valid);
+    let s_valid: Expr = s_valid_reg.into();
 
     let post = ctl.field("post");
     let is_post = |p: Post| post.eq_lit(p as i64);

@@ -1,34 +1,41 @@
 //! The vector unit: executes VECTOR instructions (store queue), SRAM rows -> lanes -> SRAM
-//! rows, and requantises the STORE epilogue's rows. C lanes (the array's columns), int32 each.
+//! rows, and requantises the STORE epilogue's rows. L int32 lanes (`[vector] lanes`, default
+//! the array's C columns): a row of C values goes through in C / L beats.
 //!
 //! ```text
 //!  cmd ->[reader: bcast b row, then a (and b) rows]-> spad_rd / acc_rd -> rdata
 //!            |                                                          |
 //!            | qload / tload rows -> [requant params, pwl table]        v
-//!            |                                           [operand FIFO: a, b]
-//!  epi_in ---------------------------------------------------+   |
-//!                                                            v   v
-//!                                          [V0 operands] --+-- simple: [S1][S2] ---------+
-//!                                                          +-- mul/requant/pwl: [M1][M2]  |
-//!                                                          |     [requantiser, 8] -------+-> epi_out
-//!                                                          +-- reductions: [vector_reduce]+
-//!                                                                                         v
-//!                                     spad_wr / acc_wr <- [writer: d_row + m] <- [result skid]
+//!            |                                        [operand FIFO: rows a, b]
+//!  epi_in (a row) --------------------------------------------------->  |
+//!                                                                        v
+//!                                  [V0 operands: a beat of L lanes] --+-- simple: [S1][S2] ----------+
+//!                                                                     +-- mul/requant/pwl: [M1][M2]  |
+//!                                                                     |     [requantiser, 8] --------+
+//!                                                                     +-- reductions: [vector_reduce]|
+//!                                                                                                    v
+//!                                       [beats -> a row] -> epi_out, or the result skid -> writer ->
+//!                                       spad_wr / acc_wr (d_row + m)
 //! ```
 //!
-//! Rows go through the unit in order, one per cycle (two when operand b is a row of its own:
-//! the reader fetches a and b one after the other). Every pipeline register moves when
+//! Rows go through the unit in order, one beat per cycle (two cycles a row when L = C and
+//! operand b is a row of its own: the reader fetches a and b one after the other). The
+//! operand FIFO holds whole rows and V0 takes them a beat at a time; results are gathered
+//! back into rows before the skid, and the reductions gather a row's beats themselves.
+//! Per-channel requantisation parameters are picked by the beat, so column j always meets
+//! its own. Every pipeline register moves when
 //! `advance` is high, which is whenever the two-entry result skid has room: a write the
 //! accumulator's banks cannot take this cycle (the compute unit has priority) stalls the
 //! whole pipeline a cycle, and no row is lost. An instruction finishes when its last row is
 //! written; the next one starts after it, so no instruction reads a row an earlier one has
 //! still to write. Within one, the decoder's overlap rule keeps every row read before it is
 //! written. The store queue runs one instruction at a time, so a STORE's epilogue rows find
-//! the unit idle: they enter at V0 beside the FIFO and leave on `epi_out`.
+//! the unit idle: they enter the operand FIFO (a row tagged as an epilogue row, taking the
+//! requantiser's path) and leave, gathered, on `epi_out`, whose `valid` the store unit waits for.
 //!
-//! Latencies (register stages from V0 to the result): simple ops 3, mul / requant / pwl
-//! `3 + requant::LATENCY` = 12, reductions `1 + vector_reduce::latency(C, post)` (9 to 33 for
-//! 16 lanes).
+//! Latencies (register stages from V0 to the result, for a row's last beat): simple ops 3,
+//! mul / requant / pwl `3 + requant::LATENCY` = 12, reductions `1 + vector_reduce::latency(L,
+//! L < C, post)` (9 to 33 for 16 lanes).
 
 use super::commands::*;
 use super::isa::{
@@ -56,8 +63,9 @@ pub fn epi_in(cols: u32) -> Bundle {
         .field("row", uint(cols * 32))
 }
 
-/// The requantised row, [`MULTIPLY_LATENCY`] cycles after it was sent: the low 16 bits of
-/// each lane (a STORE keeps one or two bytes of each).
+/// The requantised row, `valid` for a cycle [`MULTIPLY_LATENCY`] + 1 + C / L - 1 cycles after
+/// it was sent (the FIFO, then its beats): the low 16 bits of each lane (a STORE keeps one or
+/// two bytes of each).
 pub fn epi_out(cols: u32) -> Bundle {
     Bundle::plain("epi_out")
         .field("valid", bit())
@@ -219,16 +227,34 @@ fn table_lane(diff: Expr, seg_shift: Expr, mask: Expr, span: Expr) -> (Expr, Exp
     (k, d)
 }
 
+/// Beat `beat` of a row in `beats` equal slices (lane 0's slice first): the row itself for
+/// one beat.
+fn pick_beat(row: Expr, beat: &Expr, beats: u32) -> Expr {
+    let width = row.width() / beats;
+    (1..beats).fold(lane(row.clone(), 0, width), |acc, j| {
+        mux(beat.eq_lit(j as i64), lane(row.clone(), j, width), acc)
+    })
+}
+
+/// The value of column `beat * L + i` for lane `i` of a beat: `of(column)` chosen by the beat.
+fn by_beat(beat: &Expr, beats: u32, lanes: u32, i: u32, of: impl Fn(usize) -> Expr) -> Expr {
+    (1..beats).fold(of(i as usize), |acc, j| {
+        mux(beat.eq_lit(j as i64), of((j * lanes + i) as usize), acc)
+    })
+}
+
 /// Build the vector unit for `cfg`. Named `vector_unit`.
 pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let cols = cfg.matrix.cols;
+    let (lanes, beats) = (cfg.vector_lanes(), cfg.vector_beats());
+    let in_beats = beats > 1;
     let row_bits = cols * 32;
     let spad_bits = scratchpad_row_bytes(cfg) * 8;
-    let core = requant(cols)?;
-    let reducer = vector_reduce(cols)?;
+    let core = requant(lanes)?;
+    let reducer = vector_reduce(lanes, in_beats)?;
     let mut m = ModuleBuilder::new("vector_unit");
     m.doc(&format!(
-        "Vector unit, {cols} int32 lanes: element-wise ops, requantisation, piecewise-linear table, row reductions; the STORE epilogue."
+        "Vector unit, {lanes} int32 lanes ({beats} beat(s) a row of {cols}): element-wise ops, requantisation, piecewise-linear table, row reductions; the STORE epilogue."
     ));
     m.unit("vector unit: sequencing");
     let cmd = m.io(&cmd_stream(Opcode::Vector), Role::Sink);
@@ -281,7 +307,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
 
     // --- reader: the broadcast b row, then a (and b) rows -------------------------------------
     let fsm = m.fsm("reader", &["idle", "bcast", "a", "b", "finish"]);
-    let operands = m.fifo("operands", OPERANDS, 2 * row_bits)?;
+    let operands = m.fifo("operands", OPERANDS, 2 * row_bits + 1)?;
     // A row is read only with a credit, so the FIFO always has room for what arrives.
     m.wire_of("operands_room_unused", operands.enq_ready);
     let credit_bits = clog2(OPERANDS as u64 + 1);
@@ -320,17 +346,23 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.next_en(a_hold, got_a & b_rows, row_in);
     m.next_en(b_hold, got_bcast, row_in);
     let b_const = mux(b_bcast, b_hold, c.imm.repeat(cols));
+    // An epilogue row comes while the unit is idle (so with every credit): it enters tagged.
+    let epi_valid = epi.field("valid");
     let enq_a = got_a & !b_rows & !loads;
-    m.assign(operands.enq_valid, enq_a.clone() | got_b);
+    m.assign(operands.enq_valid, enq_a.clone() | got_b | epi_valid.clone());
     m.assign(
         operands.enq_data,
         mux(
             got_b,
-            cat([row_in.into(), Expr::from(a_hold)]),
-            cat([b_const, row_in.into()]),
+            cat([ulit(1, 0), row_in.into(), Expr::from(a_hold)]),
+            cat([
+                Expr::from(epi_valid),
+                b_const,
+                mux(epi_valid, epi.field("row"), Expr::from(row_in)),
+            ]),
         ),
     );
-    let row_begins = granted & fsm.is("a") & !loads;
+    let row_begins = (granted & fsm.is("a") & !loads) | epi_valid.clone();
     m.next(
         credits,
         credits
@@ -369,16 +401,31 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         go,
         "every pipeline register moves: the result skid has room",
     );
-    let epi_valid = epi.field("valid");
-    m.assign(operands.deq_ready, go);
-    let taking = operands.deq_valid & !epi_valid;
+    // V0 takes the head row a beat at a time and lets it go with its last beat.
+    let taking = operands.deq_valid & go;
+    let in_beat = m.counter("in_beat", beats, taking);
+    m.assign(operands.deq_ready, go & in_beat.last.clone());
     let head = operands.deq_data;
+    let head_epi = head.bit(2 * row_bits);
     let v0_a = m.stage_en(
         "v0_a",
-        mux(epi_valid, epi.field("row"), head.slice(row_bits - 1, 0)),
+        pick_beat(head.slice(row_bits - 1, 0), &in_beat.value, beats),
         go,
     );
-    let v0_b = m.stage_en("v0_b", head.slice(2 * row_bits - 1, row_bits), go);
+    let v0_b = m.stage_en(
+        "v0_b",
+        pick_beat(head.slice(2 * row_bits - 1, row_bits), &in_beat.value, beats),
+        go,
+    );
+    // The beat's number (which columns it holds), as far as the pipeline needs it.
+    let carry_beat = |m: &mut ModuleBuilder, name: &str, beat: Expr, cycles: u32| {
+        if in_beats {
+            m.delay_en(name, beat, cycles, go)
+        } else {
+            beat
+        }
+    };
+    let v0_beat = carry_beat(&mut m, "v0_beat", in_beat.value.clone(), 1);
     // Each row takes one path; an epilogue row is a requantisation.
     let v0_simple = m.reg("v0_simple", bit(), 0);
     let v0_multiply = m.reg("v0_multiply", bit(), 0);
@@ -387,19 +434,20 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let v0_pwl = m.reg("v0_pwl", bit(), 0);
     let v0_mul = m.reg("v0_mul", bit(), 0);
     let with_go = |m: &mut ModuleBuilder, r: Sig, v: Expr| m.next_en(r, go, v);
-    with_go(&mut m, v0_simple, taking.clone() & is_simple);
+    let command_row = operands.deq_valid & !head_epi.clone();
+    with_go(&mut m, v0_simple, command_row.clone() & is_simple);
     with_go(
         &mut m,
         v0_multiply,
-        (taking.clone() & is_multiply) | epi_valid,
+        (command_row.clone() & is_multiply) | (operands.deq_valid & head_epi.clone()),
     );
-    with_go(&mut m, v0_reduce, taking & is_reduce);
-    with_go(&mut m, v0_epi, epi_valid.into());
-    with_go(&mut m, v0_pwl, !epi_valid & c.is(VectorOp::Pwl));
-    with_go(&mut m, v0_mul, !epi_valid & c.is(VectorOp::Mul));
+    with_go(&mut m, v0_reduce, command_row & is_reduce);
+    with_go(&mut m, v0_epi, head_epi.clone());
+    with_go(&mut m, v0_pwl, !head_epi.clone() & c.is(VectorOp::Pwl));
+    with_go(&mut m, v0_mul, !head_epi & c.is(VectorOp::Mul));
 
     // Simple: two stages of lane logic (the second adds `rshr`'s rounding increment).
-    let firsts: Vec<(Expr, Expr)> = (0..cols)
+    let firsts: Vec<(Expr, Expr)> = (0..lanes)
         .map(|i| simple_lane(&c, lane(v0_a, i, 32), lane(v0_b, i, 32)))
         .collect();
     let s1 = m.stage_en("s1", from_lanes(firsts.iter().map(|(v, _)| v.clone())), go);
@@ -410,7 +458,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
     let s2 = m.stage_en(
         "s2",
-        from_lanes((0..cols).map(|i| lane(s1, i, 32).add_wrap(s1_up.bit(i).zext(32)))),
+        from_lanes((0..lanes).map(|i| lane(s1, i, 32).add_wrap(s1_up.bit(i).zext(32)))),
         go,
     );
     let simple_valid = m.valid_chain("simple_valid", v0_simple, 2, go);
@@ -423,7 +471,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let seg_shift = params.word(1).slice(4, 0);
     let m1_x = m.stage_en(
         "m1_x",
-        from_lanes((0..cols).map(|i| {
+        from_lanes((0..lanes).map(|i| {
             let a = lane(v0_a, i, 32).sext(33);
             mux(v0_pwl, a.sub_wrap(base.clone()), a).as_unsigned()
         })),
@@ -440,7 +488,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         span,
         ulit(34, TABLE_ENTRIES as u64 - 1).shl_var(seg_shift.clone()),
     );
-    let steps: Vec<(Expr, Expr)> = (0..cols)
+    let steps: Vec<(Expr, Expr)> = (0..lanes)
         .map(|i| {
             table_lane(
                 lane(m1_x, i, 33).as_signed(),
@@ -467,46 +515,49 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let m2_flags = m.stage_en("m2_flags", m1_flags, go);
     let m2_valid = m.reg("m2_valid", bit(), 0);
     m.next_en(m2_valid, go, m1_valid);
+    let m2_beat = carry_beat(&mut m, "m_beat", v0_beat.clone(), 2);
     let (m2_epi, m2_pwl, m2_mul) = (m2_flags.bit(2), m2_flags.bit(1), m2_flags.bit(0));
     // The requantiser's inputs per lane: pwl (d, M_k, shift_k), mul (a, b, 0), requant
     // (a, multiplier, shift).
     let mut xs = Vec::new();
     let mut ms = Vec::new();
     let mut shs = Vec::new();
-    for i in 0..cols {
+    let q = |beat: &Expr, i: u32, field: usize| {
+        by_beat(beat, beats, lanes, i, |col| params.q[col][field].into())
+    };
+    for i in 0..lanes {
         let k = lane(m2_k, i, 4);
         let (seg_m, seg_s, _) = params.segment(&k);
-        let q = &params.q[i as usize];
         xs.push(lane(m2_x, i, 32));
         ms.push(mux(
             m2_pwl.clone(),
             seg_m,
-            mux(m2_mul.clone(), lane(m2_b, i, 32), q[0]),
+            mux(m2_mul.clone(), lane(m2_b, i, 32), q(&m2_beat, i, 0)),
         ));
         shs.push(mux(
             m2_pwl.clone(),
             seg_s,
-            mux(m2_mul.clone(), zero(uint(6)), q[1]),
+            mux(m2_mul.clone(), zero(uint(6)), q(&m2_beat, i, 1)),
         ));
     }
     // The row in the requantiser's stage [5]: its table flag and segments, for the late values.
     let late_pwl = m.delay_en("late_pwl", m2_pwl.clone(), requant::LATE_STAGE + 1, go);
     let late_k = m.delay_en("late_k", m2_k, requant::LATE_STAGE + 1, go);
+    let late_beat = carry_beat(&mut m, "late_beat", m2_beat, requant::LATE_STAGE + 1);
     let out_epi = m.delay_en("out_epi", m2_epi, requant::LATENCY, go);
     let mut zps = Vec::new();
     let mut mins = Vec::new();
     let mut maxs = Vec::new();
-    for i in 0..cols {
+    for i in 0..lanes {
         let (_, _, y0) = params.segment(&lane(late_k.clone(), i, 4));
-        let q = &params.q[i as usize];
-        zps.push(mux(late_pwl.clone(), y0, q[2]));
-        mins.push(mux(late_pwl.clone(), params.word(2), q[3]));
-        maxs.push(mux(late_pwl.clone(), params.word(3), q[4]));
+        zps.push(mux(late_pwl.clone(), y0, q(&late_beat, i, 2)));
+        mins.push(mux(late_pwl.clone(), params.word(2), q(&late_beat, i, 3)));
+        maxs.push(mux(late_pwl.clone(), params.word(3), q(&late_beat, i, 4)));
     }
     let mut rq = m.instance("requant", &core);
-    let rq_in = rq.io(&requant_in(cols));
-    let rq_late = rq.io(&requant_late(cols));
-    let rq_out = rq.io(&requant_out(cols));
+    let rq_in = rq.io(&requant_in(lanes));
+    let rq_late = rq.io(&requant_late(lanes));
+    let rq_out = rq.io(&requant_out(lanes));
     rq.con("advance", go);
     m.assign(rq_in.field("valid"), m2_valid);
     m.assign(rq_in.field("x"), from_lanes(xs));
@@ -517,40 +568,58 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.assign(rq_late.field("min"), from_lanes(mins));
     m.assign(rq_late.field("max"), from_lanes(maxs));
     let rq_valid = rq_out.field("valid");
-    m.assign(epo.field("valid"), rq_valid & out_epi.clone());
-    m.assign(
-        epo.field("row"),
-        from_lanes((0..cols).map(|i| lane(rq_out.field("y"), i, 32).slice(15, 0))),
-    );
 
     // Reductions.
     let mut red = m.instance("reduce", &reducer);
-    let red_in = red.io(&reduce_in(cols));
+    let red_in = red.io(&reduce_in(lanes, in_beats));
     let red_ctl = red.io(&reduce_ctl());
     let red_out = red.io(&reduce_out());
     red.con("advance", go);
     m.assign(red_in.field("valid"), v0_reduce);
     m.assign(red_in.field("x"), v0_a);
+    if in_beats {
+        m.assign(red_in.field("first"), v0_beat.eq_lit(0));
+        m.assign(red_in.field("last"), v0_beat.eq_lit(beats as i64 - 1));
+    }
     m.assign(red_ctl.field("op"), c.op);
     m.assign(red_ctl.field("post"), c.post);
     m.assign(red_ctl.field("k"), c.imm.slice(5, 0));
 
-    // --- results and the writer -----------------------------------------------------------------
+    // --- results: beats gathered into rows, then the writer ---------------------------------------
+    // A beat leaves the simple or the multiply path (an instruction's rows take one of them, an
+    // epilogue row the second); the reductions' values are already whole rows.
+    let beat_out = m.wire_of("beat_out", (s2_valid | rq_valid.clone()) & go);
+    let out_beat = m.counter("out_beat", beats, beat_out);
+    let beat_value = mux(s2_valid, Expr::from(s2), rq_out.field("y"));
+    let mut gathered: Vec<Expr> = (0..beats - 1)
+        .map(|j| {
+            let r = m.data_reg(&format!("gather_{j}"), uint(lanes * 32));
+            m.next_en(r, beat_out & out_beat.value.eq_lit(j as i64), beat_value.clone());
+            r.into()
+        })
+        .collect();
+    gathered.push(beat_value);
+    let row_out = m.wire_of("row_out", from_lanes(gathered));
+    m.comment(row_out, "the row whose last beat leaves now, with its earlier beats");
+    let row_done = beat_out & out_beat.last;
+    m.assign(epo.field("valid"), row_done.clone() & out_epi.clone());
+    m.assign(
+        epo.field("row"),
+        from_lanes((0..cols).map(|i| lane(row_out, i, 32).slice(15, 0))),
+    );
     let out_valid = m.wire_of(
         "out_valid",
-        s2_valid | (rq_valid & !out_epi) | red_out.field("valid"),
+        (row_done & !out_epi) | (red_out.field("valid") & go),
     );
-    let out_row = mux(
-        is_simple,
-        Expr::from(s2),
+    m.assign(results.enq_valid, out_valid & results.enq_ready);
+    m.assign(
+        results.enq_data,
         mux(
-            is_multiply,
-            rq_out.field("y"),
+            is_reduce,
             red_out.field("value").repeat(cols),
+            Expr::from(row_out),
         ),
     );
-    m.assign(results.enq_valid, out_valid & go & results.enq_ready);
-    m.assign(results.enq_data, out_row);
     let result = results.deq_data;
     let saturated = from_lanes((0..cols).map(|i| saturate(lane(result, i, 32), 8)));
     m.assign(spad_wr.valid(), results.deq_valid & !c.d_acc);
