@@ -104,7 +104,9 @@ fn program() -> impl Strategy<Value = (usize, Vec<Instr>)> {
 /// must come out in order, `latency` advancing cycles after its last beat, equal to the
 /// model's; nothing else may.
 fn check(program: &[Instr], beats: usize, in_beats: bool) -> Result<(), String> {
-    let mut sim = model(in_beats).sim(XInit::Random(7)).map_err(|e| e.to_string())?;
+    let mut sim = model(in_beats)
+        .sim(XInit::Random(7))
+        .map_err(|e| e.to_string())?;
     let p = |n: &str| sim.port(n).unwrap();
     let (iv, ix, op, post, k, go, ov, oval) = (
         p("in_valid"),
@@ -279,7 +281,9 @@ fn rows_in_beats_gather_exactly_and_saturate_at_the_end() {
         vec![i32::MAX; n],
         vec![i32::MIN; n],
         crossing,
-        (0..n as i32).map(|i| if i == n as i32 - 1 { 5 } else { -9 }).collect(),
+        (0..n as i32)
+            .map(|i| if i == n as i32 - 1 { 5 } else { -9 })
+            .collect(),
     ]
     .into_iter()
     .map(|r| (r, 0))

@@ -40,6 +40,7 @@ pub fn seedchip_h(cfg: &Config) -> String {
         ("MEMORY_BANKS", cfg.memory.banks),
         ("BUS_DATA_BYTES", cfg.bus.data_bits / 8),
         ("QUEUE_DEPTH", cfg.controller.queue_depth),
+        ("VECTOR_LANES", cfg.vector_lanes()),
     ] {
         let _ = writeln!(s, "#define SEEDCHIP_{name} {v}u");
     }

@@ -15,7 +15,8 @@
 //!
 //! The epilogue (`epilogue` = int8 / int16, accumulator rows only): the row read goes to the
 //! vector unit's requantiser (`epi_in`), and its requantised lanes come back (`epi_out`)
-//! [`MULTIPLY_LATENCY`](super::vector_unit::MULTIPLY_LATENCY) cycles later, packed to one or two bytes each before the alignment.
+//! when `epi_out.valid` says so (the requantiser's latency and the row's beats later), packed
+//! to one or two bytes each before the alignment.
 //! The store queue runs one instruction at a time, so the vector unit is free for it.
 
 use super::axi4::{row_bursts, Axi4, BURST_INCR, ID_DMA};

@@ -413,8 +413,8 @@ pub fn markdown_section() -> String {
         "## Vector unit\n\n\
          VECTOR instructions run in the store queue, one at a time and in program order with the \
          STOREs (so the tokens that order a STORE after a MATMUL order a VECTOR the same way). A row \
-         holds C int32 values (the array's columns); the unit has L lanes (`[vector] lanes`, a \
-         divisor of C, default C) and takes a row in C / L beats, one a cycle. Results do not \
+         holds C int32 values, its lanes (the array's columns); the unit computes L of them a \
+         cycle (`[vector] lanes`, a divisor of C, default C), so a row takes C / L beats. Results do not \
          depend on L: reductions gather a row's beats exactly (40 bits) and saturate once, and \
          per-channel parameters follow the column, whatever the beat. Operand `a` is row `a_row + m`: a \
          scratchpad row's first C int8 values sign-extended, or an accumulator row's C lanes. \

@@ -168,7 +168,11 @@ pub fn vector_reduce(lanes: u32, in_beats: bool) -> Result<ModuleRef, ModuleErro
             mux(part.gt(tree.clone()), Expr::from(part), tree.clone()),
             part.add_wrap(tree.clone()),
         );
-        m.next_en(part, tree_valid.clone() & go.clone(), mux(first, tree, both));
+        m.next_en(
+            part,
+            tree_valid.clone() & go.clone(),
+            mux(first, tree, both),
+        );
         let part_valid = m.reg("part_valid", bit(), 0);
         m.next_en(part_valid, go.clone(), tree_valid & last);
         m.comment(part_valid, "part holds a whole row");

@@ -63,9 +63,9 @@ pub fn epi_in(cols: u32) -> Bundle {
         .field("row", uint(cols * 32))
 }
 
-/// The requantised row, `valid` for a cycle [`MULTIPLY_LATENCY`] + 1 + C / L - 1 cycles after
-/// it was sent (the FIFO, then its beats): the low 16 bits of each lane (a STORE keeps one or
-/// two bytes of each).
+/// The requantised row, `valid` for one cycle when its last beat leaves the requantiser (the
+/// operand FIFO, C / L beats, then [`MULTIPLY_LATENCY`] after the row was sent; the store unit
+/// waits for it): the low 16 bits of each lane (a STORE keeps one or two bytes of each).
 pub fn epi_out(cols: u32) -> Bundle {
     Bundle::plain("epi_out")
         .field("valid", bit())
@@ -349,7 +349,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     // An epilogue row comes while the unit is idle (so with every credit): it enters tagged.
     let epi_valid = epi.field("valid");
     let enq_a = got_a & !b_rows & !loads;
-    m.assign(operands.enq_valid, enq_a.clone() | got_b | epi_valid.clone());
+    m.assign(operands.enq_valid, enq_a.clone() | got_b | epi_valid);
     m.assign(
         operands.enq_data,
         mux(
@@ -362,7 +362,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             ]),
         ),
     );
-    let row_begins = (granted & fsm.is("a") & !loads) | epi_valid.clone();
+    let row_begins = (granted & fsm.is("a") & !loads) | epi_valid;
     m.next(
         credits,
         credits
@@ -414,7 +414,11 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     );
     let v0_b = m.stage_en(
         "v0_b",
-        pick_beat(head.slice(2 * row_bits - 1, row_bits), &in_beat.value, beats),
+        pick_beat(
+            head.slice(2 * row_bits - 1, row_bits),
+            &in_beat.value,
+            beats,
+        ),
         go,
     );
     // The beat's number (which columns it holds), as far as the pipeline needs it.
@@ -588,19 +592,26 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     // --- results: beats gathered into rows, then the writer ---------------------------------------
     // A beat leaves the simple or the multiply path (an instruction's rows take one of them, an
     // epilogue row the second); the reductions' values are already whole rows.
-    let beat_out = m.wire_of("beat_out", (s2_valid | rq_valid.clone()) & go);
+    let beat_out = m.wire_of("beat_out", (s2_valid | rq_valid) & go);
     let out_beat = m.counter("out_beat", beats, beat_out);
     let beat_value = mux(s2_valid, Expr::from(s2), rq_out.field("y"));
     let mut gathered: Vec<Expr> = (0..beats - 1)
         .map(|j| {
             let r = m.data_reg(&format!("gather_{j}"), uint(lanes * 32));
-            m.next_en(r, beat_out & out_beat.value.eq_lit(j as i64), beat_value.clone());
+            m.next_en(
+                r,
+                beat_out & out_beat.value.eq_lit(j as i64),
+                beat_value.clone(),
+            );
             r.into()
         })
         .collect();
     gathered.push(beat_value);
     let row_out = m.wire_of("row_out", from_lanes(gathered));
-    m.comment(row_out, "the row whose last beat leaves now, with its earlier beats");
+    m.comment(
+        row_out,
+        "the row whose last beat leaves now, with its earlier beats",
+    );
     let row_done = beat_out & out_beat.last;
     m.assign(epo.field("valid"), row_done.clone() & out_epi.clone());
     m.assign(
