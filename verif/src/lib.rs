@@ -16,6 +16,7 @@ pub mod chip_harness;
 pub mod chip_model;
 pub mod chip_verify;
 pub mod compare;
+pub mod crossbar;
 pub mod csr_model;
 pub mod equiv;
 pub mod gemm;

@@ -76,6 +76,8 @@ pub enum Problem {
     DuplicateName { name: String },
     #[error("reset value of `{signal}`: {reason}")]
     BadReset { signal: String, reason: String },
+    #[error("bad parameters: {reason}")]
+    BadParameters { reason: String },
 }
 
 /// Everything wrong with one module.

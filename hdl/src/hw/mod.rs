@@ -20,6 +20,7 @@
 mod bits;
 mod bundle;
 mod check;
+mod crossbar;
 mod design;
 mod emit;
 mod error;
@@ -38,6 +39,9 @@ mod stmt;
 
 pub use bits::{Bits, BitsError};
 pub use bundle::{Bundle, BundleIo, BundlePort, Interface, Role};
+pub use crossbar::{
+    bank_rdata_port, crossbar, crossbar_bank, crossbar_request, crossbar_response, CrossbarSpec,
+};
 pub use design::{Design, VerilogFile};
 pub use error::{HdlError, ModuleError, Problem};
 pub use expr::{cat, lit, mux, slit, ulit, zero, Expr, ExprOps};
