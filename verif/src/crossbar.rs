@@ -56,6 +56,12 @@ impl CrossbarModel {
 
     /// One clock cycle with `requests` offered (one per requester, or none).
     pub fn cycle(&mut self, requests: &[Option<Request>]) -> Cycle {
+        self.cycle_taken(requests, &[])
+    }
+
+    /// One clock cycle of a reservable crossbar: `taken[b]` says bank b serves a client
+    /// outside the crossbar this cycle (missing entries: not taken).
+    pub fn cycle_taken(&mut self, requests: &[Option<Request>], taken: &[bool]) -> Cycle {
         let n = self.spec.requesters as usize;
         assert_eq!(requests.len(), n, "one entry per requester");
         let mut out = Cycle {
@@ -64,6 +70,9 @@ impl CrossbarModel {
             responses: vec![None; n],
         };
         for (b, first) in self.first.iter_mut().enumerate() {
+            if taken.get(b).copied().unwrap_or(false) {
+                continue;
+            }
             let asks: u64 = requests
                 .iter()
                 .enumerate()
@@ -117,6 +126,7 @@ mod tests {
             addr_bits: 6,
             wdata_bits: 8,
             rdata_bits: 8,
+            reservable: true,
         }
     }
 
@@ -162,5 +172,19 @@ mod tests {
             .map(|_| x.cycle(&[read(0), read(1), read(2)]).bank_grant[0])
             .collect();
         assert_eq!(seq, [Some(1), Some(2), Some(0)]);
+    }
+
+    #[test]
+    fn a_taken_bank_grants_no_one_and_keeps_its_place() {
+        let mut x = CrossbarModel::new(spec(2, 2));
+        assert_eq!(x.cycle(&[read(0), read(2)]).bank_grant[0], Some(0));
+        let c = x.cycle_taken(&[read(0), read(1)], &[true, false]);
+        assert_eq!(c.bank_grant, [None, Some(1)]);
+        assert_eq!(c.granted, [false, true]);
+        assert_eq!(
+            x.cycle(&[read(0), read(2)]).bank_grant[0],
+            Some(1),
+            "1 was next"
+        );
     }
 }

@@ -1,17 +1,18 @@
 //! The accumulator: int32 rows of C values, banked SRAM behind the SRAM boundary.
 //!
 //! ```text
-//!  compute_wr (priority) --+
-//!  load_wr    (when free) -+
-//!  vector_wr  (when free) -+-> per bank: write port
-//!  compute_rd (priority) --+
-//!  store_rd   (when free) -+-> per bank: read port -> compute_rdata / store_rdata (next cycle)
+//!  compute_wr (first) -------------------------+
+//!  load_wr, vector_wr -->[write crossbar]------+-> per bank: write port
+//!  compute_rd (first) -------------------------+
+//!  store_rd ------------>[read crossbar]-------+-> per bank: read port -> compute_rdata /
+//!                                                  store_rdata (next cycle)
 //! ```
 //!
 //! The compute unit reads a row as its result leaves the engine and writes the sum a cycle
-//! later, so it owns the ports of the banks it needs: accumulation runs at one row per
-//! cycle. LOAD (into the accumulator), STORE and VECTOR use the banks it leaves free in the
-//! same cycle, so a STORE drains one accumulator half while MATMULs accumulate into the other.
+//! later, at times the systolic array fixes, so it has every bank it asks for: accumulation
+//! runs at one row per cycle. LOAD and VECTOR (writes) and the store queue (reads) share the
+//! banks it leaves free through round-robin crossbars (`hw::crossbar`), so a STORE drains one
+//! accumulator half while MATMULs accumulate into the other.
 //! Rows interleave over `memory.banks` banks (row `a` in bank `a % banks`).
 
 use super::commands::*;
@@ -32,7 +33,7 @@ pub fn accumulator_spec(cfg: &Config) -> MemSpec {
 pub fn accumulator(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let width = accumulator_row_bytes(cfg) * 8;
     let mut m = ModuleBuilder::new("accumulator");
-    m.doc("Accumulator: int32 rows; the compute unit has priority on every bank, LOAD and STORE use the banks it leaves free.");
+    m.doc("Accumulator: int32 rows; the compute unit has every bank it asks for, LOAD and VECTOR (writes) and the store queue (reads) share the rest through round-robin crossbars.");
     m.unit("accumulator");
     let compute_wr = m.io(&priority_write("compute_wr", width), Role::Sink);
     let load_wr = m.io(&sram_write("load_wr", width), Role::Sink);
@@ -43,16 +44,22 @@ pub fn accumulator(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let store_rdata = m.output("store_rdata", uint(width));
     let ram = m.memory("ram", &accumulator_spec(cfg))?;
 
-    let served = ram.serve(
-        &mut m,
-        "ram",
-        &[client(&compute_wr), client(&load_wr), client(&vector_wr)],
-        &[client(&compute_rd), client(&store_rd)],
+    let clients = Clients {
+        first_write: Some(client(&compute_wr)),
+        writes: vec![client(&load_wr), client(&vector_wr)],
+        first_read: Some(client(&compute_rd)),
+        reads: vec![client(&store_rd)],
+    };
+    let served = ram.serve(&mut m, "ram", &clients)?;
+    m.assign(load_wr.ready(), served.write_granted[0].clone());
+    m.assign(vector_wr.ready(), served.write_granted[1].clone());
+    m.assign(store_rd.ready(), served.read_granted[0].clone());
+    m.assign(
+        compute_rdata,
+        served
+            .first_read_data
+            .expect("the compute unit reads first"),
     );
-    m.assign(load_wr.ready(), served.write_granted[1].clone());
-    m.assign(vector_wr.ready(), served.write_granted[2].clone());
-    m.assign(store_rd.ready(), served.read_granted[1].clone());
-    m.assign(compute_rdata, served.read_data[0].clone());
-    m.assign(store_rdata, served.read_data[1].clone());
+    m.assign(store_rdata, served.read_data[0].clone());
     m.finish()
 }

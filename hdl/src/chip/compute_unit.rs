@@ -21,9 +21,11 @@
 //! command, then its R weight rows pass through the engine between them). Random programs
 //! with back-to-back accumulating MATMULs (`verif/tests/chip.rs`, a one-row array included)
 //! would catch a change that narrows the gap.
-//! The unit has priority on the SRAM ports it uses, so the engine never waits for memory,
-//! and the writer takes a result row every cycle: the engine here has no result FIFO
-//! ([`ResultPath::Direct`]); its rows go straight from the array's de-skew into the writer.
+//! The unit has every accumulator bank it asks for, so the writer takes a result row every
+//! cycle: the engine here has no result FIFO ([`ResultPath::Direct`]); its rows go straight
+//! from the array's de-skew into the writer. Its scratchpad reads share the banks with the
+//! store queue's through the scratchpad's crossbar: a read refused this cycle is asked again
+//! the next, and the engine's input streams see a bubble, never a wrong row.
 
 use super::commands::*;
 use super::isa::Opcode;
@@ -98,7 +100,7 @@ pub fn compute_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.doc("Compute unit: MATMUL instructions, scratchpad rows through the matrix engine into accumulator rows.");
     m.unit("compute unit: sequencing and accumulate");
     let cmd = m.io(&cmd_stream(Opcode::Matmul), Role::Sink);
-    let spad_rd = m.io(&priority_read("spad_rd"), Role::Source);
+    let spad_rd = m.io(&sram_read("spad_rd"), Role::Source);
     let spad_rdata = m.input("spad_rdata", uint(spad_bits));
     let acc_rd = m.io(&priority_read("acc_rd"), Role::Source);
     let acc_rdata = m.input("acc_rdata", uint(acc_bits));
@@ -141,10 +143,12 @@ pub fn compute_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             .add_wrap(in_read.zext(sw + 1))
             .lt(ulit(sw + 1, SKID as u64)),
     );
-    let read = m.wire_of("read", active & space);
+    // A read goes to the scratchpad's crossbar; it is made when granted (`read`), else asked
+    // again next cycle.
+    m.assign(spad_rd.valid(), active & space);
+    let read = m.wire_of("read", spad_rd.fire());
     let last_weight = w_left.eq_lit(0);
     let last_act = a_left.eq_lit(1);
-    m.assign(spad_rd.field("valid"), read);
     m.assign(spad_rd.field("row"), mux(weights, w_row, a_row));
     m.next(in_read, read);
     // Tag: bit 1 = weight row, bit 0 = last activation row of the group.

@@ -455,7 +455,7 @@ mod tests {
             ("[vector]\nlanes = 0\n", "vector.lanes", "1..=16"),
             ("[vector]\nlanes = 32\n", "vector.lanes", "1..=16"),
             ("[vector]\nlanes = 6\n", "vector.lanes", "do not divide"),
-            ("[vector]\nwidth = 4\n", "vector", "width"),
+            ("[vector]\nwidth = 4\n", "vector.width", "unknown field"),
         ] {
             let e = Config::from_toml(text, "c.toml").unwrap_err();
             assert_eq!(e.field(), Some(field), "{text}: {e}");

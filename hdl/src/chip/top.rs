@@ -152,7 +152,7 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         .io_from(&done_bundle(), &dones[1])
         .con("spad_rdata", compute_spad_rdata)
         .con("acc_rdata", compute_acc_rdata);
-    let compute_spad = cmp.io(&priority_read("spad_rd"));
+    let compute_spad = cmp.io(&sram_read("spad_rd"));
     let compute_acc_rd = cmp.io(&priority_read("acc_rd"));
     let compute_acc_wr = cmp.io(&priority_write("acc_wr", acc_bits));
     let macs = cmp.out("macs");
@@ -197,7 +197,7 @@ pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let mut s = m.instance("spad", &sp);
     s.io_from(&sram_write("load_wr", spad_bits), &load_spad)
         .io_from(&sram_write("vector_wr", spad_bits), &vector_spad_wr)
-        .io_from(&priority_read("compute_rd"), &compute_spad)
+        .io_from(&sram_read("compute_rd"), &compute_spad)
         .io_from(&sram_read("store_rd"), &store_spad)
         .con("compute_rdata", compute_spad_rdata)
         .con("store_rdata", store_spad_rdata);

@@ -21,6 +21,11 @@
 //! bank's place in line strictly forward (upward, wrapping) and cannot pass a requester that
 //! asks, so each other requester is granted at most once before it.
 //!
+//! A crossbar built `reservable` has an input `bank<b>_taken` per bank: a client outside it
+//! (one whose timing cannot wait, like the compute unit's accumulate) has the bank this
+//! cycle, so the crossbar grants no request there and its round-robin mask holds. The bound
+//! above then counts grants, not cycles: a bank taken every cycle serves no one else.
+//!
 //! Banks answer a read one cycle after they take it (an SRAM's synchronous read). The
 //! crossbar registers which requester each bank served and routes the bank's data back the
 //! next cycle; since a requester has at most one request granted per cycle and every bank has
@@ -50,6 +55,8 @@ pub struct CrossbarSpec {
     pub wdata_bits: u32,
     /// Bits of read data; 0 for a crossbar of writes only.
     pub rdata_bits: u32,
+    /// Banks can be taken by a client outside the crossbar (`bank<b>_taken` inputs).
+    pub reservable: bool,
 }
 
 impl CrossbarSpec {
@@ -84,6 +91,9 @@ impl CrossbarSpec {
         }
         if self.rdata_bits > 0 {
             name += &format!("_r{}", self.rdata_bits);
+        }
+        if self.reservable {
+            name += "_t";
         }
         name
     }
@@ -148,6 +158,11 @@ pub fn bank_rdata_port(b: u32) -> String {
     format!("bank{b}_rdata")
 }
 
+/// The input saying bank `b` is taken this cycle (reservable crossbars).
+pub fn bank_taken_port(b: u32) -> String {
+    format!("bank{b}_taken")
+}
+
 /// The one-hot grant among `asks` (N bits) for a bank whose first-in-line mask is `first`:
 /// the lowest asking bit inside the mask, else the lowest asking bit.
 fn round_robin(asks: Expr, first: Expr) -> Expr {
@@ -196,10 +211,17 @@ pub fn crossbar(spec: &CrossbarSpec) -> Result<ModuleRef, ModuleError> {
         .filter(|_| spec.rdata_bits > 0)
         .map(|b| m.input(&bank_rdata_port(b), uint(spec.rdata_bits)))
         .collect();
+    let taken: Vec<_> = (0..nb)
+        .filter(|_| spec.reservable)
+        .map(|b| m.input(&bank_taken_port(b), bit()))
+        .collect();
 
     let bank_bits = spec.bank_bits();
     let asks_bank = |i: usize, b: u32| -> Expr {
-        let valid: Expr = reqs[i].valid().into();
+        let mut valid: Expr = reqs[i].valid().into();
+        if let Some(t) = taken.get(b as usize) {
+            valid = valid & !*t;
+        }
         if nb == 1 {
             valid
         } else {

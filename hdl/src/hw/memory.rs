@@ -409,127 +409,198 @@ impl MemClient {
 /// What [`Memory::serve`] gives each client.
 #[derive(Clone, Debug)]
 pub struct Served {
-    /// Per write client, in the order given: its row is written this cycle.
+    /// Per crossbar write client, in the order given: its request is taken this cycle (its
+    /// `ready`; high for a row past the memory, which is dropped).
     pub write_granted: Vec<Expr>,
-    /// Per read client: its row is read this cycle.
+    /// Per crossbar read client: likewise.
     pub read_granted: Vec<Expr>,
-    /// Per read client: the row it read, valid the cycle after its grant.
+    /// Per crossbar read client: the row it read, valid the cycle after its grant.
     pub read_data: Vec<Expr>,
+    /// The first read client's row, the cycle after it asked (when there is one).
+    pub first_read_data: Option<Expr>,
+}
+
+/// Who a 1R1W memory serves ([`Memory::serve`]): on each port, a first client that is always
+/// served (optional) and clients that share the rest through a crossbar.
+#[derive(Clone, Debug, Default)]
+pub struct Clients {
+    pub first_write: Option<MemClient>,
+    pub writes: Vec<MemClient>,
+    pub first_read: Option<MemClient>,
+    pub reads: Vec<MemClient>,
 }
 
 impl Memory {
-    /// Drive a 1R1W memory's banks for several clients on each port. Clients are listed in
-    /// priority order: each bank's write (read) port serves the first write (read) client
-    /// that asks for one of its rows, and a client whose bank an earlier client takes waits.
-    /// With one bank this is a plain priority arbiter; with several, clients on different
-    /// banks are served in the same cycle. The first client of each port is always served.
-    /// A row past the memory selects no bank (it never aliases a row that exists); such a
-    /// request is granted and does nothing. `name` prefixes the bank-select registers.
+    /// Drive a 1R1W memory's banks. On each port, the first client (if any) has every bank it
+    /// asks for: its timing cannot wait (the compute unit's accumulate). The other clients
+    /// share the banks through a [`crossbar`](super::crossbar): round-robin per bank, at most
+    /// one grant per bank per cycle, so clients on different banks are served together and a
+    /// client waits at most (clients - 1) grants of a bank to others. A row past the memory
+    /// selects no bank (it never aliases a row that exists); such a request is taken and does
+    /// nothing. `name` prefixes the crossbar instances and the first reader's bank register.
     pub fn serve(
         &self,
         m: &mut ModuleBuilder,
         name: &str,
-        writes: &[MemClient],
-        reads: &[MemClient],
-    ) -> Served {
+        clients: &Clients,
+    ) -> Result<Served, ModuleError> {
         let nb = self.banks.len();
         let k = crate::hw::clog2(nb as u64);
         let aw = self.banks[0].write_addr().width();
+        let rows_bits = k + aw;
         let in_range = |a: &Expr| -> Expr {
             let top = a.width();
-            if k + aw < top {
-                a.slice(top - 1, k + aw).eq_lit(0)
+            if rows_bits < top {
+                a.slice(top - 1, rows_bits).eq_lit(0)
             } else {
                 ulit(1, 1)
             }
         };
         let hits = |c: &MemClient, b: usize| -> Expr {
-            let bank = if nb == 1 {
-                ulit(1, 1)
+            let asks = c.valid.clone() & in_range(&c.row);
+            if nb == 1 {
+                asks
             } else {
-                self.bank_of(c.row.clone()).eq_lit(b as i64)
+                asks & self.bank_of(c.row.clone()).eq_lit(b as i64)
+            }
+        };
+        // A crossbar for one port: its grants, the read data, and per bank (en, addr, wdata).
+        let port = |m: &mut ModuleBuilder,
+                    suffix: &str,
+                    first: &Option<MemClient>,
+                    clients: &[MemClient],
+                    write: bool|
+         -> Result<(Vec<Expr>, Vec<Expr>, Vec<[Option<Expr>; 3]>), ModuleError> {
+            if clients.is_empty() {
+                return Ok((Vec::new(), Vec::new(), vec![[None, None, None]; nb]));
+            }
+            let width = self.spec.width;
+            let spec = super::crossbar::CrossbarSpec {
+                requesters: clients.len() as u32,
+                banks: nb as u32,
+                addr_bits: rows_bits.max(k + 1),
+                wdata_bits: if write { width } else { 0 },
+                rdata_bits: if write { 0 } else { width },
+                reservable: first.is_some(),
             };
-            c.valid.clone() & in_range(&c.row) & bank
+            let module = super::crossbar::crossbar(&spec)?;
+            let mut x = m.instance(&format!("{name}_{suffix}"), &module);
+            let mut granted = Vec::new();
+            let mut data = Vec::new();
+            for (i, c) in clients.iter().enumerate() {
+                let req = super::crossbar::crossbar_request(&spec, i as u32);
+                x.con(req.valid_port(), c.valid.clone() & in_range(&c.row));
+                x.con(req.port("addr"), c.row.clone().resize(spec.addr_bits));
+                if write {
+                    let d = c.data.clone().expect("a write client has data");
+                    x.con(req.port("wdata"), d);
+                }
+                let ready = x.out(req.ready_port());
+                granted.push(Expr::from(ready) | !in_range(&c.row));
+                if !write {
+                    let resp = super::crossbar::crossbar_response(&spec, i as u32);
+                    x.open(resp.port("valid"));
+                    data.push(Expr::from(x.out(resp.port("rdata"))));
+                }
+            }
+            let mut banks = Vec::new();
+            for b in 0..nb {
+                let bank = super::crossbar::crossbar_bank(&spec, b as u32);
+                if let Some(f) = first {
+                    x.con(super::crossbar::bank_taken_port(b as u32), hits(f, b));
+                }
+                if !write {
+                    let rdata = self.banks[b].read_data(0);
+                    x.con(super::crossbar::bank_rdata_port(b as u32), rdata);
+                }
+                let en = Expr::from(x.out(bank.port("en")));
+                let addr = Expr::from(x.out(bank.port("addr"))).resize(aw);
+                let wdata = write.then(|| Expr::from(x.out(bank.port("wdata"))));
+                banks.push([Some(en), Some(addr), wdata]);
+            }
+            Ok((granted, data, banks))
         };
-        // Granted: no earlier client asks for the same bank.
-        let grants = |clients: &[MemClient]| -> Vec<Expr> {
-            (0..clients.len())
-                .map(|i| {
-                    clients[..i].iter().fold(clients[i].valid.clone(), |g, c| {
-                        let same = if nb == 1 {
-                            c.valid.clone()
-                        } else {
-                            c.valid.clone()
-                                & ExprOps::eq(
-                                    &self.bank_of(c.row.clone()),
-                                    self.bank_of(clients[i].row.clone()),
-                                )
-                        };
-                        g & !same
-                    })
-                })
-                .collect()
-        };
-        // The first client (in priority order) asking for bank `b`: its `pick` field.
-        let first = |clients: &[MemClient], b: usize, pick: &dyn Fn(&MemClient) -> Expr| {
-            let last = pick(&clients[clients.len() - 1]);
-            clients
-                .iter()
-                .rev()
-                .skip(1)
-                .fold(last, |acc, c| mux(hits(c, b), pick(c), acc))
-        };
-        let any = |clients: &[MemClient], b: usize| {
-            clients
-                .iter()
-                .map(|c| hits(c, b))
-                .reduce(|x, y| x | y)
-                .expect("a port has a client")
+        let (write_granted, _, wx) = port(m, "wx", &clients.first_write, &clients.writes, true)?;
+        let (read_granted, read_data, rx) =
+            port(m, "rx", &clients.first_read, &clients.reads, false)?;
+        // Each bank's ports: the first client where it asks, else the crossbar.
+        let drive = |first: &Option<MemClient>,
+                     b: usize,
+                     from_xbar: &Option<Expr>,
+                     of: &dyn Fn(&MemClient) -> Expr,
+                     none: Expr|
+         -> Expr {
+            let xbar = from_xbar.clone().unwrap_or(none);
+            match first {
+                Some(f) => mux(hits(f, b), of(f), xbar),
+                None => xbar,
+            }
         };
         for (b, bank) in self.banks.iter().enumerate() {
-            m.assign(bank.write_enable(), any(writes, b));
+            let [w_en, w_addr, w_data] = &wx[b];
+            let [r_en, r_addr, _] = &rx[b];
+            let zero_addr = super::expr::zero(uint(aw));
+            let first_w = &clients.first_write;
+            let first_r = &clients.first_read;
+            m.assign(
+                bank.write_enable(),
+                drive(first_w, b, w_en, &|_| ulit(1, 1), ulit(1, 0)),
+            );
             m.assign(
                 bank.write_addr(),
-                self.row_in_bank(first(writes, b, &|c| c.row.clone()))
-                    .resize(aw),
+                drive(
+                    first_w,
+                    b,
+                    w_addr,
+                    &|c| self.row_in_bank(c.row.clone()).resize(aw),
+                    zero_addr.clone(),
+                ),
             );
             m.assign(
                 bank.write_data(),
-                first(writes, b, &|c| {
-                    c.data.clone().expect("a write client has data")
-                }),
+                drive(
+                    first_w,
+                    b,
+                    w_data,
+                    &|c| c.data.clone().expect("a write client has data"),
+                    super::expr::zero(uint(self.spec.width)),
+                ),
             );
-            m.assign(bank.read_enable(0), any(reads, b));
+            m.assign(
+                bank.read_enable(0),
+                drive(first_r, b, r_en, &|_| ulit(1, 1), ulit(1, 0)),
+            );
             m.assign(
                 bank.read_addr(0),
-                self.row_in_bank(first(reads, b, &|c| c.row.clone()))
-                    .resize(aw),
+                drive(
+                    first_r,
+                    b,
+                    r_addr,
+                    &|c| self.row_in_bank(c.row.clone()).resize(aw),
+                    zero_addr,
+                ),
             );
         }
-        let read_granted = grants(reads);
-        let read_data = reads
-            .iter()
-            .zip(&read_granted)
-            .enumerate()
-            .map(|(i, (c, g))| {
-                if nb == 1 {
-                    return self.banks[0].read_data(0).into();
-                }
-                let last = m.data_reg(&format!("{name}_rd{i}_bank"), uint(k));
-                m.next_en(last, g.clone(), self.bank_of(c.row.clone()));
-                self.banks
-                    .iter()
-                    .enumerate()
-                    .skip(1)
-                    .fold(self.banks[0].read_data(0).into(), |acc, (b, bank)| {
-                        mux(last.eq_lit(b as i64), bank.read_data(0), acc)
-                    })
-            })
-            .collect();
-        Served {
-            write_granted: grants(writes),
+        // The first reader's data: from the bank it read last cycle.
+        let first_read_data = clients.first_read.as_ref().map(|c| {
+            if nb == 1 {
+                return Expr::from(self.banks[0].read_data(0));
+            }
+            let last = m.data_reg(&format!("{name}_first_rd_bank"), uint(k));
+            m.next_en(last, c.valid.clone(), self.bank_of(c.row.clone()));
+            self.banks
+                .iter()
+                .enumerate()
+                .skip(1)
+                .fold(self.banks[0].read_data(0).into(), |acc, (b, bank)| {
+                    mux(last.eq_lit(b as i64), bank.read_data(0), acc)
+                })
+        });
+        Ok(Served {
+            write_granted,
             read_granted,
             read_data,
-        }
+            first_read_data,
+        })
     }
 }

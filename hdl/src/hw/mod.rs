@@ -40,7 +40,8 @@ mod stmt;
 pub use bits::{Bits, BitsError};
 pub use bundle::{Bundle, BundleIo, BundlePort, Interface, Role};
 pub use crossbar::{
-    bank_rdata_port, crossbar, crossbar_bank, crossbar_request, crossbar_response, CrossbarSpec,
+    bank_rdata_port, bank_taken_port, crossbar, crossbar_bank, crossbar_request, crossbar_response,
+    CrossbarSpec,
 };
 pub use design::{Design, VerilogFile};
 pub use error::{HdlError, ModuleError, Problem};
@@ -49,7 +50,8 @@ pub use fifo::{fifo, fifo_count_bits, fifo_deq, fifo_enq, FifoIo};
 pub use fsm::Fsm;
 pub use idioms::{from_lanes, lane, lanes, saturate, wrap_inc, Counter};
 pub use memory::{
-    addr_bits, sram, MemClient, MemIo, MemPort, MemPorts, MemSignal, MemSpec, Memory, Served,
+    addr_bits, sram, Clients, MemClient, MemIo, MemPort, MemPorts, MemSignal, MemSpec, Memory,
+    Served,
 };
 pub use module::{Dir, InstanceBuilder, Module, ModuleBuilder, ModuleRef, Port};
 pub use multiplier::{at_weight, booth_digit, carry_save_product, signed_product, BoothDigit};
