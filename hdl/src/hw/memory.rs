@@ -430,6 +430,16 @@ pub struct Clients {
     pub reads: Vec<MemClient>,
 }
 
+/// One port of a memory as its crossbar serves it.
+struct CrossbarPort {
+    /// Per client: its request is taken.
+    granted: Vec<Expr>,
+    /// Per client (read port): its data.
+    data: Vec<Expr>,
+    /// Per bank: the crossbar's enable, row and write data (none without clients).
+    banks: Vec<[Option<Expr>; 3]>,
+}
+
 impl Memory {
     /// Drive a 1R1W memory's banks. On each port, the first client (if any) has every bank it
     /// asks for: its timing cannot wait (the compute unit's accumulate). The other clients
@@ -470,9 +480,13 @@ impl Memory {
                     first: &Option<MemClient>,
                     clients: &[MemClient],
                     write: bool|
-         -> Result<(Vec<Expr>, Vec<Expr>, Vec<[Option<Expr>; 3]>), ModuleError> {
+         -> Result<CrossbarPort, ModuleError> {
             if clients.is_empty() {
-                return Ok((Vec::new(), Vec::new(), vec![[None, None, None]; nb]));
+                return Ok(CrossbarPort {
+                    granted: Vec::new(),
+                    data: Vec::new(),
+                    banks: vec![[None, None, None]; nb],
+                });
             }
             let width = self.spec.width;
             let spec = super::crossbar::CrossbarSpec {
@@ -518,11 +532,14 @@ impl Memory {
                 let wdata = write.then(|| Expr::from(x.out(bank.port("wdata"))));
                 banks.push([Some(en), Some(addr), wdata]);
             }
-            Ok((granted, data, banks))
+            Ok(CrossbarPort {
+                granted,
+                data,
+                banks,
+            })
         };
-        let (write_granted, _, wx) = port(m, "wx", &clients.first_write, &clients.writes, true)?;
-        let (read_granted, read_data, rx) =
-            port(m, "rx", &clients.first_read, &clients.reads, false)?;
+        let wx = port(m, "wx", &clients.first_write, &clients.writes, true)?;
+        let rx = port(m, "rx", &clients.first_read, &clients.reads, false)?;
         // Each bank's ports: the first client where it asks, else the crossbar.
         let drive = |first: &Option<MemClient>,
                      b: usize,
@@ -537,8 +554,8 @@ impl Memory {
             }
         };
         for (b, bank) in self.banks.iter().enumerate() {
-            let [w_en, w_addr, w_data] = &wx[b];
-            let [r_en, r_addr, _] = &rx[b];
+            let [w_en, w_addr, w_data] = &wx.banks[b];
+            let [r_en, r_addr, _] = &rx.banks[b];
             let zero_addr = super::expr::zero(uint(aw));
             let first_w = &clients.first_write;
             let first_r = &clients.first_read;
@@ -597,9 +614,9 @@ impl Memory {
                 })
         });
         Ok(Served {
-            write_granted,
-            read_granted,
-            read_data,
+            write_granted: wx.granted,
+            read_granted: rx.granted,
+            read_data: rx.data,
             first_read_data,
         })
     }
