@@ -37,7 +37,7 @@
 
 use super::bundle::{Bundle, Role};
 use super::error::{ModuleError, Problem};
-use super::expr::{mux, ulit, zero, Expr, ExprOps};
+use super::expr::{ulit, zero, Expr, ExprOps};
 use super::module::{ModuleBuilder, ModuleRef};
 use super::signal::{bit, uint};
 use crate::hw::clog2;
@@ -163,22 +163,6 @@ pub fn bank_taken_port(b: u32) -> String {
     format!("bank{b}_taken")
 }
 
-/// The one-hot grant among `asks` (N bits) for a bank whose first-in-line mask is `first`:
-/// the lowest asking bit inside the mask, else the lowest asking bit.
-fn round_robin(asks: Expr, first: Expr) -> Expr {
-    let inside = asks.clone() & first;
-    let pick = mux(inside.reduce_or(), inside, asks);
-    // The lowest set bit: x & -x.
-    let width = pick.width();
-    pick.clone() & (!pick).add_wrap(ulit(width, 1))
-}
-
-/// The requesters strictly above the one-hot `grant`: ~(grant | (grant - 1)).
-fn above(grant: Expr) -> Expr {
-    let below_or_at = grant.clone() | grant.sub_wrap(ulit(grant.width(), 1));
-    !below_or_at
-}
-
 /// Build the crossbar. Named [`CrossbarSpec::module_name`].
 pub fn crossbar(spec: &CrossbarSpec) -> Result<ModuleRef, ModuleError> {
     let name = spec.module_name();
@@ -239,11 +223,8 @@ pub fn crossbar(spec: &CrossbarSpec) -> Result<ModuleRef, ModuleError> {
             &format!("asks{b}"),
             super::idioms::from_lanes((0..n as usize).map(|i| asks_bank(i, b as u32))),
         );
-        let first = m.reg(&format!("first{b}"), uint(n), (1i64 << n) - 1);
-        m.comment(first, "requesters first in line for this bank");
-        let grant = m.wire_of(&format!("grant{b}"), round_robin(asks.into(), first.into()));
         let any = asks.reduce_or();
-        m.next_en(first, any.clone(), above(grant.into()));
+        let grant = m.round_robin(&format!("bank{b}"), asks, any.clone());
         // The granted request's fields (one-hot select: an AND-OR of the requesters').
         let chosen = |field: &str| -> Expr {
             (0..n as usize)

@@ -156,6 +156,32 @@ impl ModuleBuilder {
         regs
     }
 
+    /// A round-robin arbiter `name`: the one-hot grant (wire `<name>_grant`) among the bits of
+    /// `asks`. A mask register `<name>_first` (all ones after reset) holds the requesters first
+    /// in line: the lowest asking bit inside it wins, else the lowest asking bit; at edges where
+    /// `advance` is high (the grant was used) the mask becomes the requesters above the winner.
+    /// A requester that keeps asking waits at most `asks.width() - 1` grants to others.
+    pub fn round_robin(
+        &mut self,
+        name: &str,
+        asks: impl Into<Expr>,
+        advance: impl Into<Expr>,
+    ) -> Sig {
+        let asks: Expr = asks.into();
+        let n = asks.width();
+        let first = self.reg(&format!("{name}_first"), uint(n), ((1u128 << n) - 1) as i64);
+        self.comment(first, "requesters first in line");
+        let inside = asks.clone() & first;
+        let pick = mux(inside.reduce_or(), inside, asks);
+        // The lowest set bit: x & -x.
+        let lowest = pick.clone() & (!pick).add_wrap(lit(uint(n), 1));
+        let grant = self.wire_of(&format!("{name}_grant"), lowest);
+        // The requesters strictly above the winner: ~(grant | (grant - 1)).
+        let above = !(Expr::from(grant) | grant.sub_wrap(lit(uint(n), 1)));
+        self.next_en(first, advance, above);
+        grant
+    }
+
     /// A shift register of bits (a control register, reset to 0): bit `k` holds `input` as it
     /// was `k + 1` cycles ago. Returns the register.
     pub fn history(&mut self, name: &str, input: impl Into<Expr>, length: u32) -> Sig {
