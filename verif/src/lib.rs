@@ -22,6 +22,7 @@ pub mod equiv;
 pub mod gemm;
 pub mod harness;
 pub mod layers;
+pub mod mesh;
 pub mod model;
 pub mod noise;
 pub mod quant;

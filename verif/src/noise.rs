@@ -21,6 +21,15 @@ impl XorShift64 {
         self.0
     }
 
+    /// True with probability `p` (0 never, 1 always; one step unless `p` is 0).
+    pub fn chance(&mut self, p: f64) -> bool {
+        if p <= 0.0 {
+            return false;
+        }
+        // 53 random bits as a fraction in [0, 1).
+        ((self.next_u64() >> 11) as f64) / ((1u64 << 53) as f64) < p
+    }
+
     /// The value [`XorShift64::next_u64`] last returned.
     pub fn last(&self) -> u64 {
         self.0
