@@ -50,7 +50,7 @@ impl Pattern {
                 }
             }
             Pattern::Hotspot => {
-                if rng.next_u64() % 4 == 0 {
+                if rng.chance(0.25) {
                     0
                 } else {
                     (rng.next_u64() % n as u64) as u32
