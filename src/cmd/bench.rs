@@ -23,6 +23,26 @@ pub struct BenchArgs {
     /// Randomized verification cases for the cases/s figure (4x4 engine).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
     pub cases: u64,
+    /// Only these sections (comma-separated); all when omitted.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub only: Vec<Section>,
+}
+
+/// A part of the benchmark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Section {
+    /// Rust -> Verilog generation time.
+    Generation,
+    /// The matrix engine under Verilator.
+    Engine,
+    /// The whole chip under Verilator.
+    Chip,
+    /// The reference model.
+    Model,
+    /// Randomized verification throughput.
+    Verify,
+    /// Crossbar and mesh throughput and latency.
+    Interconnect,
 }
 
 fn parse_shape(s: &str) -> Result<(u32, u32)> {
@@ -73,8 +93,30 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         .iter()
         .map(|s| parse_shape(s))
         .collect::<Result<_>>()?;
+    let want = |s: Section| args.only.is_empty() || args.only.contains(&s);
     println!("seedchip bench (figures from this machine, this run)\n");
+    if want(Section::Generation) {
+        generation()?;
+    }
+    if want(Section::Engine) {
+        engine(&shapes)?;
+    }
+    if want(Section::Chip) {
+        chip(&shapes)?;
+    }
+    if want(Section::Model) {
+        model();
+    }
+    if want(Section::Verify) {
+        verification(args.cases)?;
+    }
+    if want(Section::Interconnect) {
+        interconnect()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
+fn generation() -> Result<()> {
     println!("generation (Rust -> Verilog text, not written):");
     for (r, c) in [(16, 16), (128, 128)] {
         let cfg = Config::with_matrix(r, c)?;
@@ -87,8 +129,12 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         );
     }
 
+    Ok(())
+}
+
+fn engine(shapes: &[(u32, u32)]) -> Result<()> {
     println!("\nVerilator simulation of the matrix engine:");
-    for &(r, c) in &shapes {
+    for &(r, c) in shapes {
         let cfg = Config::with_matrix(r, c)?;
         let design = generate_engine(&cfg)?;
         let (model, build) = timed(|| {
@@ -137,8 +183,12 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         );
     }
 
+    Ok(())
+}
+
+fn chip(shapes: &[(u32, u32)]) -> Result<()> {
     println!("\nVerilator simulation of the whole chip (default memories, 128-bit AXI):");
-    for &(r, c) in &shapes {
+    for &(r, c) in shapes {
         let cfg = Config::with_matrix(r, c)?;
         let (model, build) = timed(|| build_chip(&cfg));
         let model = model?;
@@ -171,6 +221,10 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         );
     }
 
+    Ok(())
+}
+
+fn model() {
     println!("\nreference model:");
     let n = 256;
     let a = pattern_matrix(n, n, 13);
@@ -181,7 +235,9 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         secs,
         (n * n * n) as f64 / secs / 1e6
     );
+}
 
+fn verification(cases: u64) -> Result<()> {
     println!("\nrandomized verification (4x4 engine, random shapes, data, stalls, initial state):");
     let mut models = ModelCache::default();
     let engine = Config::with_matrix(4, 4)?.matrix;
@@ -190,16 +246,96 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
         engine: Some(engine),
         ..CaseSpace::default()
     };
-    let (report, secs) = timed(|| verify::run(&mut models, &space, args.cases, 1, |_, _| {}));
+    let (report, secs) = timed(|| verify::run(&mut models, &space, cases, 1, |_, _| {}));
     let report = report?;
     println!(
         "  {} cases in {:.2} s: {:.0} cases/s, {:.0} simulated cycles/s ({} passed, {} failed)",
-        args.cases,
+        cases,
         secs,
-        args.cases as f64 / secs,
+        cases as f64 / secs,
         report.cycles as f64 / secs,
         report.passed,
         report.failed
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// Crossbar (its cycle model, which `verif/tests/crossbar.rs` proves equal to the RTL) and
+/// mesh (the Verilated RTL) under three traffic patterns.
+fn interconnect() -> Result<()> {
+    use seedchip_hdl::chip::mesh::{mesh, MeshSpec};
+    use seedchip_hdl::hw::{CrossbarSpec, Design};
+    use seedchip_verif::crossbar::{measure, Traffic};
+    use seedchip_verif::mesh::{saturation, throughput_limit, MeshRun, Pattern};
+
+    let xbar = CrossbarSpec {
+        requesters: 4,
+        banks: 4,
+        addr_bits: 10,
+        wdata_bits: 32,
+        rdata_bits: 32,
+        reservable: false,
+    };
+    println!(
+        "\ninterconnect: crossbar {}x{} (cycle model, proven equal to the RTL), every requester \
+         always asking (saturated) and at half load; limit = min(N, M) grants/cycle (hotspot: \
+         bank 0's share):",
+        xbar.requesters, xbar.banks
+    );
+    for t in [Traffic::Uniform, Traffic::Transpose, Traffic::Hotspot] {
+        let sat = measure(xbar, t, 1.0, 200_000, 7);
+        let half = measure(xbar, t, 0.5, 200_000, 7);
+        println!(
+            "  {:<30} saturated {:.2} grants/cycle = {:>5.1}% of {:.2}, wait mean {:.2} max {} cycles | half load: wait mean {:.2} max {}",
+            t.name(),
+            sat.grants_per_cycle,
+            100.0 * sat.grants_per_cycle / sat.limit,
+            sat.limit,
+            sat.mean_wait,
+            sat.max_wait,
+            half.mean_wait,
+            half.max_wait
+        );
+    }
+
+    let spec = MeshSpec {
+        x: 4,
+        y: 4,
+        flit_bits: 64,
+        depth: 4,
+    };
+    let design = Design::new(mesh(&spec)?)?;
+    let model = Model::build(
+        &sources_of(&design),
+        design.top().name(),
+        &BuildOptions::default(),
+    )?;
+    let flits = 4;
+    println!(
+        "\ninterconnect: {}x{} mesh (Verilated RTL), {}-bit flits, {}-flit buffers, {flits}-flit \
+         packets; limit = 1 / the heaviest channel's load (XY routes, injection and ejection \
+         channels at a flit a cycle); offered and accepted in flits/node/cycle over 4,000 cycles:",
+        spec.x, spec.y, spec.flit_bits, spec.depth
+    );
+    for pattern in [Pattern::Uniform, Pattern::Transpose, Pattern::Hotspot] {
+        let limit = throughput_limit(&spec, pattern);
+        let mut run = MeshRun::new(spec, &model, 3).map_err(anyhow::Error::msg)?;
+        let sweep = saturation(&mut run, pattern, flits, limit, 4_000)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("the mesh under {} traffic", pattern.name()))?;
+        println!(
+            "  {:<24} limit {:.3}: saturation throughput {:.3} = {:.1}% of the limit\n    offered -> accepted (mean latency): {}",
+            pattern.name(),
+            limit,
+            sweep.saturation,
+            100.0 * sweep.saturation / limit,
+            sweep
+                .points
+                .iter()
+                .map(|s| format!("{:.2} -> {:.2} ({:.0} cyc)", s.offered, s.accepted, s.mean_latency))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(())
 }

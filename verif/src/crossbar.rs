@@ -106,6 +106,101 @@ impl CrossbarModel {
     }
 }
 
+/// Which bank each request goes to, in the crossbar benchmarks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Traffic {
+    /// A uniformly random bank each request.
+    Uniform,
+    /// Requester i always to bank reverse_bits(i) (a permutation when N <= M: no conflicts).
+    Transpose,
+    /// A quarter of the requests to bank 0, the rest uniformly.
+    Hotspot,
+}
+
+impl Traffic {
+    pub fn name(self) -> &'static str {
+        match self {
+            Traffic::Uniform => "uniform random",
+            Traffic::Transpose => "transpose (bit-reversed bank)",
+            Traffic::Hotspot => "hotspot (1/4 to bank 0)",
+        }
+    }
+}
+
+/// What a crossbar benchmark measured.
+#[derive(Clone, Copy, Debug)]
+pub struct Throughput {
+    /// Grants per cycle.
+    pub grants_per_cycle: f64,
+    /// The limit: min(N, M) grants per cycle (for the hotspot, also what bank 0 allows).
+    pub limit: f64,
+    /// Cycles from offering a request to its grant: mean and maximum.
+    pub mean_wait: f64,
+    pub max_wait: u64,
+}
+
+/// Run the crossbar model for `cycles` with every requester offering a new request with
+/// probability `rate` per cycle once its last one is granted (rate 1: saturated).
+pub fn measure(
+    spec: CrossbarSpec,
+    traffic: Traffic,
+    rate: f64,
+    cycles: u64,
+    seed: u64,
+) -> Throughput {
+    use crate::noise::XorShift64;
+    let (n, m) = (spec.requesters as usize, spec.banks as u64);
+    let mut rng = XorShift64::new(seed);
+    let mut x = CrossbarModel::new(spec);
+    let mut pending: Vec<Option<(u64, Request)>> = vec![None; n];
+    let (mut grants, mut waits, mut max_wait) = (0u64, 0u64, 0u64);
+    let bank_bits = spec.bank_bits();
+    for cycle in 0..cycles {
+        for (i, p) in pending.iter_mut().enumerate() {
+            if p.is_none() && rng.chance(rate) {
+                let bank = match traffic {
+                    Traffic::Uniform => rng.next_u64() % m,
+                    Traffic::Transpose if bank_bits == 0 => 0,
+                    Traffic::Transpose => (i as u64 % m).reverse_bits() >> (64 - bank_bits),
+                    Traffic::Hotspot if rng.chance(0.25) => 0,
+                    Traffic::Hotspot => rng.next_u64() % m,
+                };
+                let row = rng.next_u64() % (1u64 << spec.row_bits());
+                let addr = (row << bank_bits) | bank;
+                *p = Some((
+                    cycle,
+                    Request {
+                        addr,
+                        write: false,
+                        wdata: 0,
+                    },
+                ));
+            }
+        }
+        let offered: Vec<Option<Request>> = pending.iter().map(|p| p.map(|(_, r)| r)).collect();
+        let c = x.cycle(&offered);
+        for (i, g) in c.granted.iter().enumerate() {
+            if *g {
+                let (at, _) = pending[i].take().expect("granted");
+                grants += 1;
+                waits += cycle - at;
+                max_wait = max_wait.max(cycle - at);
+            }
+        }
+    }
+    let mut limit = n.min(m as usize) as f64;
+    if traffic == Traffic::Hotspot {
+        // Bank 0 takes 1/4 + 3/4M of all requests and grants one a cycle.
+        limit = limit.min(1.0 / (0.25 + 0.75 / m as f64));
+    }
+    Throughput {
+        grants_per_cycle: grants as f64 / cycles as f64,
+        limit,
+        mean_wait: waits as f64 / grants.max(1) as f64,
+        max_wait,
+    }
+}
+
 /// The low `bits` bits set.
 fn mask(bits: u32) -> u64 {
     if bits >= 64 {

@@ -141,6 +141,9 @@ pub struct Stats {
     pub max_latency: u64,
     /// Largest latency minus the packet's zero-load latency.
     pub max_queueing: u64,
+    /// The least, over sources, of the flits delivered from it while offering over the flits
+    /// it offered: below 1 when some flow falls behind.
+    pub worst_source: f64,
 }
 
 /// A Verilated mesh under traffic.
@@ -206,6 +209,8 @@ impl MeshRun {
         let mut in_flight = 0u64;
         let mut ejected_while_offering = 0u64;
         let mut offered_flits = 0u64;
+        let mut offered_by = vec![0u64; n];
+        let mut delivered_by = vec![0u64; n];
         let mut quiet = 0u64;
         self.sim.reset(2).map_err(|e| e.to_string())?;
         let mut cycle = 0u64;
@@ -219,6 +224,7 @@ impl MeshRun {
                         let p = Packet::new(&spec, src as u32, dst, *seq, load.packet_flits);
                         *seq += 1;
                         offered_flits += p.flits.len() as u64;
+                        offered_by[src] += p.flits.len() as u64;
                         q.push_back((cycle, p));
                     }
                 }
@@ -315,6 +321,9 @@ impl MeshRun {
                     ));
                 }
                 stats.packets += 1;
+                if cycle < load.cycles {
+                    delivered_by[src as usize] += want.flits.len() as u64;
+                }
                 latency_sum += latency;
                 stats.max_latency = stats.max_latency.max(latency);
                 stats.max_queueing = stats.max_queueing.max(latency.saturating_sub(floor));
@@ -340,6 +349,119 @@ impl MeshRun {
         stats.accepted = ejected_while_offering as f64 / (nodes * load.cycles as f64);
         stats.offered = offered_flits as f64 / (nodes * load.cycles as f64);
         stats.mean_latency = latency_sum as f64 / stats.packets.max(1) as f64;
+        stats.worst_source = offered_by
+            .iter()
+            .zip(&delivered_by)
+            .filter(|(o, _)| **o > 0)
+            .map(|(o, d)| *d as f64 / *o as f64)
+            .fold(1.0, f64::min);
         Ok(stats)
     }
+}
+
+/// The theoretical throughput limit of `pattern` on the mesh, in flits per node per cycle:
+/// 1 / the heaviest channel's load per unit of injection, over every link of the XY routes
+/// and every node's injection and ejection channel (one flit a cycle each). Exact for
+/// uniform random and transpose (their expected loads); for the hotspot, node 0's ejection.
+pub fn throughput_limit(spec: &MeshSpec, pattern: Pattern) -> f64 {
+    let n = spec.nodes() as usize;
+    // Traffic matrix: the share of a source's packets going to each destination.
+    let share = |src: u32, dst: u32| -> f64 {
+        let nf = n as f64;
+        match pattern {
+            Pattern::Uniform => 1.0 / nf,
+            Pattern::Transpose => {
+                let mut r = XorShift64::new(1);
+                (Pattern::Transpose.destination(spec, src, &mut r) == dst) as u32 as f64
+            }
+            Pattern::Hotspot => 0.75 / nf + if dst == 0 { 0.25 } else { 0.0 },
+        }
+    };
+    // Load per link (from, to), plus injection and ejection channels.
+    let mut load: HashMap<(u32, u32), f64> = HashMap::new();
+    let mut eject = vec![0.0; n];
+    for s in 0..n as u32 {
+        for d in 0..n as u32 {
+            let f = share(s, d);
+            if f == 0.0 {
+                continue;
+            }
+            eject[d as usize] += f;
+            let (mut x, mut y) = (s % spec.x, s / spec.x);
+            let (dx, dy) = (d % spec.x, d / spec.x);
+            while (x, y) != (dx, dy) {
+                let (nx, ny) = if x != dx {
+                    (if dx > x { x + 1 } else { x - 1 }, y)
+                } else {
+                    (x, if dy > y { y + 1 } else { y - 1 })
+                };
+                *load.entry((y * spec.x + x, ny * spec.x + nx)).or_default() += f;
+                (x, y) = (nx, ny);
+            }
+        }
+    }
+    let heaviest = load
+        .values()
+        .chain(eject.iter())
+        .fold(1.0f64, |a, &b| a.max(b));
+    1.0 / heaviest
+}
+
+/// A load sweep: each point's figures, and the saturation throughput.
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    pub points: Vec<Stats>,
+    /// The highest offered load (flits/node/cycle) the mesh still keeps up with: every
+    /// source's flits delivered within 5% of what it offered (in-flight flits at the end of
+    /// the window make up the rest), found on the sweep and refined by bisection.
+    pub saturation: f64,
+}
+
+/// Sweep offered load from 0.1 to 1.2 times `limit` (packets of `flits` flits, `cycles`
+/// cycles each point, ejection always ready) and find the saturation throughput.
+pub fn saturation(
+    run: &mut MeshRun,
+    pattern: Pattern,
+    flits: usize,
+    limit: f64,
+    cycles: u64,
+) -> Result<Sweep, String> {
+    let point = |run: &mut MeshRun, rate: f64| {
+        let load = Load {
+            packet_flits: flits,
+            packet_rate: rate / flits as f64,
+            cycles,
+            eject_stall: 0.0,
+            inject_gap: 0.0,
+        };
+        run.run(pattern, load, 11, 200_000)
+    };
+    let keeps_up = |s: &Stats| s.worst_source >= 0.95;
+    let mut points = Vec::new();
+    let (mut good, mut bad) = (0.0f64, None);
+    for k in 1..=12 {
+        let rate = limit * k as f64 / 10.0;
+        let s = point(run, rate)?;
+        let ok = keeps_up(&s);
+        points.push(s);
+        if ok && bad.is_none() {
+            good = rate;
+        } else if bad.is_none() {
+            bad = Some(rate);
+        }
+    }
+    if let Some(mut hi) = bad {
+        for _ in 0..4 {
+            let mid = (good + hi) / 2.0;
+            if keeps_up(&point(run, mid)?) {
+                good = mid;
+            } else {
+                hi = mid;
+            }
+        }
+    }
+    Ok(Sweep {
+        points,
+        saturation: good,
+    })
 }
