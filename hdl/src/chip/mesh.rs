@@ -17,7 +17,8 @@
 //! loss) without blocking traffic that does not go to it beyond the links it shares.
 
 use super::router::{
-    flit_in, flit_out, in_credit_port, out_credit_port, router, RouterSpec, PORTS,
+    downstream_queues, flit_in, flit_out, in_credit_port, opposite, out_credit_port, queues_of,
+    router, RouterSpec, LOCAL, PORTS,
 };
 use crate::hw::*;
 
@@ -93,9 +94,9 @@ pub fn eject(n: u32, flit_bits: u32) -> Bundle {
         .field("data", uint(flit_bits))
 }
 
-/// The neighbour of (x, y) through port `dir`, inside an X x Y mesh.
-fn neighbour(spec: &MeshSpec, x: u32, y: u32, dir: &str) -> Option<(u32, u32)> {
-    match dir {
+/// The neighbour of (x, y) through port `port`, inside an X x Y mesh.
+fn neighbour(spec: &MeshSpec, x: u32, y: u32, port: usize) -> Option<(u32, u32)> {
+    match PORTS[port] {
         "north" if y > 0 => Some((x, y - 1)),
         "south" if y + 1 < spec.y => Some((x, y + 1)),
         "west" if x > 0 => Some((x - 1, y)),
@@ -104,15 +105,14 @@ fn neighbour(spec: &MeshSpec, x: u32, y: u32, dir: &str) -> Option<(u32, u32)> {
     }
 }
 
-/// The port facing back: a flit leaving east arrives on the neighbour's west input.
-fn opposite(dir: &str) -> &'static str {
-    match dir {
-        "north" => "south",
-        "south" => "north",
-        "east" => "west",
-        "west" => "east",
-        _ => "local",
-    }
+/// A router port's wires inside the mesh.
+struct Port {
+    flits_in: BundleIo,
+    flits_out: BundleIo,
+    /// The router's credits for its input's queues (flow out of the router).
+    credit_back: Sig,
+    /// The credits for the router's output (flow into it).
+    credit_in: Sig,
 }
 
 /// Build the mesh. Named [`MeshSpec::module_name`].
@@ -129,7 +129,7 @@ pub fn mesh(spec: &MeshSpec) -> Result<ModuleRef, ModuleError> {
     let w = spec.flit_bits;
     let mut m = ModuleBuilder::new(name);
     m.doc(&format!(
-        "{}x{} mesh of routers, {w}-bit flits, {}-flit buffers, XY routing, credit flow control.",
+        "{}x{} mesh of routers, {w}-bit flits, {}-flit queues, XY routing, credit flow control.",
         spec.x, spec.y, spec.depth
     ));
     m.unit("interconnect: mesh");
@@ -140,40 +140,35 @@ pub fn mesh(spec: &MeshSpec) -> Result<ModuleRef, ModuleError> {
         .map(|n| m.io(&eject(n, w), Role::Source))
         .collect();
 
-    // Every router's connected ports as wires of the mesh; edge ports left open / tied off.
-    struct Port {
-        flits_in: BundleIo,
-        flits_out: BundleIo,
-        /// The router's credit for its input (flows out of the router).
-        credit_back: Sig,
-        /// The credit for the router's output (flows into it).
-        credit_in: Sig,
-    }
+    // Every router, its linked ports as wires of the mesh; edge ports left open / tied off.
     let mut ports: Vec<Vec<Option<Port>>> = Vec::new();
     for n in 0..spec.nodes() {
         let (x, y) = (n % spec.x, n / spec.x);
         let name = format!("r{x}_{y}");
-        let linked = |d: &str| d == "local" || neighbour(spec, x, y, d).is_some();
-        let credit_in: Vec<Option<Sig>> = PORTS
-            .iter()
-            .map(|d| linked(d).then(|| m.wire(&format!("{name}_{d}_credit_in"), bit())))
+        let credit_in: Vec<Option<Sig>> = (0..5)
+            .map(|p| {
+                let linked = p == LOCAL || neighbour(spec, x, y, p).is_some();
+                let width = downstream_queues(p).len() as u32;
+                linked.then(|| m.wire(&format!("{name}_{}_credit_in", PORTS[p]), uint(width)))
+            })
             .collect();
         let mut inst = m.instance(&name, &r);
         inst.con("here_x", ulit(rs.x_bits, x as u64));
         inst.con("here_y", ulit(rs.y_bits, y as u64));
         let mut node = Vec::new();
-        for (k, d) in PORTS.iter().enumerate() {
-            let Some(credit_in) = credit_in[k] else {
-                inst.open_io(&flit_in(d, w)).open_io(&flit_out(d, w));
-                inst.open(in_credit_port(d));
-                inst.con(out_credit_port(d), ulit(1, 0));
+        for (p, credit_in) in credit_in.into_iter().enumerate() {
+            let Some(credit_in) = credit_in else {
+                inst.open_io(&flit_in(p, w)).open_io(&flit_out(p, w));
+                inst.open(in_credit_port(p));
+                let width = downstream_queues(p).len() as u32;
+                inst.con(out_credit_port(p), zero(uint(width)));
                 node.push(None);
                 continue;
             };
-            let flits_in = inst.io(&flit_in(d, w));
-            let flits_out = inst.io(&flit_out(d, w));
-            let credit_back = inst.out(in_credit_port(d));
-            inst.con(out_credit_port(d), credit_in);
+            let flits_in = inst.io(&flit_in(p, w));
+            let flits_out = inst.io(&flit_out(p, w));
+            let credit_back = inst.out(in_credit_port(p));
+            inst.con(out_credit_port(p), credit_in);
             node.push(Some(Port {
                 flits_in,
                 flits_out,
@@ -183,70 +178,135 @@ pub fn mesh(spec: &MeshSpec) -> Result<ModuleRef, ModuleError> {
         }
         ports.push(node);
     }
-    let flit_fields = ["valid", "head", "tail", "data"];
     for n in 0..spec.nodes() {
         let (x, y) = (n % spec.x, n / spec.x);
-        for (k, d) in PORTS.iter().enumerate() {
-            let Some(p) = &ports[n as usize][k] else {
+        for p in 1..5 {
+            let Some(here) = &ports[n as usize][p] else {
                 continue;
             };
-            if *d == "local" {
-                continue;
-            }
-            let (nx, ny) = neighbour(spec, x, y, d).expect("connected port");
-            let back = PORTS
-                .iter()
-                .position(|q| *q == opposite(d))
-                .expect("a port");
-            let there = ports[(ny * spec.x + nx) as usize][back]
+            let (nx, ny) = neighbour(spec, x, y, p).expect("a linked port");
+            let there = ports[(ny * spec.x + nx) as usize][opposite(p)]
                 .as_ref()
                 .expect("the neighbour's facing port");
-            for f in flit_fields {
-                m.assign(there.flits_in.field(f), p.flits_out.field(f));
+            for f in ["valid", "head", "tail", "data", "route"] {
+                m.assign(there.flits_in.field(f), here.flits_out.field(f));
             }
-            m.assign(p.credit_in, there.credit_back);
+            m.assign(here.credit_in, there.credit_back);
         }
     }
-    // The local ports: injection under credit, ejection through a buffer.
     for n in 0..spec.nodes() {
-        let local = ports[n as usize][0].as_ref().expect("the local port");
-        let (inj, ej) = (&injects[n as usize], &ejects[n as usize]);
-        let credit_bits = clog2(spec.depth as u64 + 1);
-        let credits = m.reg(
-            &format!("inject{n}_credits"),
+        let local = ports[n as usize][LOCAL].as_ref().expect("the local port");
+        let here = (n % spec.x, n / spec.x);
+        inject_port(&mut m, spec, n, &injects[n as usize], local, here)?;
+        eject_port(&mut m, spec, n, &ejects[n as usize], local)?;
+    }
+    m.finish()
+}
+
+/// The XY route code at the fixed node (`x`, `y`) of a `size` mesh: [`xy_route`] without
+/// the comparisons that cannot hold there (none is west of x = 0), so no constant compare
+/// reaches the Verilog.
+fn xy_route_at(data: &Expr, xb: u32, yb: u32, (x, y): (u32, u32), size: (u32, u32)) -> Expr {
+    use super::router::{EAST, NORTH, SOUTH, WEST};
+    let dx = data.slice(xb - 1, 0);
+    let dy = data.slice(xb + yb - 1, xb);
+    let code = |c: usize| ulit(super::router::ROUTE_BITS, c as u64);
+    let mut route = code(LOCAL);
+    let mut steps: Vec<(Expr, usize)> = Vec::new();
+    if x + 1 < size.0 {
+        steps.push((dx.clone().gt(ulit(xb, x as u64)), EAST));
+    }
+    if x > 0 {
+        steps.push((dx.lt(ulit(xb, x as u64)), WEST));
+    }
+    if y + 1 < size.1 {
+        steps.push((dy.clone().gt(ulit(yb, y as u64)), SOUTH));
+    }
+    if y > 0 {
+        steps.push((dy.lt(ulit(yb, y as u64)), NORTH));
+    }
+    for (cond, to) in steps.into_iter().rev() {
+        route = mux(cond, code(to), route);
+    }
+    route
+}
+
+/// Node `n`'s injection: each flit's route at its router (XY on the head flit, kept for the
+/// packet's other flits), and a credit counter per queue of the router's local input; a
+/// flit is taken when its queue has room.
+fn inject_port(
+    m: &mut ModuleBuilder,
+    spec: &MeshSpec,
+    n: u32,
+    inj: &BundleIo,
+    local: &Port,
+    (x, y): (u32, u32),
+) -> Result<(), ModuleError> {
+    let rs = spec.router();
+    let route_bits = super::router::ROUTE_BITS;
+    let credit_bits = clog2(spec.depth as u64 + 1);
+    let packet_route = m.data_reg(&format!("inject{n}_packet_route"), uint(route_bits));
+    m.comment(packet_route, "the route of the packet being injected");
+    let data: Expr = inj.field("data").into();
+    let head: Expr = inj.field("head").into();
+    let xy = xy_route_at(&data, rs.x_bits, rs.y_bits, (x, y), (spec.x, spec.y));
+    let route = m.wire_of(
+        &format!("inject{n}_route"),
+        mux(head.clone(), xy, Expr::from(packet_route)),
+    );
+    let fire = m.wire(&format!("inject{n}_fire"), bit());
+    let mut room = Vec::new();
+    for (i, q) in queues_of(LOCAL).into_iter().enumerate() {
+        let c = m.reg(
+            &format!("inject{n}_credits_{}", PORTS[q]),
             uint(credit_bits),
             spec.depth as i64,
         );
-        m.comment(credits, "free slots in the router's local input buffer");
-        m.assign(inj.ready(), credits.ne_lit(0));
-        let fire = inj.fire();
-        m.assign(local.flits_in.field("valid"), fire.clone());
-        for f in ["head", "tail", "data"] {
-            m.assign(local.flits_in.field(f), inj.field(f));
-        }
+        let used = fire & route.eq_lit(q as i64);
         m.next(
-            credits,
-            credits
-                .sub_wrap(fire.zext(credit_bits))
-                .add_wrap(local.credit_back.zext(credit_bits)),
+            c,
+            c.sub_wrap(used.zext(credit_bits))
+                .add_wrap(local.credit_back.bit(i as u32).zext(credit_bits)),
         );
-        let buf = m.fifo(&format!("eject{n}_buf"), spec.depth, w + 2)?;
-        m.wire_of(&format!("eject{n}_buf_room_unused"), buf.enq_ready);
-        m.assign(buf.enq_valid, local.flits_out.field("valid"));
-        m.assign(
-            buf.enq_data,
-            cat([
-                Expr::from(local.flits_out.field("head")),
-                local.flits_out.field("tail").into(),
-                local.flits_out.field("data").into(),
-            ]),
-        );
-        m.assign(ej.valid(), buf.deq_valid);
-        m.assign(ej.field("head"), buf.deq_data.bit(w + 1));
-        m.assign(ej.field("tail"), buf.deq_data.bit(w));
-        m.assign(ej.field("data"), buf.deq_data.slice(w - 1, 0));
-        m.assign(buf.deq_ready, ej.ready());
-        m.assign(local.credit_in, buf.pop());
+        room.push(route.eq_lit(q as i64) & c.ne_lit(0));
     }
-    m.finish()
+    let ready = room.into_iter().reduce(|a, b| a | b).expect("five queues");
+    m.assign(inj.ready(), ready);
+    m.assign(fire, inj.fire());
+    m.next_en(packet_route, Expr::from(fire) & head, route);
+    m.assign(local.flits_in.field("valid"), fire);
+    m.assign(local.flits_in.field("route"), route);
+    for f in ["head", "tail", "data"] {
+        m.assign(local.flits_in.field(f), inj.field(f));
+    }
+    Ok(())
+}
+
+/// Node `n`'s ejection: a buffer the router's local output fills under credit.
+fn eject_port(
+    m: &mut ModuleBuilder,
+    spec: &MeshSpec,
+    n: u32,
+    ej: &BundleIo,
+    local: &Port,
+) -> Result<(), ModuleError> {
+    let w = spec.flit_bits;
+    let buf = m.fifo(&format!("eject{n}_buf"), spec.depth, w + 2)?;
+    m.wire_of(&format!("eject{n}_buf_room_unused"), buf.enq_ready);
+    m.assign(buf.enq_valid, local.flits_out.field("valid"));
+    m.assign(
+        buf.enq_data,
+        cat([
+            Expr::from(local.flits_out.field("head")),
+            local.flits_out.field("tail").into(),
+            local.flits_out.field("data").into(),
+        ]),
+    );
+    m.assign(ej.valid(), buf.deq_valid);
+    m.assign(ej.field("head"), buf.deq_data.bit(w + 1));
+    m.assign(ej.field("tail"), buf.deq_data.bit(w));
+    m.assign(ej.field("data"), buf.deq_data.slice(w - 1, 0));
+    m.assign(buf.deq_ready, ej.ready());
+    m.assign(local.credit_in, buf.pop());
+    Ok(())
 }
