@@ -337,5 +337,27 @@ fn interconnect() -> Result<()> {
                 .join(", ")
         );
     }
+    println!("  uniform random, saturation against queue depth and packet length:");
+    for depth in [4, 8] {
+        let spec = MeshSpec { depth, ..spec };
+        let design = Design::new(mesh(&spec)?)?;
+        let model = Model::build(
+            &sources_of(&design),
+            design.top().name(),
+            &BuildOptions::default(),
+        )?;
+        let limit = throughput_limit(&spec, Pattern::Uniform);
+        let mut cells = Vec::new();
+        for flits in [1, 2, 4] {
+            let mut run = MeshRun::new(spec, &model, 3).map_err(anyhow::Error::msg)?;
+            let sweep = saturation(&mut run, Pattern::Uniform, flits, limit, 4_000)
+                .map_err(anyhow::Error::msg)?;
+            cells.push(format!(
+                "{flits}-flit packets {:.1}%",
+                100.0 * sweep.saturation / limit
+            ));
+        }
+        println!("    {depth}-flit queues: {}", cells.join(", "));
+    }
     Ok(())
 }
