@@ -114,6 +114,46 @@ fn sky130_power_from_the_activity_of_a_simulated_gemm() {
     assert!(!log.contains("Error") && !log.contains("Warning"), "{log}");
 }
 
+/// The interconnect's sign-off figures: the crossbar at its reference shape (4 requesters x 4
+/// banks, 32-bit) and the router of a 4x4 mesh with 32-bit flits meet 200 MHz in sky130 (every
+/// path), with their area reported as their own units.
+#[test]
+#[ignore = "two sky130 syntheses of a few minutes: make signoff"]
+fn sky130_crossbar_and_router_meet_200_mhz() {
+    let cfg = Config::from_toml(
+        "[tiles]\nx = 4\ny = 4\n[interconnect]\nflit_bits = 32\n",
+        "test",
+    )
+    .unwrap();
+    for (top, unit) in [
+        (seedchip_hdl::chip::Top::Crossbar, "interconnect: crossbar"),
+        (seedchip_hdl::chip::Top::Router, "interconnect: router"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = SynthOptions {
+            target: Target::Sky130,
+            top,
+            out: dir.path().to_path_buf(),
+            clock_ns: None,
+            liberty: None,
+            device: None,
+        };
+        let r = flow::synth(&cfg, &opts).unwrap_or_else(|e| panic!("{top}: {e}"));
+        let t = r.timing.as_ref().unwrap();
+        assert!(
+            r.fmax_mhz.unwrap() >= 200.0 && t.wns_ns >= 0.0,
+            "{top}: {:?}",
+            t.critical_path
+        );
+        assert!(
+            r.units.iter().any(|u| u.unit == unit && u.area_um2 > 0.0),
+            "{top}: {:?}",
+            r.units
+        );
+        assert_eq!(r.macs, 0, "{top} does no MACs");
+    }
+}
+
 /// The default chip's sign-off figure. Its sky130 synthesis takes about a quarter of an hour
 /// on two cores, so `make test` leaves it to `make signoff`.
 #[test]

@@ -23,9 +23,10 @@ pub struct GenerateArgs {
     /// Clock period for --openlane, in ns.
     #[arg(long, value_name = "T", default_value_t = 5.0, requires = "openlane")]
     pub clock_ns: f64,
-    /// What to write: `chip` (the whole accelerator, top `seedchip`) or `engine` (the matrix
-    /// engine alone).
-    #[arg(long, value_name = "chip|engine", default_value_t = Top::Chip)]
+    /// What to write: `chip` (the whole accelerator, top `seedchip`), `engine` (the matrix
+    /// engine alone), `crossbar` (the interconnect's crossbar at its reference shape) or
+    /// `router` (one mesh router).
+    #[arg(long, value_name = "chip|engine|crossbar|router", default_value_t = Top::Chip)]
     pub top: Top,
     /// Also write the ISA reference (Markdown, from the ISA's single definition) to FILE.
     #[arg(long, value_name = "FILE")]

@@ -18,9 +18,11 @@ pub struct SynthArgs {
     /// What to synthesise for.
     #[arg(long, short, value_name = "generic|sky130|ice40|ecp5")]
     pub target: Target,
-    /// The design: `chip` (the whole accelerator; default for generic and sky130) or
-    /// `engine` (the matrix engine alone; what the FPGA targets measure).
-    #[arg(long, value_name = "chip|engine")]
+    /// The design: `chip` (the whole accelerator; default for generic and sky130), `engine`
+    /// (the matrix engine alone; what the FPGA targets measure), `crossbar` (the
+    /// interconnect's crossbar, 4 requesters x 4 banks, 32-bit) or `router` (one mesh router
+    /// for `[interconnect]` and `[tiles]`).
+    #[arg(long, value_name = "chip|engine|crossbar|router")]
     pub top: Option<Top>,
     /// Output directory: RTL, rendered scripts, logs, netlist, report.json, summary.txt.
     #[arg(long, short, value_name = "DIR")]
@@ -53,8 +55,10 @@ pub fn run(args: SynthArgs) -> Result<ExitCode> {
     if args.check_equiv && !matches!(args.target, Target::Generic | Target::Sky130) {
         anyhow::bail!("--check-equiv works on the generic and sky130 netlists; the FPGA netlists wrap the engine in a measurement shell");
     }
-    if args.top == Some(Top::Chip) && matches!(args.target, Target::Ice40 | Target::Ecp5) {
-        anyhow::bail!("--top chip: the {} flow measures the matrix engine (in its FPGA measurement shell); use --top engine", args.target.name());
+    if let Some(top) = args.top.filter(|t| *t != Top::Engine) {
+        if matches!(args.target, Target::Ice40 | Target::Ecp5) {
+            anyhow::bail!("--top {top}: the {} flow measures the matrix engine (in its FPGA measurement shell); use --top engine", args.target.name());
+        }
     }
     if let Some(t) = args.clock_ns {
         if !(t.is_finite() && t > 0.0 && t <= 1e6) {

@@ -92,8 +92,10 @@ pub(crate) fn sky130(
     let total: f64 = report.modules.iter().filter_map(|m| m.area_total_um2).sum();
     report.units = super::report::unit_table(design, report, total);
     report.area_um2 = Some(total);
-    report.area_per_mac_um2 = Some(total / report.macs as f64);
-    report.macs_per_mm2 = Some(report.macs as f64 / (total * 1e-6));
+    if report.macs > 0 {
+        report.area_per_mac_um2 = Some(total / report.macs as f64);
+        report.macs_per_mm2 = Some(report.macs as f64 / (total * 1e-6));
+    }
 
     // Static timing.
     let sta_out = run(

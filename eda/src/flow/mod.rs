@@ -191,9 +191,9 @@ pub fn synth(cfg: &Config, opts: &SynthOptions) -> Result<Report, FlowError> {
     let clock_ns = opts.clock_ns.unwrap_or(opts.target.default_clock_ns());
     let design = match (opts.target, opts.top) {
         (Target::Ice40 | Target::Ecp5, Top::Engine) => generate_fpga_shell(cfg)?,
-        (Target::Ice40 | Target::Ecp5, Top::Chip) => {
+        (Target::Ice40 | Target::Ecp5, top) => {
             return Err(FlowError::Unsupported(format!(
-                "the {} flow measures the matrix engine (in its FPGA measurement shell); use --top engine",
+                "--top {top}: the {} flow measures the matrix engine (in its FPGA measurement shell); use --top engine",
                 opts.target.name()
             )))
         }
@@ -209,7 +209,12 @@ pub fn synth(cfg: &Config, opts: &SynthOptions) -> Result<Report, FlowError> {
         top: design.top().name().to_string(),
         config: cfg.clone(),
         clock_ns,
-        macs: shape.rows as u64 * shape.cols as u64,
+        // Only designs with the matrix engine do MACs.
+        macs: if matches!(opts.top, Top::Chip | Top::Engine) {
+            shape.rows as u64 * shape.cols as u64
+        } else {
+            0
+        },
         cells: 0,
         cell_types: BTreeMap::new(),
         modules: Vec::new(),

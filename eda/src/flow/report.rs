@@ -187,18 +187,25 @@ pub fn summary(r: &Report) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let m = &r.config.matrix;
+    let engine = if r.macs == 0 {
+        String::new()
+    } else {
+        format!(
+            " ({}x{} matrix engine{})",
+            m.rows,
+            m.cols,
+            if m.mac_pipeline {
+                ""
+            } else {
+                ", unpipelined PEs"
+            }
+        )
+    };
     let _ = writeln!(
         s,
-        "seedchip synth --target {}: `{}` ({}x{} matrix engine{}), clock {} ns",
+        "seedchip synth --target {}: `{}`{engine}, clock {} ns",
         r.target.name(),
         r.top,
-        m.rows,
-        m.cols,
-        if m.mac_pipeline {
-            ""
-        } else {
-            ", unpipelined PEs"
-        },
         r.clock_ns
     );
     if let Some(lib) = &r.liberty {
@@ -234,13 +241,18 @@ pub fn summary(r: &Report) -> String {
                 100.0 * u.share
             );
         }
-        let _ = writeln!(
-            s,
-            "  area {:.4} mm2 ({:.1} um2 per MAC, {:.0} MACs/mm2)",
-            area * 1e-6,
-            r.area_per_mac_um2.unwrap_or(0.0),
-            r.macs_per_mm2.unwrap_or(0.0)
-        );
+        match (r.area_per_mac_um2, r.macs_per_mm2) {
+            (Some(per_mac), Some(per_mm2)) => {
+                let _ = writeln!(
+                    s,
+                    "  area {:.4} mm2 ({per_mac:.1} um2 per MAC, {per_mm2:.0} MACs/mm2)",
+                    area * 1e-6
+                );
+            }
+            _ => {
+                let _ = writeln!(s, "  area {:.4} mm2", area * 1e-6);
+            }
+        }
     } else {
         let top: Vec<String> = {
             let mut v: Vec<(&String, &u64)> = r.cell_types.iter().collect();
@@ -303,6 +315,17 @@ pub fn summary(r: &Report) -> String {
 
 /// One line of power figures: total, split, energy per MAC, efficiency, and the activity.
 pub fn power_line(p: &super::power::Power) -> String {
+    if p.macs_per_cycle == 0.0 {
+        return format!(
+            "power at {:.1} MHz: {:.1} mW (sequential {:.1}, combinational {:.1}, macros {:.1}); activity {}",
+            p.clock_mhz,
+            p.total.total_w * 1e3,
+            p.sequential.total_w * 1e3,
+            p.combinational.total_w * 1e3,
+            p.macros.total_w * 1e3,
+            p.activity
+        );
+    }
     format!(
         "power at {:.1} MHz: {:.1} mW (sequential {:.1}, combinational {:.1}, macros {:.1}), \
          {:.2} pJ/MAC, {:.2} TOPS/W; activity {}",

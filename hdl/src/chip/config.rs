@@ -20,6 +20,45 @@ pub struct Config {
     pub bus: BusConfig,
     pub controller: ControllerConfig,
     pub vector: VectorConfig,
+    pub tiles: TilesConfig,
+    pub interconnect: InterconnectConfig,
+}
+
+/// The tiles: an X x Y mesh of them (each a matrix engine, vector unit, memories and
+/// controller). 1 x 1 is the single-tile chip.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TilesConfig {
+    /// Columns of tiles, 1..=16.
+    pub x: u32,
+    /// Rows of tiles, 1..=16.
+    pub y: u32,
+}
+
+impl Default for TilesConfig {
+    fn default() -> Self {
+        TilesConfig { x: 1, y: 1 }
+    }
+}
+
+/// The mesh network-on-chip between tiles.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InterconnectConfig {
+    /// Bits of a flit's payload, 16..=1024.
+    pub flit_bits: u32,
+    /// Flits each router queue holds, 2..=16 (4 covers a link's credit loop; 8 lets the 4x4
+    /// mesh take 76% of its uniform-traffic limit with 4-flit packets instead of 66%).
+    pub buffer_depth: u32,
+}
+
+impl Default for InterconnectConfig {
+    fn default() -> Self {
+        InterconnectConfig {
+            flit_bits: 64,
+            buffer_depth: 4,
+        }
+    }
 }
 
 /// The vector unit.
@@ -314,6 +353,20 @@ impl Config {
         }
         range("bus.outstanding_reads", self.bus.outstanding_reads, 1, 64)?;
         range("controller.queue_depth", self.controller.queue_depth, 2, 64)?;
+        range("tiles.x", self.tiles.x, 1, 16)?;
+        range("tiles.y", self.tiles.y, 1, 16)?;
+        range(
+            "interconnect.flit_bits",
+            self.interconnect.flit_bits,
+            16,
+            1024,
+        )?;
+        range(
+            "interconnect.buffer_depth",
+            self.interconnect.buffer_depth,
+            2,
+            16,
+        )?;
         if let Some(lanes) = self.vector.lanes {
             range("vector.lanes", lanes, 1, self.matrix.cols)?;
             if !self.matrix.cols.is_multiple_of(lanes) {
@@ -456,6 +509,18 @@ mod tests {
             ("[vector]\nlanes = 32\n", "vector.lanes", "1..=16"),
             ("[vector]\nlanes = 6\n", "vector.lanes", "do not divide"),
             ("[vector]\nwidth = 4\n", "vector.width", "unknown field"),
+            ("[tiles]\nx = 0\n", "tiles.x", "1..=16"),
+            ("[tiles]\ny = 17\n", "tiles.y", "1..=16"),
+            (
+                "[interconnect]\nflit_bits = 8\n",
+                "interconnect.flit_bits",
+                "16..=1024",
+            ),
+            (
+                "[interconnect]\nbuffer_depth = 1\n",
+                "interconnect.buffer_depth",
+                "2..=16",
+            ),
         ] {
             let e = Config::from_toml(text, "c.toml").unwrap_err();
             assert_eq!(e.field(), Some(field), "{text}: {e}");

@@ -33,7 +33,8 @@ pub mod vector_reduce;
 pub mod vector_unit;
 
 pub use config::{
-    BusConfig, Config, ConfigError, ControllerConfig, MatrixConfig, MemoryConfig, Multiplier,
+    BusConfig, Config, ConfigError, ControllerConfig, InterconnectConfig, MatrixConfig,
+    MemoryConfig, Multiplier, TilesConfig, VectorConfig,
 };
 pub use matrix_engine::{matrix_engine, EngineShape};
 
@@ -47,6 +48,31 @@ pub enum Top {
     Chip,
     /// The matrix engine alone (row-aligned valid/ready streams).
     Engine,
+    /// The interconnect's crossbar alone, at its reference shape ([`CROSSBAR_REFERENCE`]: 4
+    /// requesters x 4 banks, 32-bit reads and writes).
+    Crossbar,
+    /// One mesh router for the configuration's `[interconnect]` and `[tiles]`.
+    Router,
+}
+
+/// The crossbar shape `--top crossbar` measures: 4 requesters x 4 banks of 1,024 32-bit rows.
+pub const CROSSBAR_REFERENCE: crate::hw::CrossbarSpec = crate::hw::CrossbarSpec {
+    requesters: 4,
+    banks: 4,
+    addr_bits: 12,
+    wdata_bits: 32,
+    rdata_bits: 32,
+    reservable: false,
+};
+
+/// The mesh of tiles for `cfg` (its shape, flit width and queue depth).
+pub fn mesh_spec(cfg: &Config) -> mesh::MeshSpec {
+    mesh::MeshSpec {
+        x: cfg.tiles.x,
+        y: cfg.tiles.y,
+        flit_bits: cfg.interconnect.flit_bits,
+        depth: cfg.interconnect.buffer_depth,
+    }
 }
 
 impl Top {
@@ -54,6 +80,8 @@ impl Top {
         match self {
             Top::Chip => "chip",
             Top::Engine => "engine",
+            Top::Crossbar => "crossbar",
+            Top::Router => "router",
         }
     }
 
@@ -62,6 +90,8 @@ impl Top {
         match self {
             Top::Chip => generate(cfg),
             Top::Engine => generate_engine(cfg),
+            Top::Crossbar => Design::new(crate::hw::crossbar(&CROSSBAR_REFERENCE)?),
+            Top::Router => Design::new(router::router(&mesh_spec(cfg).router())?),
         }
     }
 }
@@ -69,10 +99,10 @@ impl Top {
 impl std::str::FromStr for Top {
     type Err = String;
     fn from_str(s: &str) -> Result<Top, String> {
-        [Top::Chip, Top::Engine]
+        [Top::Chip, Top::Engine, Top::Crossbar, Top::Router]
             .into_iter()
             .find(|t| t.name() == s)
-            .ok_or_else(|| format!("unknown top `{s}`; choose chip or engine"))
+            .ok_or_else(|| format!("unknown top `{s}`; choose chip, engine, crossbar or router"))
     }
 }
 
@@ -84,6 +114,13 @@ impl std::fmt::Display for Top {
 
 /// The complete design for `cfg`: the chip ([`top::chip`], module `seedchip`).
 pub fn generate(cfg: &Config) -> Result<Design, HdlError> {
+    if (cfg.tiles.x, cfg.tiles.y) != (1, 1) {
+        return Err(HdlError::Unsupported(format!(
+            "[tiles] x = {}, y = {}: the multi-tile chip is not generated yet; the single-tile \
+             chip is x = y = 1 (the mesh's routers alone: --top router)",
+            cfg.tiles.x, cfg.tiles.y
+        )));
+    }
     Design::new(top::chip(cfg)?)
 }
 

@@ -111,6 +111,8 @@ pub enum HdlError {
     Module(#[from] ModuleError),
     #[error("two different modules are both named `{name}`; a module name must identify exactly one parameterisation")]
     NameCollision { name: String },
+    #[error("{0}")]
+    Unsupported(String),
     #[error("cannot write `{path}`")]
     Io {
         path: String,
