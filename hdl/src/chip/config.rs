@@ -45,8 +45,10 @@ impl Default for TilesConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct InterconnectConfig {
-    /// Bits of a flit's payload, 16..=1024.
-    pub flit_bits: u32,
+    /// Bits of a flit's payload, 16..=1024; unset, as wide as the widest packet unit (an AXI
+    /// beat with its header: one flit a beat). Narrower flits send a unit in several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flit_bits: Option<u32>,
     /// Flits each router queue holds, 2..=16 (4 covers a link's credit loop; 8 lets the 4x4
     /// mesh take 76% of its uniform-traffic limit with 4-flit packets instead of 66%).
     pub buffer_depth: u32,
@@ -55,7 +57,7 @@ pub struct InterconnectConfig {
 impl Default for InterconnectConfig {
     fn default() -> Self {
         InterconnectConfig {
-            flit_bits: 64,
+            flit_bits: None,
             buffer_depth: 4,
         }
     }
@@ -355,12 +357,9 @@ impl Config {
         range("controller.queue_depth", self.controller.queue_depth, 2, 64)?;
         range("tiles.x", self.tiles.x, 1, 16)?;
         range("tiles.y", self.tiles.y, 1, 16)?;
-        range(
-            "interconnect.flit_bits",
-            self.interconnect.flit_bits,
-            16,
-            1024,
-        )?;
+        if let Some(f) = self.interconnect.flit_bits {
+            range("interconnect.flit_bits", f, 16, 1024)?;
+        }
         range(
             "interconnect.buffer_depth",
             self.interconnect.buffer_depth,

@@ -19,6 +19,7 @@ pub mod isa;
 pub mod load_unit;
 pub mod matrix_engine;
 pub mod mesh;
+pub mod noc_packet;
 pub mod pe;
 pub mod requant;
 pub mod result_fifo;
@@ -70,7 +71,7 @@ pub fn mesh_spec(cfg: &Config) -> mesh::MeshSpec {
     mesh::MeshSpec {
         x: cfg.tiles.x,
         y: cfg.tiles.y,
-        flit_bits: cfg.interconnect.flit_bits,
+        flit_bits: noc_packet::NocLayout::new(cfg).flit_bits,
         depth: cfg.interconnect.buffer_depth,
     }
 }
