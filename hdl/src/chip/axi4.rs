@@ -33,8 +33,13 @@ pub struct Axi4 {
 
 /// An address channel (AW or AR).
 pub fn addr_channel(name: &str) -> Bundle {
+    addr_channel_ids(name, ID_BITS)
+}
+
+/// An address channel with `id_bits` of ID (the multi-tile chip's port adds the tile).
+pub fn addr_channel_ids(name: &str, id_bits: u32) -> Bundle {
     Bundle::stream(name)
-        .field("id", uint(ID_BITS))
+        .field("id", uint(id_bits))
         .field("addr", uint(ADDR_BITS))
         .field("len", uint(8))
         .field("size", uint(3))
@@ -43,8 +48,13 @@ pub fn addr_channel(name: &str) -> Bundle {
 
 /// A read data channel.
 pub fn read_channel(name: &str, data_bits: u32) -> Bundle {
+    read_channel_ids(name, data_bits, ID_BITS)
+}
+
+/// A read data channel with `id_bits` of ID.
+pub fn read_channel_ids(name: &str, data_bits: u32, id_bits: u32) -> Bundle {
     Bundle::stream(name)
-        .field("id", uint(ID_BITS))
+        .field("id", uint(id_bits))
         .field("data", uint(data_bits))
         .field("resp", uint(2))
         .field("last", bit())
@@ -60,18 +70,23 @@ pub fn routed_read_channel(name: &str, data_bits: u32) -> Bundle {
 
 impl Axi4 {
     pub fn new(prefix: &str, data_bits: u32) -> Axi4 {
+        Axi4::with_ids(prefix, data_bits, ID_BITS)
+    }
+
+    /// A port with `id_bits` of transaction ID.
+    pub fn with_ids(prefix: &str, data_bits: u32, id_bits: u32) -> Axi4 {
         let ch = |c: &str| format!("{prefix}_{c}");
         Axi4 {
-            aw: addr_channel(&ch("aw")),
+            aw: addr_channel_ids(&ch("aw"), id_bits),
             w: Bundle::stream(&ch("w"))
                 .field("data", uint(data_bits))
                 .field("strb", uint(data_bits / 8))
                 .field("last", bit()),
             b: Bundle::stream(&ch("b"))
-                .field("id", uint(ID_BITS))
+                .field("id", uint(id_bits))
                 .field("resp", uint(2)),
-            ar: addr_channel(&ch("ar")),
-            r: read_channel(&ch("r"), data_bits),
+            ar: addr_channel_ids(&ch("ar"), id_bits),
+            r: read_channel_ids(&ch("r"), data_bits, id_bits),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod accumulator;
 pub mod axi4;
 pub mod axi_lite;
 pub mod axi_read_mux;
+pub mod axil_demux;
 pub mod booth;
 
 pub mod commands;
@@ -13,12 +14,15 @@ pub mod config;
 pub mod controller;
 pub mod csr;
 pub mod csr_block;
+pub mod dram_ni;
 pub mod fpga_shell;
 pub mod header;
 pub mod isa;
 pub mod load_unit;
 pub mod matrix_engine;
 pub mod mesh;
+pub mod multi_tile;
+pub mod ni;
 pub mod noc_packet;
 pub mod pe;
 pub mod requant;
@@ -28,6 +32,7 @@ pub mod scratchpad;
 pub mod skew;
 pub mod store_unit;
 pub mod systolic_array;
+pub mod tile_ni;
 pub mod top;
 pub mod vector_isa;
 pub mod vector_reduce;
@@ -116,11 +121,7 @@ impl std::fmt::Display for Top {
 /// The complete design for `cfg`: the chip ([`top::chip`], module `seedchip`).
 pub fn generate(cfg: &Config) -> Result<Design, HdlError> {
     if (cfg.tiles.x, cfg.tiles.y) != (1, 1) {
-        return Err(HdlError::Unsupported(format!(
-            "[tiles] x = {}, y = {}: the multi-tile chip is not generated yet; the single-tile \
-             chip is x = y = 1 (the mesh's routers alone: --top router)",
-            cfg.tiles.x, cfg.tiles.y
-        )));
+        return Design::new(multi_tile::multi_tile(cfg)?);
     }
     Design::new(top::chip(cfg)?)
 }

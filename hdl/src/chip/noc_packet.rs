@@ -115,7 +115,7 @@ pub struct NocLayout {
     /// Destination bits at the bottom of a head unit (x, then y).
     pub x_bits: u32,
     pub y_bits: u32,
-    /// Bits naming a tile (its node number).
+    /// Bits naming a tile: its coordinates, as a destination field holds them.
     pub tile_bits: u32,
     /// The request mesh: the AR / AW head and the W beat.
     pub req_head: Layout,
@@ -134,8 +134,8 @@ impl NocLayout {
     pub fn new(cfg: &Config) -> NocLayout {
         let xb = clog2(cfg.tiles.x as u64).max(1);
         let yb = clog2(cfg.tiles.y as u64).max(1);
-        let tiles = cfg.tiles.x * cfg.tiles.y;
-        let tile_bits = clog2(tiles as u64).max(1);
+        // A tile is named by its coordinates, so the DRAM port answers it with no lookup.
+        let tile_bits = xb + yb;
         let d = cfg.bus.data_bits;
         let req_head = Layout::new(&[
             ("dest", xb + yb),

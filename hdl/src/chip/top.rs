@@ -54,12 +54,18 @@ fn share_read(m: &mut ModuleBuilder, name: &str, a: &BundleIo, b: &BundleIo) -> 
 
 /// Build the whole chip for `cfg`.
 pub fn chip(cfg: &Config) -> Result<ModuleRef, ModuleError> {
+    chip_named(cfg, TOP)
+}
+
+/// The single-tile chip as a module named `name` (a tile of the multi-tile chip is
+/// `seedchip_tile`).
+pub fn chip_named(cfg: &Config, name: &str) -> Result<ModuleRef, ModuleError> {
     let bits = cfg.bus.data_bits;
     let (spad_bits, acc_bits) = (
         scratchpad_row_bytes(cfg) * 8,
         accumulator_row_bytes(cfg) * 8,
     );
-    let mut m = ModuleBuilder::new(TOP);
+    let mut m = ModuleBuilder::new(name);
     m.doc(&format!(
         "seedchip accelerator: {}x{} matrix engine, {} scratchpad rows, {} accumulator rows, {}-bit AXI4 master.",
         cfg.matrix.rows, cfg.matrix.cols, cfg.memory.scratchpad_rows, cfg.memory.accumulator_rows, bits
