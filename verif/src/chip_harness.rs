@@ -10,8 +10,10 @@ use std::sync::Arc;
 
 use seedchip_hdl::chip::axi4::Axi4;
 use seedchip_hdl::chip::axi_lite::AxiLite;
+use seedchip_hdl::chip::axil_demux::host_addr_bits;
 use seedchip_hdl::chip::csr::{register, COUNTERS};
 use seedchip_hdl::chip::csr_block::ADDR_BITS;
+use seedchip_hdl::chip::dram_ni::dram_id_bits;
 use seedchip_hdl::chip::isa::ErrorCode;
 use seedchip_hdl::chip::Config;
 use seedchip_hdl::hw::{Bits, Bundle};
@@ -141,6 +143,9 @@ pub struct ChipHarness {
     pins: HostIn,
     noise: XorShift64,
     cycle: u64,
+    /// The tile whose registers `write_reg` and `read_reg` reach (multi-tile chips).
+    tile: u32,
+    tiles: u32,
 }
 
 const HOST_TIMEOUT: u64 = 10_000;
@@ -176,8 +181,19 @@ impl ChipHarness {
     ) -> Result<ChipHarness, ChipError> {
         let mut sim = model.sim(init)?;
         let beat_bytes = cfg.bus.data_bits as usize / 8;
-        let axi = Axi4::new("m_axi", cfg.bus.data_bits);
-        let lite = AxiLite::new("s_axil", ADDR_BITS);
+        let tiles = cfg.tiles.x * cfg.tiles.y;
+        // A multi-tile chip's DRAM IDs carry the tile, and its host port every tile's registers.
+        let (axi, lite) = if tiles > 1 {
+            (
+                Axi4::with_ids("m_axi", cfg.bus.data_bits, dram_id_bits(cfg)),
+                AxiLite::new("s_axil", host_addr_bits(tiles)),
+            )
+        } else {
+            (
+                Axi4::new("m_axi", cfg.bus.data_bits),
+                AxiLite::new("s_axil", ADDR_BITS),
+            )
+        };
         let ch = |sim: &Sim, b: &Bundle| Channel::new(sim, b);
         let dram_ports = [
             ch(&sim, &axi.aw)?,
@@ -215,7 +231,20 @@ impl ChipHarness {
             pins: HostIn::default(),
             noise,
             cycle: 0,
+            tile: 0,
+            tiles,
         })
+    }
+
+    /// Reach tile `t`'s registers from now on.
+    pub fn select_tile(&mut self, t: u32) {
+        assert!(t < self.tiles, "tile {t} of {}", self.tiles);
+        self.tile = t;
+    }
+
+    /// The selected tile's byte offset on the host port.
+    fn tile_offset(&self) -> u32 {
+        self.tile << ADDR_BITS
     }
 
     pub fn sim(&mut self) -> &mut Sim {
@@ -338,7 +367,7 @@ impl ChipHarness {
 
     /// Write a register; returns BRESP.
     pub fn write_reg(&mut self, name: &str, value: u32) -> Result<u32, ChipError> {
-        let offset = register(name).expect("a register of the map").offset;
+        let offset = register(name).expect("a register of the map").offset + self.tile_offset();
         self.pins.aw = Some(offset);
         self.pins.w = Some(value);
         for _ in 0..HOST_TIMEOUT {
@@ -359,7 +388,7 @@ impl ChipHarness {
 
     /// Read a register: (data, RRESP).
     pub fn read_reg(&mut self, name: &str) -> Result<(u32, u32), ChipError> {
-        let offset = register(name).expect("a register of the map").offset;
+        let offset = register(name).expect("a register of the map").offset + self.tile_offset();
         self.pins.ar = Some(offset);
         for _ in 0..HOST_TIMEOUT {
             let h = self.cycle()?;
@@ -407,6 +436,56 @@ impl ChipHarness {
         Ok(())
     }
 
+    /// Launch one program per tile (`launches[t]` on tile t), all running at once, and wait
+    /// until every one has ended. Each tile's [`ChipRun`] (the DRAM image is the shared one
+    /// at the end), and the cycles from the first START to the last tile's end.
+    pub fn run_tiles(
+        &mut self,
+        launches: &[Launch],
+        limit: u64,
+    ) -> Result<(Vec<ChipRun>, u64), ChipError> {
+        let mut started = Vec::new();
+        for (t, l) in launches.iter().enumerate() {
+            self.select_tile(t as u32);
+            self.start(l)?;
+            started.push(self.cycle);
+        }
+        let mut runs: Vec<Option<ChipRun>> = vec![None; launches.len()];
+        let deadline = self.cycle + limit;
+        while runs.iter().any(Option::is_none) {
+            if self.cycle >= deadline || !self.wait_irq(deadline - self.cycle)? {
+                let t = runs.iter().position(Option::is_none).expect("one left");
+                self.select_tile(t as u32);
+                let (status, _) = self.read_reg("STATUS")?;
+                return Err(ChipError::Timeout {
+                    cycles: limit,
+                    status,
+                });
+            }
+            for t in 0..launches.len() {
+                if runs[t].is_some() {
+                    continue;
+                }
+                self.select_tile(t as u32);
+                let (s, _) = self.read_reg("STATUS")?;
+                let status = register("STATUS").expect("STATUS is in the map");
+                let ended = status.field(s, "DONE") == 1 || status.field(s, "ERROR") != 0;
+                if ended {
+                    runs[t] = Some(self.finish()?);
+                }
+            }
+        }
+        let runs: Vec<ChipRun> = runs.into_iter().map(|r| r.expect("ended")).collect();
+        let first = started.iter().copied().min().unwrap_or(0);
+        let last = runs
+            .iter()
+            .zip(&started)
+            .map(|(r, s)| s + r.cycles)
+            .max()
+            .unwrap_or(first);
+        Ok((runs, last - first))
+    }
+
     /// Launch a program and wait for it to end (done or error), then read STATUS and the
     /// counters and acknowledge the interrupt.
     pub fn run(&mut self, launch: &Launch, limit: u64) -> Result<ChipRun, ChipError> {
@@ -418,6 +497,11 @@ impl ChipHarness {
                 status,
             });
         }
+        self.finish()
+    }
+
+    /// The selected tile's STATUS and counters after its end; acknowledges its interrupt.
+    fn finish(&mut self) -> Result<ChipRun, ChipError> {
         let status = self.status()?;
         let mut perf = Vec::new();
         for (name, _) in COUNTERS {
@@ -550,4 +634,62 @@ pub fn compare_with_model(
         }
     }
     Ok(rtl)
+}
+
+/// What a multi-tile run left behind.
+#[derive(Clone, Debug)]
+pub struct TilesRun {
+    pub dram: Vec<u8>,
+    /// Per tile: STATUS, its CYCLES and counters.
+    pub tiles: Vec<ChipRun>,
+    /// Cycles from the first tile's START to the last tile's end.
+    pub cycles: u64,
+}
+
+/// Run one program per tile on the multi-tile RTL (`launches[t]` on tile t) and on the
+/// reference model, tile after tile over one DRAM image (the programs must not touch each
+/// other's DRAM, as [`crate::gemm::MultiPlan`]'s do), and compare every tile's STATUS and
+/// work counters and the whole DRAM image.
+pub fn check_tiles(
+    model: &Arc<Model>,
+    cfg: &Config,
+    dram: &[u8],
+    launches: &[Launch],
+    timing: MemoryTiming,
+    init: XInit,
+) -> Result<TilesRun, ChipError> {
+    let limit = launches
+        .iter()
+        .map(|l| cycle_limit(l.program_len, dram.len()))
+        .sum();
+    let mut h = ChipHarness::new(model, cfg, dram.to_vec(), timing, init)?;
+    let (tiles, cycles) = h.run_tiles(launches, limit)?;
+    let rtl_dram = h.mem.bytes.clone();
+    let mut expect = dram.to_vec();
+    for (t, (l, run)) in launches.iter().zip(&tiles).enumerate() {
+        let (status, counters) = ChipModel::new(cfg).run(&mut expect, l);
+        if run.status != status {
+            return Err(ChipError::Mismatch(format!(
+                "tile {t} STATUS: RTL {:?}, model {status:?}",
+                run.status
+            )));
+        }
+        if run.counters != counters {
+            return Err(ChipError::Mismatch(format!(
+                "tile {t} counters: RTL {:?}, model {counters:?}",
+                run.counters
+            )));
+        }
+    }
+    if let Some(i) = (0..expect.len()).find(|&i| rtl_dram[i] != expect[i]) {
+        return Err(ChipError::Mismatch(format!(
+            "DRAM byte {i:#x}: RTL {:#04x}, model {:#04x}",
+            rtl_dram[i], expect[i]
+        )));
+    }
+    Ok(TilesRun {
+        dram: rtl_dram,
+        tiles,
+        cycles,
+    })
 }

@@ -348,3 +348,116 @@ impl GemmPlan {
         Matrix::from_vec(m, n, data)
     }
 }
+
+/// A GEMM split across the tiles of a multi-tile chip by output columns: tile t computes
+/// the columns of its share (whole panels of C, as evenly as they go), with its own program
+/// and its own copy of A, W's columns and C's columns in its own DRAM region and window.
+/// Tiles share nothing in DRAM, so any interleaving of their work gives the same image, and
+/// the reference model runs the tiles one after the other.
+#[derive(Clone, Debug)]
+pub struct MultiPlan {
+    /// Per tile: its plan (addresses relocated to its region), the region's base, and the
+    /// first output column it computes.
+    pub tiles: Vec<(GemmPlan, u64, usize)>,
+    pub m: usize,
+    pub k: usize,
+    pub n: usize,
+    pub dram_bytes: u64,
+}
+
+/// Split `m x k x n` over the `[tiles]` of `cfg` (tiles left without a column get none).
+pub fn plan_tiles(cfg: &Config, m: usize, k: usize, n: usize) -> Result<MultiPlan, GemmError> {
+    let tiles = (cfg.tiles.x * cfg.tiles.y) as usize;
+    let c = cfg.matrix.cols as usize;
+    let panels = n.div_ceil(c);
+    let mut out = Vec::new();
+    let mut base = 0u64;
+    let mut col = 0usize;
+    for t in 0..tiles {
+        let share = panels / tiles + usize::from(t < panels % tiles);
+        if share == 0 {
+            continue;
+        }
+        let cols = (share * c).min(n - col);
+        let mut p = plan(cfg, m, k, cols)?;
+        relocate(&mut p, base);
+        let bytes = p.dram_bytes;
+        out.push((p, base, col));
+        col += cols;
+        base = (base + bytes).div_ceil(4096) * 4096;
+    }
+    if base > u32::MAX as u64 {
+        return Err(GemmError::TooLarge(m.max(k).max(n)));
+    }
+    Ok(MultiPlan {
+        tiles: out,
+        m,
+        k,
+        n,
+        dram_bytes: base,
+    })
+}
+
+/// Move a plan to DRAM address `base`: every LOAD and STORE address and the layout.
+fn relocate(p: &mut GemmPlan, base: u64) {
+    for i in &mut p.program {
+        if matches!(i.opcode, Opcode::Load | Opcode::Store) {
+            let a = i.get("dram_addr").expect("LOAD and STORE have dram_addr");
+            i.set("dram_addr", a + base)
+                .expect("the relocated address fits 32 bits (checked by the caller)");
+        }
+    }
+    p.layout.a_addr += base;
+    p.layout.w_addr += base;
+    p.layout.c_addr += base;
+    p.layout.program_addr += base;
+}
+
+impl MultiPlan {
+    /// The DRAM image (each tile's region as [`GemmPlan::dram`] fills it) and each tile's
+    /// launch registers (its program, a window over its region), by tile.
+    pub fn dram(&self, a: &Matrix<i8>, w: &Matrix<i8>) -> (Vec<u8>, Vec<Launch>) {
+        let mut dram = vec![0u8; self.dram_bytes as usize];
+        let mut launches = Vec::new();
+        for (p, base, col) in &self.tiles {
+            let cols = p.tiling.n;
+            let wt = Matrix::from_vec(
+                w.rows,
+                cols,
+                (0..w.rows * cols)
+                    .map(|x| w.at(x / cols, col + x % cols))
+                    .collect(),
+            );
+            let mut local = p.clone();
+            local.layout.a_addr -= base;
+            local.layout.w_addr -= base;
+            local.layout.c_addr -= base;
+            local.layout.program_addr -= base;
+            let (image, _) = local.dram(a, &wt);
+            dram[*base as usize..*base as usize + image.len()].copy_from_slice(&image);
+            launches.push(Launch {
+                program_addr: p.layout.program_addr,
+                program_len: p.program.len() as u32,
+                window: crate::chip_model::Window {
+                    base: *base,
+                    bound: base + p.dram_bytes,
+                },
+            });
+        }
+        (dram, launches)
+    }
+
+    /// C read back from a DRAM image, every tile's columns in place.
+    pub fn result(&self, dram: &[u8]) -> Matrix<i32> {
+        let mut c = vec![0i32; self.m * self.n];
+        for (p, _, col) in &self.tiles {
+            let part = p.result(dram);
+            for row in 0..self.m {
+                for j in 0..part.cols {
+                    c[row * self.n + col + j] = part.at(row, j);
+                }
+            }
+        }
+        Matrix::from_vec(self.m, self.n, c)
+    }
+}
