@@ -462,10 +462,8 @@ impl ChipHarness {
                     status,
                 });
             }
-            for t in 0..launches.len() {
-                if runs[t].is_some() {
-                    continue;
-                }
+            let pending: Vec<usize> = (0..runs.len()).filter(|&t| runs[t].is_none()).collect();
+            for t in pending {
                 self.select_tile(t as u32);
                 let (s, _) = self.read_reg("STATUS")?;
                 let status = register("STATUS").expect("STATUS is in the map");
