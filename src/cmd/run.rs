@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use seedchip_verif::axi::MemoryTiming;
-use seedchip_verif::chip_harness::{build_chip, check_program, ChipError};
-use seedchip_verif::gemm::plan;
+use seedchip_verif::chip_harness::{build_chip, check_program, check_tiles, ChipError};
+use seedchip_verif::gemm::{plan, plan_tiles};
 use seedchip_verif::model::{gemm, Matrix};
 use seedchip_verif::noise::XorShift64;
 use seedchip_verif::verilator::XInit;
@@ -66,6 +66,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         bail!("--stall {}: must be in [0, 1)", args.stall);
     }
     let seed = args.seed.unwrap_or_else(super::clock_seed);
+    if cfg.tiles.x * cfg.tiles.y > 1 {
+        return run_tiles(&args, &cfg, (m, k, n), bw, seed);
+    }
     let p = plan(&cfg, m, k, n).with_context(|| format!("tiling the {m}x{k}x{n} GEMM"))?;
     let (a, w) = (
         random_matrix(m, k, seed),
@@ -133,6 +136,104 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
     for (name, v) in &rtl.perf {
         println!("    {:<16} {v}", name.to_ascii_lowercase());
     }
+    println!(
+        "  simulated {} cycles in {secs:.2} s ({:.0} cycles/s)",
+        rtl.cycles,
+        cycles / secs
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The GEMM split over a multi-tile chip's tiles (a grid of blocks of C, `gemm::plan_tiles`),
+/// each tile running its own program; checked against the model tile by tile and A x W.
+fn run_tiles(
+    args: &RunArgs,
+    cfg: &seedchip_hdl::chip::Config,
+    (m, k, n): (usize, usize, usize),
+    bw: f64,
+    seed: u64,
+) -> Result<ExitCode> {
+    let tiles = cfg.tiles.x * cfg.tiles.y;
+    let p = plan_tiles(cfg, m, k, n).with_context(|| format!("tiling the {m}x{k}x{n} GEMM"))?;
+    let (a, w) = (
+        random_matrix(m, k, seed),
+        random_matrix(k, n, seed ^ 0x5a5a),
+    );
+    let (dram, launches) = p.dram(&a, &w);
+    println!(
+        "seedchip run: {m}x{k}x{n} GEMM on {} ({}x{} tiles of a {}x{} array), seed {seed}",
+        args.config.describe(),
+        cfg.tiles.x,
+        cfg.tiles.y,
+        cfg.matrix.rows,
+        cfg.matrix.cols
+    );
+    println!(
+        "  split over {} of {tiles} tiles ({}); DRAM {} bytes at {bw} bytes/cycle, read latency {} cycles",
+        p.tiles.len(),
+        p.tiles
+            .iter()
+            .map(|(t, _, _, _)| format!("{}x{} of C, {} instructions", t.tiling.m, t.tiling.n, t.program.len()))
+            .collect::<Vec<_>>()
+            .join("; "),
+        dram.len(),
+        args.read_latency
+    );
+    let model = build_chip(cfg).context("building the chip's simulation")?;
+    let timing = MemoryTiming {
+        read_latency: args.read_latency,
+        write_latency: 4,
+        bytes_per_cycle: bw,
+        stall: args.stall,
+        seed,
+    };
+    let started = std::time::Instant::now();
+    let result = check_tiles(
+        &model,
+        cfg,
+        &dram,
+        &launches,
+        timing,
+        XInit::Random(seed as u32),
+    );
+    let secs = started.elapsed().as_secs_f64();
+    let rtl = match result {
+        Ok(r) => r,
+        Err(ChipError::Mismatch(what)) => {
+            println!("  MISMATCH: {what}");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some((t, r)) = rtl.tiles.iter().enumerate().find(|(_, r)| !r.status.done) {
+        println!("  tile {t} stopped with {:?}", r.status);
+        return Ok(ExitCode::from(1));
+    }
+    if p.result(&rtl.dram) != gemm(&a, &w) {
+        println!("  MISMATCH: C in DRAM differs from A x W");
+        return Ok(ExitCode::from(1));
+    }
+    let macs = (m * k * n) as f64;
+    let peak = (cfg.matrix.rows * cfg.matrix.cols * tiles) as f64;
+    let cycles = rtl.cycles as f64;
+    println!(
+        "  result: matches the model (DRAM image, every tile's STATUS and counters) and A x W"
+    );
+    println!(
+        "  cycles: {} (first START to the last tile's end)",
+        rtl.cycles
+    );
+    for (t, r) in rtl.tiles.iter().enumerate() {
+        println!(
+            "    tile {t}: {} cycles, {} MACs, {} bytes read, {} written",
+            r.cycles, r.counters.macs, r.counters.dram_read_bytes, r.counters.dram_write_bytes
+        );
+    }
+    println!(
+        "  MACs per cycle: {:.2} of {peak} (all tiles)",
+        macs / cycles
+    );
+    println!("  utilisation: {:.1}%", 100.0 * macs / (peak * cycles));
     println!(
         "  simulated {} cycles in {secs:.2} s ({:.0} cycles/s)",
         rtl.cycles,

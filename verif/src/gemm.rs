@@ -349,41 +349,66 @@ impl GemmPlan {
     }
 }
 
-/// A GEMM split across the tiles of a multi-tile chip by output columns: tile t computes
-/// the columns of its share (whole panels of C, as evenly as they go), with its own program
-/// and its own copy of A, W's columns and C's columns in its own DRAM region and window.
-/// Tiles share nothing in DRAM, so any interleaving of their work gives the same image, and
-/// the reference model runs the tiles one after the other.
+/// A GEMM split across the tiles of a multi-tile chip: a grid of `row_parts` x `col_parts`
+/// sub-GEMMs (rows of A by columns of W), one per tile, the split that moves the fewest bytes
+/// from DRAM (each tile reads its rows of A and its columns of W). Each tile has its own
+/// program and its own copy of its A rows and W columns and its C block in its own DRAM region
+/// and window; tiles share nothing in DRAM, so any interleaving of their work gives the same
+/// image, and the reference model runs the tiles one after the other.
 #[derive(Clone, Debug)]
 pub struct MultiPlan {
     /// Per tile: its plan (addresses relocated to its region), the region's base, and the
-    /// first output column it computes.
-    pub tiles: Vec<(GemmPlan, u64, usize)>,
+    /// first output row and column of its block.
+    pub tiles: Vec<(GemmPlan, u64, usize, usize)>,
     pub m: usize,
     pub k: usize,
     pub n: usize,
     pub dram_bytes: u64,
 }
 
-/// Split `m x k x n` over the `[tiles]` of `cfg` (tiles left without a column get none).
+/// `total` split into `parts` runs of whole `unit`s, as evenly as they go: (start, length).
+fn split(total: usize, unit: usize, parts: usize) -> Vec<(usize, usize)> {
+    let units = total.div_ceil(unit);
+    let mut out = Vec::new();
+    let mut at = 0;
+    for p in 0..parts {
+        let share = units / parts + usize::from(p < units % parts);
+        let len = (share * unit).min(total - at);
+        if len > 0 {
+            out.push((at, len));
+        }
+        at += len;
+    }
+    out
+}
+
+/// Split `m x k x n` over the `[tiles]` of `cfg` (tiles left without work get none).
 pub fn plan_tiles(cfg: &Config, m: usize, k: usize, n: usize) -> Result<MultiPlan, GemmError> {
     let tiles = (cfg.tiles.x * cfg.tiles.y) as usize;
-    let c = cfg.matrix.cols as usize;
-    let panels = n.div_ceil(c);
+    let (r, c) = (cfg.matrix.rows as usize, cfg.matrix.cols as usize);
+    // Every grid of pm x pn blocks with pm * pn = tiles, planned; the one whose programs LOAD
+    // the fewest bytes in all wins (the tiles share one DRAM port).
+    let mut best: Option<(u64, Vec<(GemmPlan, usize, usize)>)> = None;
+    for pm in (1..=tiles).filter(|pm| tiles.is_multiple_of(*pm)) {
+        let pn = tiles / pm;
+        let mut plans = Vec::new();
+        for &(row0, rows) in &split(m, r.max(1), pm) {
+            for &(col0, cols) in &split(n, c, pn) {
+                plans.push((plan(cfg, rows, k, cols)?, row0, col0));
+            }
+        }
+        let bytes: u64 = plans.iter().map(|(p, _, _)| load_bytes(&p.program)).sum();
+        if best.as_ref().is_none_or(|(b, _)| bytes < *b) {
+            best = Some((bytes, plans));
+        }
+    }
+    let (_, plans) = best.expect("one grid at least");
     let mut out = Vec::new();
     let mut base = 0u64;
-    let mut col = 0usize;
-    for t in 0..tiles {
-        let share = panels / tiles + usize::from(t < panels % tiles);
-        if share == 0 {
-            continue;
-        }
-        let cols = (share * c).min(n - col);
-        let mut p = plan(cfg, m, k, cols)?;
+    for (mut p, row0, col0) in plans {
         relocate(&mut p, base);
         let bytes = p.dram_bytes;
-        out.push((p, base, col));
-        col += cols;
+        out.push((p, base, row0, col0));
         base = (base + bytes).div_ceil(4096) * 4096;
     }
     if base > u32::MAX as u64 {
@@ -396,6 +421,15 @@ pub fn plan_tiles(cfg: &Config, m: usize, k: usize, n: usize) -> Result<MultiPla
         n,
         dram_bytes: base,
     })
+}
+
+/// Bytes a program's LOADs read from DRAM.
+pub fn load_bytes(program: &[Instr]) -> u64 {
+    program
+        .iter()
+        .filter(|i| i.opcode == Opcode::Load)
+        .map(|i| i.get("rows").unwrap_or(0) * i.get("row_bytes").unwrap_or(0))
+        .sum()
 }
 
 /// Move a plan to DRAM address `base`: every LOAD and STORE address and the layout.
@@ -419,13 +453,20 @@ impl MultiPlan {
     pub fn dram(&self, a: &Matrix<i8>, w: &Matrix<i8>) -> (Vec<u8>, Vec<Launch>) {
         let mut dram = vec![0u8; self.dram_bytes as usize];
         let mut launches = Vec::new();
-        for (p, base, col) in &self.tiles {
-            let cols = p.tiling.n;
+        for (p, base, row0, col0) in &self.tiles {
+            let (rows, cols) = (p.tiling.m, p.tiling.n);
+            let at = Matrix::from_vec(
+                rows,
+                a.cols,
+                (0..rows * a.cols)
+                    .map(|x| a.at(row0 + x / a.cols, x % a.cols))
+                    .collect(),
+            );
             let wt = Matrix::from_vec(
                 w.rows,
                 cols,
                 (0..w.rows * cols)
-                    .map(|x| w.at(x / cols, col + x % cols))
+                    .map(|x| w.at(x / cols, col0 + x % cols))
                     .collect(),
             );
             let mut local = p.clone();
@@ -433,7 +474,7 @@ impl MultiPlan {
             local.layout.w_addr -= base;
             local.layout.c_addr -= base;
             local.layout.program_addr -= base;
-            let (image, _) = local.dram(a, &wt);
+            let (image, _) = local.dram(&at, &wt);
             dram[*base as usize..*base as usize + image.len()].copy_from_slice(&image);
             launches.push(Launch {
                 program_addr: p.layout.program_addr,
@@ -447,14 +488,14 @@ impl MultiPlan {
         (dram, launches)
     }
 
-    /// C read back from a DRAM image, every tile's columns in place.
+    /// C read back from a DRAM image, every tile's block in place.
     pub fn result(&self, dram: &[u8]) -> Matrix<i32> {
         let mut c = vec![0i32; self.m * self.n];
-        for (p, _, col) in &self.tiles {
+        for (p, _, row0, col0) in &self.tiles {
             let part = p.result(dram);
-            for row in 0..self.m {
+            for i in 0..part.rows {
                 for j in 0..part.cols {
-                    c[row * self.n + col + j] = part.at(row, j);
+                    c[(row0 + i) * self.n + col0 + j] = part.at(i, j);
                 }
             }
         }

@@ -645,6 +645,10 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     // --- sequencing -------------------------------------------------------------------------------
     let finished_row = m.wire_of("finished_row", mux(loads, param_in, written));
     let finishing = m.wire_of("finishing", finished_row & to_finish.eq_lit(1));
+    // `done` leaves from a register: the last write's grant comes through the memories'
+    // crossbars late in the cycle, and the controller acts on `done` in the same cycle.
+    let done_q = m.reg("done_q", bit(), 0);
+    m.next(done_q, finishing);
     m.seq(|s| {
         s.when(start, |s| {
             s.set(active, ulit(1, 1));
@@ -664,7 +668,7 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         s.when(param_in, |s| s.set(param_row, param_row.inc()));
         s.when(written, |s| s.set(d_ptr, d_ptr.inc()));
         s.when(finished_row, |s| s.set(to_finish, to_finish.dec()));
-        s.when(finishing, |s| s.set(active, ulit(1, 0)));
+        s.when(done_q, |s| s.set(active, ulit(1, 0)));
         fsm.switch(s, |state, s| match state {
             "idle" => {
                 s.when(start, |s| {
@@ -694,11 +698,11 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
                 });
             }
             _ => {
-                s.when(finishing, |s| fsm.go(s, "idle"));
+                s.when(done_q, |s| fsm.go(s, "idle"));
             }
         });
     });
-    m.assign(done.field("valid"), finishing);
+    m.assign(done.field("valid"), done_q);
     m.assign(done.field("error"), ulit(1, 0));
     m.assign(busy, active);
     m.finish()
