@@ -388,7 +388,9 @@ pub fn plan_tiles(cfg: &Config, m: usize, k: usize, n: usize) -> Result<MultiPla
     let (r, c) = (cfg.matrix.rows as usize, cfg.matrix.cols as usize);
     // Every grid of pm x pn blocks with pm * pn = tiles, planned; the one whose programs LOAD
     // the fewest bytes in all wins (the tiles share one DRAM port).
-    let mut best: Option<(u64, Vec<(GemmPlan, usize, usize)>)> = None;
+    // (bytes loaded, the blocks' plans with their first row and column).
+    type Grid = (u64, Vec<(GemmPlan, usize, usize)>);
+    let mut best: Option<Grid> = None;
     for pm in (1..=tiles).filter(|pm| tiles.is_multiple_of(*pm)) {
         let pn = tiles / pm;
         let mut plans = Vec::new();
