@@ -359,5 +359,59 @@ fn interconnect() -> Result<()> {
         }
         println!("    {depth}-flit queues: {}", cells.join(", "));
     }
+    multi_tile_scaling()
+}
+
+/// The same GEMM on 1, 2 and 4 tiles of a 4x4 array (the Verilated chips, checked against
+/// the model), at a stated DRAM bandwidth and latency.
+fn multi_tile_scaling() -> Result<()> {
+    use seedchip_verif::chip_harness::{cached_chip, check_tiles};
+    use seedchip_verif::gemm::plan_tiles;
+    let (m, k, n) = (64, 64, 64);
+    let timing = MemoryTiming {
+        read_latency: 20,
+        ..MemoryTiming::default()
+    };
+    println!(
+        "\nmulti-tile GEMM scaling: {m}x{k}x{n} on 4x4 arrays, 128-bit DRAM port at {} bytes/cycle, \
+         read latency {} cycles (the Verilated chips, checked against the model):",
+        timing.bytes_per_cycle, timing.read_latency
+    );
+    let mut single = None;
+    for (x, y) in [(1, 1), (2, 1), (2, 2)] {
+        let cfg = Config::from_toml(
+            &format!("[matrix]\nrows = 4\ncols = 4\n[tiles]\nx = {x}\ny = {y}\n"),
+            "bench",
+        )?;
+        let model = cached_chip(&cfg)?;
+        let p = plan_tiles(&cfg, m, k, n)?;
+        let a = pattern_matrix(m, k, 31);
+        let w = pattern_matrix(k, n, 17);
+        let (dram, launches) = p.dram(&a, &w);
+        let (cycles, read) = if x * y == 1 {
+            let r = seedchip_verif::chip_harness::check_program(
+                &model,
+                &cfg,
+                &dram,
+                &launches[0],
+                timing.clone(),
+                XInit::Zeros,
+            )?;
+            (r.cycles, r.counters.dram_read_bytes)
+        } else {
+            let r = check_tiles(&model, &cfg, &dram, &launches, timing.clone(), XInit::Zeros)?;
+            let read = r.tiles.iter().map(|t| t.counters.dram_read_bytes).sum();
+            if p.result(&r.dram) != gemm(&a, &w) {
+                anyhow::bail!("the {x}x{y}-tile chip computed a wrong GEMM in the benchmark");
+            }
+            (r.cycles, read)
+        };
+        let base = *single.get_or_insert(cycles);
+        println!(
+            "  {x}x{y} tiles: {cycles:>7} cycles, {:.2}x the single tile, {read} bytes read ({:.1} bytes/cycle)",
+            base as f64 / cycles as f64,
+            read as f64 / cycles as f64
+        );
+    }
     Ok(())
 }
