@@ -224,9 +224,19 @@ fn run_tiles(
         rtl.cycles
     );
     for (t, r) in rtl.tiles.iter().enumerate() {
+        let perf: Vec<String> = r
+            .perf
+            .iter()
+            .filter(|(n, _)| n.ends_with("_BUSY") || n.ends_with("_STALL"))
+            .map(|(n, v)| format!("{} {v}", n.to_ascii_lowercase()))
+            .collect();
         println!(
-            "    tile {t}: {} cycles, {} MACs, {} bytes read, {} written",
-            r.cycles, r.counters.macs, r.counters.dram_read_bytes, r.counters.dram_write_bytes
+            "    tile {t}: {} cycles, {} MACs, {} bytes read, {} written; {}",
+            r.cycles,
+            r.counters.macs,
+            r.counters.dram_read_bytes,
+            r.counters.dram_write_bytes,
+            perf.join(", ")
         );
     }
     println!(

@@ -10,7 +10,9 @@
 //!
 //! Requests go to the DRAM port at node (0, 0): a read is one unit, a write its AW head and
 //! its W beats in one packet (so they arrive together). Reads and writes alternate when
-//! both wait, a write packet's beats following its head without a read between. Units enter
+//! both wait, a write packet's beats following its head without a read between; a write
+//! starts only once its first beat is here, so its packet does not hold the mesh while the
+//! tile prepares data. Units enter
 //! a two-unit FIFO whole, so the serialiser sends stable units flit by flit. Responses come
 //! back one unit each (R beat or B) and go out on the AXI channel their `write` bit names;
 //! a tile that stalls R or B holds them in the response mesh, without loss.
@@ -46,9 +48,13 @@ pub fn tile_ni(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let writing = m.reg("writing", bit(), 0);
     m.comment(writing, "a write packet's head is sent: its W beats follow");
     let prefer_write = m.reg("prefer_write", bit(), 0);
+    // A write starts only when its first W beat is here too: a write packet holds its path
+    // to the DRAM port (wormhole) until its last beat, so it must not wait on the tile
+    // mid-packet. (The tile's AW and W register slices let the store unit offer W after its
+    // AW is taken there.)
     let take_aw = m.wire_of(
         "take_aw",
-        !writing & aw.valid() & (prefer_write | !ar.valid()),
+        !writing & aw.valid() & w.valid() & (prefer_write | !ar.valid()),
     );
     let take_ar = m.wire_of("take_ar", !writing & ar.valid() & !take_aw);
     let head = |c: &BundleIo, write: u64| -> Expr {
