@@ -304,12 +304,7 @@ fn interconnect() -> Result<()> {
         flit_bits: 64,
         depth: 4,
     };
-    let design = Design::new(mesh(&spec)?)?;
-    let model = Model::build(
-        &sources_of(&design),
-        design.top().name(),
-        &BuildOptions::default(),
-    )?;
+    let model = mesh_model(&spec)?;
     let flits = 4;
     println!(
         "\ninterconnect: {}x{} mesh (Verilated RTL), {}-bit flits, {}-flit buffers, {flits}-flit \
@@ -340,12 +335,7 @@ fn interconnect() -> Result<()> {
     println!("  uniform random, saturation against queue depth and packet length:");
     for depth in [4, 8] {
         let spec = MeshSpec { depth, ..spec };
-        let design = Design::new(mesh(&spec)?)?;
-        let model = Model::build(
-            &sources_of(&design),
-            design.top().name(),
-            &BuildOptions::default(),
-        )?;
+        let model = mesh_model(&spec)?;
         let limit = throughput_limit(&spec, Pattern::Uniform);
         let mut cells = Vec::new();
         for flits in [1, 2, 4] {
@@ -360,6 +350,16 @@ fn interconnect() -> Result<()> {
         println!("    {depth}-flit queues: {}", cells.join(", "));
     }
     multi_tile_scaling()
+}
+
+/// The Verilated mesh of `spec`.
+fn mesh_model(spec: &seedchip_hdl::chip::mesh::MeshSpec) -> Result<std::sync::Arc<Model>> {
+    let design = seedchip_hdl::hw::Design::new(seedchip_hdl::chip::mesh::mesh(spec)?)?;
+    Ok(Model::build(
+        &sources_of(&design),
+        design.top().name(),
+        &BuildOptions::default(),
+    )?)
 }
 
 /// The same GEMM on 1, 2 and 4 tiles of a 4x4 array (the Verilated chips, checked against

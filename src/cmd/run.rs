@@ -88,30 +88,18 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         args.read_latency
     );
     let model = build_chip(&cfg).context("building the chip's simulation")?;
-    let timing = MemoryTiming {
-        read_latency: args.read_latency,
-        write_latency: 4,
-        bytes_per_cycle: bw,
-        stall: args.stall,
-        seed,
-    };
     let started = std::time::Instant::now();
     let result = check_program(
         &model,
         &cfg,
         &dram,
         &launch,
-        timing,
+        memory_timing(&args, bw, seed),
         XInit::Random(seed as u32),
     );
     let secs = started.elapsed().as_secs_f64();
-    let rtl = match result {
-        Ok(r) => r,
-        Err(ChipError::Mismatch(what)) => {
-            println!("  MISMATCH: {what}");
-            return Ok(ExitCode::from(1));
-        }
-        Err(e) => return Err(e.into()),
+    let Some(rtl) = settle(result)? else {
+        return Ok(ExitCode::from(1));
     };
     if !rtl.status.done {
         println!("  the chip stopped with {:?}", rtl.status);
@@ -180,30 +168,18 @@ fn run_tiles(
         args.read_latency
     );
     let model = build_chip(cfg).context("building the chip's simulation")?;
-    let timing = MemoryTiming {
-        read_latency: args.read_latency,
-        write_latency: 4,
-        bytes_per_cycle: bw,
-        stall: args.stall,
-        seed,
-    };
     let started = std::time::Instant::now();
     let result = check_tiles(
         &model,
         cfg,
         &dram,
         &launches,
-        timing,
+        memory_timing(args, bw, seed),
         XInit::Random(seed as u32),
     );
     let secs = started.elapsed().as_secs_f64();
-    let rtl = match result {
-        Ok(r) => r,
-        Err(ChipError::Mismatch(what)) => {
-            println!("  MISMATCH: {what}");
-            return Ok(ExitCode::from(1));
-        }
-        Err(e) => return Err(e.into()),
+    let Some(rtl) = settle(result)? else {
+        return Ok(ExitCode::from(1));
     };
     if let Some((t, r)) = rtl.tiles.iter().enumerate().find(|(_, r)| !r.status.done) {
         println!("  tile {t} stopped with {:?}", r.status);
@@ -250,4 +226,27 @@ fn run_tiles(
         cycles / secs
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The DRAM the run's options describe.
+fn memory_timing(args: &RunArgs, bw: f64, seed: u64) -> MemoryTiming {
+    MemoryTiming {
+        read_latency: args.read_latency,
+        write_latency: 4,
+        bytes_per_cycle: bw,
+        stall: args.stall,
+        seed,
+    }
+}
+
+/// A checked run's result; `None` after printing a mismatch with the model (exit 1).
+fn settle<T>(result: Result<T, ChipError>) -> Result<Option<T>> {
+    match result {
+        Ok(r) => Ok(Some(r)),
+        Err(ChipError::Mismatch(what)) => {
+            println!("  MISMATCH: {what}");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
