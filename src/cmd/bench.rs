@@ -263,8 +263,8 @@ fn verification(cases: u64) -> Result<()> {
 /// Crossbar (its cycle model, which `verif/tests/crossbar.rs` proves equal to the RTL) and
 /// mesh (the Verilated RTL) under three traffic patterns.
 fn interconnect() -> Result<()> {
-    use seedchip_hdl::chip::mesh::{mesh, MeshSpec};
-    use seedchip_hdl::hw::{CrossbarSpec, Design};
+    use seedchip_hdl::chip::mesh::MeshSpec;
+    use seedchip_hdl::hw::CrossbarSpec;
     use seedchip_verif::crossbar::{measure, Traffic};
     use seedchip_verif::mesh::{saturation, throughput_limit, MeshRun, Pattern};
 
