@@ -117,9 +117,17 @@ pub fn store_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.comment(addr, "DRAM address of the row being written");
 
     // --- read the row ---------------------------------------------------------------------
-    for (port, is_acc) in [(&spad_rd, false), (&acc_rd, true)] {
-        let mine: Expr = if is_acc { acc.into() } else { !acc };
-        m.assign(port.valid(), fsm.is("read") & mine);
+    // The read requests decode their own copies of the state and the memory: `acc` drives
+    // the alignment of a whole row, and its buffer tree would sit in front of the memories'
+    // crossbars, whose grants come back late in the cycle.
+    let rd_spad = m.reg("rd_spad", bit(), 0);
+    let rd_accum = m.reg("rd_accum", bit(), 0);
+    m.comment(
+        rd_spad,
+        "asking for a scratchpad row: state read and not acc, kept apart",
+    );
+    for (port, asking) in [(&spad_rd, rd_spad), (&acc_rd, rd_accum)] {
+        m.assign(port.valid(), asking);
         m.assign(port.field("row"), sram_row);
     }
     let granted = m.wire_of("granted", mux(acc, acc_rd.fire(), spad_rd.fire()));
@@ -266,10 +274,16 @@ pub fn store_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         s.when(drained, |s| s.set(error, ulit(1, 0)));
         fsm.switch(s, |state, s| match state {
             "idle" => {
-                s.when(cmd.fire(), |s| fsm.go(s, "read"));
+                s.when(cmd.fire(), |s| {
+                    fsm.go(s, "read");
+                    s.set(rd_spad, !cmd.field("acc"));
+                    s.set(rd_accum, cmd.field("acc"));
+                });
             }
             "read" => {
                 s.when(granted, |s| {
+                    s.set(rd_spad, ulit(1, 0));
+                    s.set(rd_accum, ulit(1, 0));
                     s.when(epilogue.ne_lit(0), |s| fsm.go(s, "epi_send"))
                         .otherwise(|s| fsm.go(s, "align"));
                 });
@@ -281,8 +295,11 @@ pub fn store_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
             "align" => fsm.go(s, "send"),
             "send" => {
                 s.when(row_done, |s| {
-                    s.when(last_row, |s| fsm.go(s, "drain"))
-                        .otherwise(|s| fsm.go(s, "read"))
+                    s.when(last_row, |s| fsm.go(s, "drain")).otherwise(|s| {
+                        fsm.go(s, "read");
+                        s.set(rd_spad, !acc);
+                        s.set(rd_accum, acc);
+                    })
                 });
             }
             _ => {

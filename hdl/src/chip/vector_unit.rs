@@ -363,11 +363,16 @@ pub fn vector_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
         ),
     );
     let row_begins = (granted & fsm.is("a") & !loads) | epi_valid;
+    // credits - 1 and + 1 come from the register alone; the grant (late: it comes through the
+    // memories' crossbars) only chooses, at the last level.
+    let popped = operands.pop();
     m.next(
         credits,
-        credits
-            .sub_wrap(row_begins.zext(credit_bits))
-            .add_wrap(operands.pop().zext(credit_bits)),
+        mux(
+            row_begins,
+            mux(popped.clone(), Expr::from(credits), credits.dec()),
+            mux(popped, credits.inc(), Expr::from(credits)),
+        ),
     );
 
     // --- parameters: qload / tload rows as they arrive ------------------------------------------
