@@ -1,7 +1,7 @@
 # seedchip: the two commands of the README.
 #   make demo   generate, lint, verify and synthesise (sky130) the built-in default chip
 #   make test   the whole test suite
-#   make signoff  also the tests too slow for every run (the 16x16 chip's sky130 timing)
+#   make signoff  also the tests too slow for every run (sky130 timing of the 16x16 chip, the crossbar and the router)
 CARGO ?= cargo
 SEEDCHIP ?= target/release/seedchip
 # demo-steps on another configuration (tests use a small one): make demo-steps DEMO_CONFIG=c.toml
