@@ -23,7 +23,7 @@
 //! interleaving, so consecutive rows can be accessed in parallel). Each bank has its own ports.
 
 use super::error::ModuleError;
-use super::expr::{mux, ulit, Expr, ExprOps};
+use super::expr::{cat, mux, ulit, Expr, ExprOps};
 use super::module::{Dir, ModuleBuilder, ModuleRef};
 use super::signal::{bit, uint, Sig};
 
@@ -445,9 +445,12 @@ impl Memory {
     /// asks for: its timing cannot wait (the compute unit's accumulate). The other clients
     /// share the banks through a [`crossbar`](super::crossbar): round-robin per bank, at most
     /// one grant per bank per cycle, so clients on different banks are served together and a
-    /// client waits at most (clients - 1) grants of a bank to others. A row past the memory
-    /// selects no bank (it never aliases a row that exists); such a request is taken and does
-    /// nothing. `name` prefixes the crossbar instances and the first reader's bank register.
+    /// client waits at most (clients - 1) grants of a bank to others. A write to a row past the
+    /// memory is taken and writes nothing (it never aliases a row that exists); a read past it
+    /// returns some row's data (no side effect; the controller refuses such rows before any
+    /// unit asks). The range check stays off the grant path, which feeds each client's
+    /// pipeline late in the cycle. `name` prefixes the crossbar instances and the first
+    /// reader's bank register.
     pub fn serve(
         &self,
         m: &mut ModuleBuilder,
@@ -493,24 +496,36 @@ impl Memory {
                 requesters: clients.len() as u32,
                 banks: nb as u32,
                 addr_bits: rows_bits.max(k + 1),
-                wdata_bits: if write { width } else { 0 },
+                // A write carries whether its row exists: the bank writes only then.
+                wdata_bits: if write { width + 1 } else { 0 },
                 rdata_bits: if write { 0 } else { width },
                 reservable: first.is_some(),
             };
             let module = super::crossbar::crossbar(&spec)?;
+            for (i, c) in clients.iter().enumerate() {
+                let top = c.row.width();
+                if !write && top > spec.addr_bits {
+                    // A read ignores the row's bits past the memory (see above).
+                    m.wire_of(
+                        &format!("{name}_{suffix}{i}_row_high_unused"),
+                        c.row.slice(top - 1, spec.addr_bits),
+                    );
+                }
+            }
             let mut x = m.instance(&format!("{name}_{suffix}"), &module);
             let mut granted = Vec::new();
             let mut data = Vec::new();
             for (i, c) in clients.iter().enumerate() {
                 let req = super::crossbar::crossbar_request(&spec, i as u32);
-                x.con(req.valid_port(), c.valid.clone() & in_range(&c.row));
+                x.con(req.valid_port(), c.valid.clone());
                 x.con(req.port("addr"), c.row.clone().resize(spec.addr_bits));
+
                 if write {
                     let d = c.data.clone().expect("a write client has data");
-                    x.con(req.port("wdata"), d);
+                    x.con(req.port("wdata"), cat([in_range(&c.row), d]));
                 }
                 let ready = x.out(req.ready_port());
-                granted.push(Expr::from(ready) | !in_range(&c.row));
+                granted.push(Expr::from(ready));
                 if !write {
                     let resp = super::crossbar::crossbar_response(&spec, i as u32);
                     x.open(resp.port("valid"));
@@ -527,9 +542,13 @@ impl Memory {
                     let rdata = self.banks[b].read_data(0);
                     x.con(super::crossbar::bank_rdata_port(b as u32), rdata);
                 }
-                let en = Expr::from(x.out(bank.port("en")));
+                let mut en = Expr::from(x.out(bank.port("en")));
                 let addr = Expr::from(x.out(bank.port("addr"))).resize(aw);
-                let wdata = write.then(|| Expr::from(x.out(bank.port("wdata"))));
+                let wdata = write.then(|| {
+                    let d = Expr::from(x.out(bank.port("wdata")));
+                    en = en.clone() & d.bit(width);
+                    d.slice(width - 1, 0)
+                });
                 banks.push([Some(en), Some(addr), wdata]);
             }
             Ok(CrossbarPort {
