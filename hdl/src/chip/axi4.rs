@@ -73,6 +73,21 @@ impl Axi4 {
         Axi4::with_ids(prefix, data_bits, ID_BITS)
     }
 
+    /// The channels as ports of a master `m` (AW, W, AR out; B, R in), each with its bundle,
+    /// in the order AW, W, B, AR, R.
+    pub fn master_ports(&self, m: &mut ModuleBuilder) -> Vec<(Bundle, BundleIo)> {
+        [
+            (&self.aw, Role::Source),
+            (&self.w, Role::Source),
+            (&self.b, Role::Sink),
+            (&self.ar, Role::Source),
+            (&self.r, Role::Sink),
+        ]
+        .into_iter()
+        .map(|(b, role)| (b.clone(), m.io(b, role)))
+        .collect()
+    }
+
     /// A port with `id_bits` of transaction ID.
     pub fn with_ids(prefix: &str, data_bits: u32, id_bits: u32) -> Axi4 {
         let ch = |c: &str| format!("{prefix}_{c}");

@@ -18,6 +18,21 @@ pub struct AxiLite {
 }
 
 impl AxiLite {
+    /// The channels as ports of a slave `m` (AW, W, AR in; B, R out), each with its bundle,
+    /// in the order AW, W, B, AR, R.
+    pub fn slave_ports(&self, m: &mut ModuleBuilder) -> Vec<(Bundle, BundleIo)> {
+        [
+            (&self.aw, Role::Sink),
+            (&self.w, Role::Sink),
+            (&self.b, Role::Source),
+            (&self.ar, Role::Sink),
+            (&self.r, Role::Source),
+        ]
+        .into_iter()
+        .map(|(b, role)| (b.clone(), m.io(b, role)))
+        .collect()
+    }
+
     pub fn new(prefix: &str, addr_bits: u32) -> AxiLite {
         let ch = |c: &str| Bundle::stream(&format!("{prefix}_{c}"));
         AxiLite {

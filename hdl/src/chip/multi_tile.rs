@@ -51,27 +51,9 @@ pub fn multi_tile(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     ));
     m.unit("chip top");
     let host = AxiLite::new("s_axil", host_addr_bits(n));
-    let host_io: Vec<(Bundle, BundleIo)> = [
-        (&host.aw, Role::Sink),
-        (&host.w, Role::Sink),
-        (&host.b, Role::Source),
-        (&host.ar, Role::Sink),
-        (&host.r, Role::Source),
-    ]
-    .into_iter()
-    .map(|(b, role)| (b.clone(), m.io(b, role)))
-    .collect();
+    let host_io = host.slave_ports(&mut m);
     let dram = Axi4::with_ids("m_axi", bits, dram_id_bits(cfg));
-    let dram_io: Vec<(Bundle, BundleIo)> = [
-        (&dram.aw, Role::Source),
-        (&dram.w, Role::Source),
-        (&dram.b, Role::Sink),
-        (&dram.ar, Role::Source),
-        (&dram.r, Role::Sink),
-    ]
-    .into_iter()
-    .map(|(b, role)| (b.clone(), m.io(b, role)))
-    .collect();
+    let dram_io = dram.master_ports(&mut m);
     let irq = m.output("irq", bit());
 
     // The host's registers: one port per tile.

@@ -72,16 +72,7 @@ pub fn chip_named(cfg: &Config, name: &str) -> Result<ModuleRef, ModuleError> {
     ));
     m.unit("chip top");
     let host = AxiLite::new("s_axil", csr_block::ADDR_BITS);
-    let host_io: Vec<(Bundle, BundleIo)> = [
-        (&host.aw, Role::Sink),
-        (&host.w, Role::Sink),
-        (&host.b, Role::Source),
-        (&host.ar, Role::Sink),
-        (&host.r, Role::Source),
-    ]
-    .into_iter()
-    .map(|(b, role)| (b.clone(), m.io(b, role)))
-    .collect();
+    let host_io = host.slave_ports(&mut m);
     let dram = Axi4::new("m_axi", bits);
     let aw = m.io(&dram.aw, Role::Source);
     let w = m.io(&dram.w, Role::Source);
