@@ -1,6 +1,5 @@
 //! The packets of the multi-tile chip's two meshes, defined once: the tile and DRAM network
-//! interfaces build and read them from these layouts, and the Rust side (tests, model) packs
-//! and unpacks them the same way.
+//! interfaces build and read them from these layouts.
 //!
 //! Traffic runs between the tiles and the DRAM port at node (0, 0): requests on one mesh,
 //! responses on the other (the deadlock argument in `docs/interconnect.md`). A packet is a
@@ -89,24 +88,6 @@ impl Layout {
         parts.reverse();
         cat(parts)
     }
-
-    /// The Rust side of [`Layout::pack`]: a unit as bits from `(field, value)` pairs.
-    pub fn pack_bits(&self, values: &[(&str, u128)], width: u32) -> Bits {
-        let mut b = Bits::zero(width);
-        for (name, v) in values {
-            let f = self.field(name);
-            for i in 0..f.bits.min(128) {
-                b.set_bit(f.lo + i, (v >> i) & 1 == 1);
-            }
-        }
-        b
-    }
-
-    /// The Rust side of [`Layout::get`] (fields up to 128 bits).
-    pub fn get_bits(&self, unit: &Bits, name: &str) -> u128 {
-        let f = self.field(name);
-        (0..f.bits.min(128)).fold(0u128, |v, i| v | (unit.bit(f.lo + i) as u128) << i)
-    }
 }
 
 /// The layouts and flit counts of a multi-tile configuration.
@@ -173,15 +154,6 @@ impl NocLayout {
             resp_unit_bits,
             flit_bits,
         }
-    }
-
-    /// Flits per unit on each mesh.
-    pub fn req_flits(&self) -> u32 {
-        self.req_unit_bits.div_ceil(self.flit_bits)
-    }
-
-    pub fn resp_flits(&self) -> u32 {
-        self.resp_unit_bits.div_ceil(self.flit_bits)
     }
 
     /// The destination field's value for tile `n` of an `x`-wide mesh.
