@@ -305,7 +305,9 @@ fn interconnect() -> Result<()> {
         depth: 4,
     };
     let model = mesh_model(&spec)?;
-    let flits = 4;
+    // One flit a packet: the chip's own traffic with `flit_bits` unset (a whole AXI beat or
+    // request a flit); the table below has longer packets.
+    let flits = 1;
     println!(
         "\ninterconnect: {}x{} mesh (Verilated RTL), {}-bit flits, {}-flit buffers, {flits}-flit \
          packets; limit = 1 / the heaviest channel's load (XY routes, injection and ejection \
@@ -333,7 +335,7 @@ fn interconnect() -> Result<()> {
         );
     }
     println!("  uniform random, saturation against queue depth and packet length:");
-    for depth in [4, 8] {
+    for depth in [4, 8, 16] {
         let spec = MeshSpec { depth, ..spec };
         let model = mesh_model(&spec)?;
         let limit = throughput_limit(&spec, Pattern::Uniform);
@@ -362,56 +364,79 @@ fn mesh_model(spec: &seedchip_hdl::chip::mesh::MeshSpec) -> Result<std::sync::Ar
     )?)
 }
 
-/// The same GEMM on 1, 2 and 4 tiles of a 4x4 array (the Verilated chips, checked against
-/// the model), at a stated DRAM bandwidth and latency.
+/// The same GEMM on 1, 2 and 4 tiles of the same array (the Verilated chips, checked against
+/// the model), at a stated DRAM bandwidth and latency: the bus's width a cycle, as
+/// `seedchip run` assumes.
 fn multi_tile_scaling() -> Result<()> {
-    use seedchip_verif::chip_harness::{cached_chip, check_tiles};
+    use seedchip_verif::chip_harness::{cached_chip, check_program, check_tiles};
     use seedchip_verif::gemm::plan_tiles;
-    let (m, k, n) = (64, 64, 64);
+    let (m, k, n) = (128, 128, 128);
+    let bus_bits = 256;
     let timing = MemoryTiming {
         read_latency: 20,
+        bytes_per_cycle: bus_bits as f64 / 8.0,
         ..MemoryTiming::default()
     };
     println!(
-        "\nmulti-tile GEMM scaling: {m}x{k}x{n} on 4x4 arrays, 128-bit DRAM port at {} bytes/cycle, \
-         read latency {} cycles (the Verilated chips, checked against the model):",
-        timing.bytes_per_cycle, timing.read_latency
+        "\nmulti-tile GEMM scaling: {m}x{k}x{n}, {bus_bits}-bit DRAM port at {} bytes/cycle, read \
+         latency {} cycles (the Verilated chips, checked against the model); DRAM = bytes read \
+         and written per cycle against the port's {}:",
+        timing.bytes_per_cycle, timing.read_latency, timing.bytes_per_cycle
     );
-    let mut single = None;
-    for (x, y) in [(1, 1), (2, 1), (2, 2)] {
-        let cfg = Config::from_toml(
-            &format!("[matrix]\nrows = 4\ncols = 4\n[tiles]\nx = {x}\ny = {y}\n"),
-            "bench",
-        )?;
-        let model = cached_chip(&cfg)?;
-        let p = plan_tiles(&cfg, m, k, n)?;
-        let a = pattern_matrix(m, k, 31);
-        let w = pattern_matrix(k, n, 17);
-        let (dram, launches) = p.dram(&a, &w);
-        let (cycles, read) = if x * y == 1 {
-            let r = seedchip_verif::chip_harness::check_program(
-                &model,
-                &cfg,
-                &dram,
-                &launches[0],
-                timing.clone(),
-                XInit::Zeros,
+    for (array, tilings) in [
+        (4, &[(1, 1), (2, 1), (2, 2)][..]),
+        (8, &[(1, 1), (2, 2)][..]),
+        (16, &[(1, 1), (2, 2)][..]),
+    ] {
+        let mut single = None;
+        for &(x, y) in tilings {
+            let cfg = Config::from_toml(
+                &format!(
+                    "[matrix]\nrows = {array}\ncols = {array}\n[bus]\ndata_bits = {bus_bits}\n\
+                     [tiles]\nx = {x}\ny = {y}\n"
+                ),
+                "bench",
             )?;
-            (r.cycles, r.counters.dram_read_bytes)
-        } else {
-            let r = check_tiles(&model, &cfg, &dram, &launches, timing.clone(), XInit::Zeros)?;
-            let read = r.tiles.iter().map(|t| t.counters.dram_read_bytes).sum();
-            if p.result(&r.dram) != gemm(&a, &w) {
+            let model = cached_chip(&cfg)?;
+            let p = plan_tiles(&cfg, m, k, n)?;
+            let a = pattern_matrix(m, k, 31);
+            let w = pattern_matrix(k, n, 17);
+            let (dram, launches) = p.dram(&a, &w);
+            let (cycles, moved, c) = if x * y == 1 {
+                let r = check_program(
+                    &model,
+                    &cfg,
+                    &dram,
+                    &launches[0],
+                    timing.clone(),
+                    XInit::Zeros,
+                )?;
+                let moved = r.counters.dram_read_bytes + r.counters.dram_write_bytes;
+                (r.cycles, moved, p.result(&r.dram))
+            } else {
+                let r = check_tiles(&model, &cfg, &dram, &launches, timing.clone(), XInit::Zeros)?;
+                let moved = r
+                    .tiles
+                    .iter()
+                    .map(|t| t.counters.dram_read_bytes + t.counters.dram_write_bytes)
+                    .sum();
+                (r.cycles, moved, p.result(&r.dram))
+            };
+            if c != gemm(&a, &w) {
                 anyhow::bail!("the {x}x{y}-tile chip computed a wrong GEMM in the benchmark");
             }
-            (r.cycles, read)
-        };
-        let base = *single.get_or_insert(cycles);
-        println!(
-            "  {x}x{y} tiles: {cycles:>7} cycles, {:.2}x the single tile, {read} bytes read ({:.1} bytes/cycle)",
-            base as f64 / cycles as f64,
-            read as f64 / cycles as f64
-        );
+            let base = *single.get_or_insert(cycles);
+            let macs = (m * k * n) as f64;
+            let peak = (array * array * x * y) as f64;
+            println!(
+                "  {array}x{array} array, {x}x{y} tiles: {cycles:>7} cycles, {:.2}x the single tile, \
+                 {:.1}% of peak MACs, DRAM {:.1} bytes/cycle ({:.0}% of the port)",
+                base as f64 / cycles as f64,
+                100.0 * macs / (peak * cycles as f64),
+                moved as f64 / cycles as f64,
+                100.0 * moved as f64 / (cycles as f64 * timing.bytes_per_cycle)
+            );
+        }
     }
     Ok(())
 }

@@ -437,5 +437,38 @@ pub fn build_with_data(cfg: &Config, ops: &[RawOp], seed: u64, data: &[u8]) -> B
     }
 }
 
+impl Built {
+    /// The same program moved `offset` bytes up DRAM (a multiple of 4 KiB, so every burst
+    /// window and boundary falls where it did): its code, data and every LOAD and STORE
+    /// address, with the window over the moved image. Returns the image from `offset` on.
+    pub fn relocated(&self, offset: u64) -> Built {
+        assert_eq!(offset % 4096, 0, "a relocation keeps 4 KiB alignment");
+        let program: Vec<Instr> = self
+            .program
+            .iter()
+            .map(|i| match i.get("dram_addr") {
+                Some(a) => i.clone().with("dram_addr", a + offset),
+                None => i.clone(),
+            })
+            .collect();
+        let mut dram = self.dram.clone();
+        let code = program_bytes(&program);
+        dram[..code.len()].copy_from_slice(&code);
+        let launch = Launch {
+            program_addr: self.launch.program_addr + offset,
+            program_len: self.launch.program_len,
+            window: crate::chip_model::Window {
+                base: self.launch.window.base + offset,
+                bound: self.launch.window.bound + offset,
+            },
+        };
+        Built {
+            program,
+            dram,
+            launch,
+        }
+    }
+}
+
 /// Most operations a drawn program has (the layout holds up to 128 instructions).
 pub const MAX_OPS: usize = 48;

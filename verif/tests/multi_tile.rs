@@ -1,15 +1,17 @@
 //! The multi-tile chip (tiles on request and response meshes, one DRAM port): GEMMs split
-//! across the tiles by output columns, each tile running its own program, under random bus
-//! timing; every tile's STATUS and counters and the whole DRAM image equal the reference
-//! model's, and C equals the integer GEMM.
+//! across the tiles, and random programs (one per tile, each in its own DRAM region), under
+//! random bus timing; every tile's STATUS and counters and the whole DRAM image equal the
+//! reference model's, and C equals the integer GEMM.
 
 use proptest::prelude::*;
 use seedchip_hdl::chip::Config;
 use seedchip_verif::axi::MemoryTiming;
 use seedchip_verif::chip_harness::{cached_chip, check_tiles};
+use seedchip_verif::chip_model::Launch;
 use seedchip_verif::gemm::plan_tiles;
 use seedchip_verif::model::gemm;
 use seedchip_verif::noise::XorShift64;
+use seedchip_verif::random_program::{build, op_strategy, RawOp};
 use seedchip_verif::verilator::XInit;
 
 /// 2x1 and 2x2 tiles of 2x2 arrays; the 2x1 with 64-bit flits (a unit in several flits).
@@ -80,5 +82,46 @@ proptest! {
         let timing = MemoryTiming { read_latency: latency, stall, seed, ..MemoryTiming::default() };
         let r = run(which, m, k, n, timing, seed);
         prop_assert!(r.is_ok(), "{}", r.unwrap_err());
+    }
+}
+
+/// Each tile's random program, moved to its own 4 KiB-aligned region of one DRAM image.
+fn random_programs(cfg: &Config, ops: &[Vec<RawOp>], seed: u64) -> (Vec<u8>, Vec<Launch>) {
+    let mut dram = Vec::new();
+    let mut launches = Vec::new();
+    for (t, ops) in ops.iter().enumerate() {
+        let b = build(cfg, ops, seed.wrapping_add(t as u64));
+        let at = (dram.len() as u64).div_ceil(4096) * 4096;
+        let moved = b.relocated(at);
+        dram.resize(at as usize, 0);
+        dram.extend_from_slice(&moved.dram);
+        launches.push(moved.launch);
+    }
+    (dram, launches)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(8))]
+    /// Every tile runs its own random program (LOAD, MATMUL, STORE, VECTOR, FENCE, tokens)
+    /// at once, under random DRAM latency and stalls: the tiles' DMA traffic interleaves on
+    /// the meshes and at the one DRAM port.
+    #[test]
+    fn random_programs_on_every_tile_match(
+        which in 0usize..2,
+        ops in proptest::collection::vec(proptest::collection::vec(op_strategy(), 1..16), 4),
+        latency in 1u32..30,
+        stall in prop_oneof![Just(0.0f64), 0.0f64..0.5],
+        seed in any::<u64>(),
+    ) {
+        let cfg = &configs()[which];
+        let tiles = (cfg.tiles.x * cfg.tiles.y) as usize;
+        let model = cached_chip(cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let (dram, launches) = random_programs(cfg, &ops[..tiles], seed);
+        let timing = MemoryTiming { read_latency: latency, stall, seed, ..MemoryTiming::default() };
+        let r = check_tiles(&model, cfg, &dram, &launches, timing, XInit::Random(seed as u32));
+        prop_assert!(r.is_ok(), "{}", r.unwrap_err());
+        for (t, run) in r.unwrap().tiles.iter().enumerate() {
+            prop_assert!(run.status.done, "tile {} did not finish: {:?}", t, run.status);
+        }
     }
 }

@@ -52,6 +52,10 @@ pub struct InterconnectConfig {
     /// Flits each router queue holds, 2..=16 (4 covers a link's credit loop; 8 lets the 4x4
     /// mesh take 76% of its uniform-traffic limit with 4-flit packets instead of 66%).
     pub buffer_depth: u32,
+    /// R beats each tile's network interface buffers, a power of two 4..=256: a tile sends a
+    /// read only when its whole burst fits (read credits), so a slowly draining tile never
+    /// backs the DRAM port up; its load unit cuts bursts at this many beats.
+    pub read_buffer_beats: u32,
 }
 
 impl Default for InterconnectConfig {
@@ -59,6 +63,7 @@ impl Default for InterconnectConfig {
         InterconnectConfig {
             flit_bits: None,
             buffer_depth: 4,
+            read_buffer_beats: 16,
         }
     }
 }
@@ -366,6 +371,14 @@ impl Config {
             2,
             16,
         )?;
+        let beats = self.interconnect.read_buffer_beats;
+        range("interconnect.read_buffer_beats", beats, 4, 256)?;
+        if !beats.is_power_of_two() {
+            return Err(bad(
+                "interconnect.read_buffer_beats",
+                format!("{beats} is not a power of two"),
+            ));
+        }
         if let Some(lanes) = self.vector.lanes {
             range("vector.lanes", lanes, 1, self.matrix.cols)?;
             if !self.matrix.cols.is_multiple_of(lanes) {
@@ -510,6 +523,16 @@ mod tests {
             ("[vector]\nwidth = 4\n", "vector.width", "unknown field"),
             ("[tiles]\nx = 0\n", "tiles.x", "1..=16"),
             ("[tiles]\ny = 17\n", "tiles.y", "1..=16"),
+            (
+                "[interconnect]\nread_buffer_beats = 2\n",
+                "interconnect.read_buffer_beats",
+                "4..=256",
+            ),
+            (
+                "[interconnect]\nread_buffer_beats = 24\n",
+                "interconnect.read_buffer_beats",
+                "power of two",
+            ),
             (
                 "[interconnect]\nflit_bits = 8\n",
                 "interconnect.flit_bits",

@@ -73,9 +73,16 @@ impl DmaGeometry {
 const ROW_COMMANDS: u32 = 4;
 
 /// Bytes of a burst window: bursts never cross one. 4 KiB (the AXI boundary), less on a bus
-/// so narrow that 256 beats (the longest INCR burst) cover less.
-pub fn burst_window(beat_bytes: u32) -> u64 {
-    BOUNDARY.min(256 * beat_bytes as u64)
+/// so narrow that 256 beats (the longest INCR burst) cover less, and on a multi-tile chip no
+/// more than the tile network interface's response buffer holds (its read credits).
+pub fn burst_window(cfg: &Config) -> u64 {
+    let beat_bytes = cfg.bus.data_bits as u64 / 8;
+    let beats = if cfg.tiles.x * cfg.tiles.y > 1 {
+        cfg.interconnect.read_buffer_beats as u64
+    } else {
+        256
+    };
+    BOUNDARY.min(beats * beat_bytes)
 }
 
 /// Build the load unit for `cfg`. Named `load_unit`.
@@ -100,7 +107,7 @@ pub fn load_unit(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     // bytes (rows x row bytes), burst bytes (up to a window).
     let nb = clog2(g.row_bytes as u64 + 1);
     let sb = 16 + nb;
-    let window = burst_window(g.beat_bytes);
+    let window = burst_window(cfg);
     let kb = clog2(window);
 
     let start = m.wire_of("start", cmd.fire());

@@ -5,7 +5,7 @@
 //!  axi_aw --+-[AW head unit]-+-[W beat units]-+->[unit FIFO]->[unit_tx]-> req (request mesh)
 //!  axi_w  -------------------+
 //!  axi_r  <-[R beat units]--+
-//!  axi_b  <-[B units]-------+<-[unit_rx]<- resp (response mesh)
+//!  axi_b  <-[B units]-------+<-[response buffer]<-[unit_rx]<- resp (response mesh)
 //! ```
 //!
 //! Requests go to the DRAM port at node (0, 0): a read is one unit, a write its AW head and
@@ -14,8 +14,17 @@
 //! starts only once its first beat is here, so its packet does not hold the mesh while the
 //! tile prepares data. Units enter
 //! a two-unit FIFO whole, so the serialiser sends stable units flit by flit. Responses come
-//! back one unit each (R beat or B) and go out on the AXI channel their `write` bit names;
-//! a tile that stalls R or B holds them in the response mesh, without loss.
+//! back one unit each (R beat or B) into the response buffer, then out on the AXI channel
+//! their `write` bit names.
+//!
+//! Read credits: a request leaves only when the response buffer has room reserved for all
+//! its responses (an AR's `len + 1` beats, an AW's B), so the tile takes every response the
+//! moment it arrives, however slowly the tile itself drains them. Without the credits a tile
+//! that drains slowly (a load unit writing one narrow SRAM row a cycle) would back its
+//! beats up the response mesh into the DRAM port, which answers in order, and stall every
+//! other tile behind it. The tile's bursts fit the buffer: the load unit cuts its bursts at
+//! `read_buffer_beats` ([`super::load_unit::burst_window`]), an instruction fetch is at most
+//! two beats.
 
 use super::axi4::Axi4;
 use super::ni::{flit_stream, unit_in, unit_out, unit_rx, unit_tx};
@@ -42,6 +51,13 @@ pub fn tile_ni(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     let tile = m.input("tile", uint(l.tile_bits));
     let req = m.io(&flit_stream("req", flit_bits), Role::Source);
     let resp = m.io(&flit_stream("resp", flit_bits), Role::Sink);
+    let depth = cfg.interconnect.read_buffer_beats;
+    let cb = clog2(depth as u64 + 1);
+    let credits = m.reg("credits", uint(cb), depth as i64);
+    m.comment(credits, "response buffer slots no request has reserved");
+    let ar_beats = m.wire_of("ar_beats", ar.field("len").zext(9).inc());
+    let ar_fits = m.wire_of("ar_fits", ar_beats.le(credits.zext(9)));
+    let b_fits = m.wire_of("b_fits", credits.ne_lit(0));
 
     // --- requests: choose a packet, build its units ----------------------------------------
     let units = m.fifo("units", 2, req_bits + 1)?;
@@ -54,9 +70,9 @@ pub fn tile_ni(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     // AW is taken there.)
     let take_aw = m.wire_of(
         "take_aw",
-        !writing & aw.valid() & w.valid() & (prefer_write | !ar.valid()),
+        !writing & aw.valid() & w.valid() & b_fits & (prefer_write | !ar.valid() | !ar_fits),
     );
-    let take_ar = m.wire_of("take_ar", !writing & ar.valid() & !take_aw);
+    let take_ar = m.wire_of("take_ar", !writing & ar.valid() & ar_fits & !take_aw);
     let head = |c: &BundleIo, write: u64| -> Expr {
         let f = |n: &str| Expr::from(c.field(n));
         l.req_head.pack(
@@ -117,24 +133,37 @@ pub fn tile_ni(cfg: &Config) -> Result<ModuleRef, ModuleError> {
     m.assign(tx_unit.field("last"), units.deq_data.bit(req_bits));
     m.assign(units.deq_ready, tx_unit.ready());
 
-    // --- responses: R beats and B ---------------------------------------------------------
+    // --- responses: R beats and B, through the buffer ---------------------------------------
     let mut x = m.instance("rx", &rx);
     x.io_from(&flit_stream("flit", flit_bits), &resp);
     let got = x.io(&unit_out("unit", resp_bits));
-    let d: Expr = got.field("data").into();
     // Single-unit packets: first and last say nothing here, nor the destination (this tile).
     m.wire_of("got_first_unused", got.field("first"));
     m.wire_of("got_last_unused", got.field("last"));
-    m.wire_of("got_dest_unused", l.resp.get(&d, "dest"));
+    let buf = m.fifo("responses", depth, resp_bits)?;
+    m.assign(buf.enq_valid, got.valid());
+    m.assign(buf.enq_data, got.field("data"));
+    // Always ready: every response had its slot reserved (the credits).
+    m.assign(got.ready(), buf.enq_ready);
+    let d: Expr = buf.deq_data.into();
+    m.wire_of("resp_dest_unused", l.resp.get(&d, "dest"));
     let is_b = l.resp.get(&d, "write");
-    m.assign(r.valid(), got.valid() & !is_b.clone());
-    m.assign(b.valid(), got.valid() & is_b.clone());
+    m.assign(r.valid(), buf.deq_valid & !is_b.clone());
+    m.assign(b.valid(), buf.deq_valid & is_b.clone());
     m.assign(r.field("id"), l.resp.get(&d, "id"));
     m.assign(r.field("data"), l.resp.get(&d, "data"));
     m.assign(r.field("resp"), l.resp.get(&d, "resp"));
     m.assign(r.field("last"), l.resp.get(&d, "last"));
     m.assign(b.field("id"), l.resp.get(&d, "id"));
     m.assign(b.field("resp"), l.resp.get(&d, "resp"));
-    m.assign(got.ready(), mux(is_b, b.ready(), r.ready()));
+    let freed = m.wire_of("freed", buf.deq_valid & mux(is_b, b.ready(), r.ready()));
+    m.assign(buf.deq_ready, freed);
+    // Reserve on a request (an AR and an AW never leave together), free on a response out.
+    let reserved = mux(
+        ar.fire(),
+        ar_beats.resize(cb),
+        mux(aw.fire(), ulit(cb, 1), zero(uint(cb))),
+    );
+    m.next(credits, credits.add_wrap(freed.zext(cb)).sub_wrap(reserved));
     m.finish()
 }
