@@ -233,3 +233,19 @@ fn help_is_useful_on_its_own() {
         "{t}"
     );
 }
+
+/// The example configurations the README points at load and validate.
+#[test]
+fn every_example_configuration_loads() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/configs");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            seedchip_hdl::chip::Config::load(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            seen += 1;
+        }
+    }
+    assert!(seen >= 2, "the example configurations in {}", dir.display());
+}

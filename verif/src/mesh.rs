@@ -411,9 +411,10 @@ pub fn throughput_limit(spec: &MeshSpec, pattern: Pattern) -> f64 {
 #[derive(Clone, Debug)]
 pub struct Sweep {
     pub points: Vec<Stats>,
-    /// The highest offered load (flits/node/cycle) the mesh still keeps up with: every
-    /// source's flits delivered within 5% of what it offered (in-flight flits at the end of
-    /// the window make up the rest), found on the sweep and refined by bisection.
+    /// The throughput (flits/node/cycle accepted) at the highest offered load the mesh still
+    /// keeps up with: every source's flits delivered within 5% of what it offered (in-flight
+    /// flits at the end of the window make up the rest), found on the sweep and refined by
+    /// bisection. Accepted rather than offered, so it never exceeds what was delivered.
     pub saturation: f64,
 }
 
@@ -438,23 +439,26 @@ pub fn saturation(
     };
     let keeps_up = |s: &Stats| s.worst_source >= 0.95;
     let mut points = Vec::new();
-    let (mut good, mut bad) = (0.0f64, None);
+    // The highest offered load that keeps up, and the throughput accepted there.
+    let (mut good, mut accepted, mut bad) = (0.0f64, 0.0f64, None);
     for k in 1..=12 {
         let rate = limit * k as f64 / 10.0;
         let s = point(run, rate)?;
-        let ok = keeps_up(&s);
-        points.push(s);
-        if ok && bad.is_none() {
-            good = rate;
-        } else if bad.is_none() {
-            bad = Some(rate);
+        if bad.is_none() {
+            if keeps_up(&s) {
+                (good, accepted) = (rate, s.accepted);
+            } else {
+                bad = Some(rate);
+            }
         }
+        points.push(s);
     }
     if let Some(mut hi) = bad {
         for _ in 0..4 {
             let mid = (good + hi) / 2.0;
-            if keeps_up(&point(run, mid)?) {
-                good = mid;
+            let s = point(run, mid)?;
+            if keeps_up(&s) {
+                (good, accepted) = (mid, s.accepted);
             } else {
                 hi = mid;
             }
@@ -462,6 +466,6 @@ pub fn saturation(
     }
     Ok(Sweep {
         points,
-        saturation: good,
+        saturation: accepted,
     })
 }
