@@ -76,7 +76,7 @@ fn the_carry_save_multiplier_equals_multiplication() {
     let extremes = [i32::MIN, i32::MAX, 0, -1, 1, i32::MIN + 1, 1 << 30];
     for k in 0..20_000 {
         let pick = |r: u64| {
-            if r % 4 == 0 {
+            if r.is_multiple_of(4) {
                 extremes[(r >> 8) as usize % extremes.len()]
             } else {
                 (r >> 16) as i32

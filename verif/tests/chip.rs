@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use seedchip_hdl::chip::Config;
 use seedchip_verif::axi::MemoryTiming;
-use seedchip_verif::chip_harness::{build_chip, cached_chip, check_program, ChipError, ChipRun};
+use seedchip_verif::chip_harness::{cached_chip, check_program, ChipError, ChipRun};
 use seedchip_verif::gemm::plan;
 use seedchip_verif::model::Matrix;
 use seedchip_verif::noise::XorShift64;

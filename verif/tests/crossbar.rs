@@ -174,7 +174,7 @@ fn check(
         let taken: Vec<bool> = ports
             .taken
             .iter()
-            .map(|t| t.is_some() && take_banks && junk.next_u64() % 4 == 0)
+            .map(|t| t.is_some() && take_banks && junk.next_u64().is_multiple_of(4))
             .collect();
         for (t, &v) in ports.taken.iter().zip(&taken) {
             if let Some(t) = t {

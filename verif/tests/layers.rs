@@ -7,7 +7,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use seedchip_hdl::chip::Config;
 use seedchip_verif::axi::MemoryTiming;
-use seedchip_verif::chip_harness::{build_chip, cached_chip, check_program};
+use seedchip_verif::chip_harness::{cached_chip, check_program};
 use seedchip_verif::layers::{fully_connected, Activation, FcQuant};
 use seedchip_verif::model::Matrix;
 use seedchip_verif::noise::XorShift64;

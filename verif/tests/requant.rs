@@ -149,7 +149,7 @@ fn quantize_multiplier_round_trips_scales() {
 
 #[test]
 fn the_model_equals_an_independent_tflite_implementation() {
-    let mut rng = XorShift64::new(0x7f11_7e);
+    let mut rng = XorShift64::new(0x007f_117e);
     let extreme = [
         i32::MIN,
         i32::MIN + 1,
@@ -172,7 +172,7 @@ fn the_model_equals_an_independent_tflite_implementation() {
     for _ in 0..20_000 {
         let pick = |rng: &mut XorShift64| -> i32 {
             let r = rng.next_u64();
-            if r % 8 == 0 {
+            if r.is_multiple_of(8) {
                 extreme[(r >> 8) as usize % extreme.len()]
             } else {
                 (r >> 16) as i32 >> (r % 24)
@@ -181,14 +181,14 @@ fn the_model_equals_an_independent_tflite_implementation() {
         let x = pick(&mut rng);
         // Multipliers as the quantiser makes them (2^30..2^31), sometimes anything.
         let r = rng.next_u64();
-        let m = if r % 4 == 0 {
+        let m = if r.is_multiple_of(4) {
             pick(&mut rng)
         } else {
             ((1u32 << 30) | (r >> 34) as u32) as i32
         };
         let s = (rng.next_u64() % 62) as i32 - 31;
         let zp = (rng.next_u64() % 256) as i32 - 128;
-        let (lo, hi) = if rng.next_u64() % 2 == 0 {
+        let (lo, hi) = if rng.next_u64().is_multiple_of(2) {
             (-128, 127)
         } else {
             (-32768, 32767)
@@ -365,7 +365,7 @@ mod rtl {
             plan.push((Some(k), true));
         }
         plan.extend((0..lat).map(|_| (None, true)));
-        let replicate = |v: i32| Bits::from_lanes(32, &vec![v as i64; LANES]);
+        let replicate = |v: i32| Bits::from_lanes(32, &[v as i64; LANES]);
         for (t, &(offered, advance)) in plan.iter().enumerate() {
             sim.set_bool(go, advance).unwrap();
             match offered.map(|k| &rows[k]) {

@@ -27,7 +27,7 @@ fn max_error(cfg: &Config, layer: &RowLayer, x: &Matrix<i8>) -> i32 {
 /// Every int8 value once, in rows of C.
 fn every_int8(c: usize) -> Matrix<i8> {
     let rows = 256 / c;
-    Matrix::from_vec(rows, c, (0..256).map(|v| (v as i32 - 128) as i8).collect())
+    Matrix::from_vec(rows, c, (0..256).map(|v| (v - 128) as i8).collect())
 }
 
 fn random_rows(rows: usize, c: usize, seed: u64, spread: u64) -> Matrix<i8> {
@@ -82,7 +82,7 @@ fn gamma_beta(seed: u64, c: usize) -> (Vec<f64>, Vec<f64>) {
     let gamma = (0..c)
         .map(|_| {
             let g = 0.2 + (rng.next_u64() % 150) as f64 / 100.0;
-            if rng.next_u64() % 5 == 0 {
+            if rng.next_u64().is_multiple_of(5) {
                 -g
             } else {
                 g

@@ -9,7 +9,7 @@ use proptest::strategy::ValueTree;
 use seedchip_hdl::chip::isa::{assemble, program_bytes, Instr, Opcode, VectorOp};
 use seedchip_hdl::chip::Config;
 use seedchip_verif::axi::MemoryTiming;
-use seedchip_verif::chip_harness::{build_chip, cached_chip, check_program};
+use seedchip_verif::chip_harness::{cached_chip, check_program};
 use seedchip_verif::chip_model::{ChipModel, Launch};
 use seedchip_verif::noise::XorShift64;
 use seedchip_verif::random_program::{build, build_with_data, op_strategy, RawOp, DATA_BYTES};
