@@ -10,7 +10,9 @@ DEMO_CASES ?= 100
 DEMO_GEMM ?= 64x64x64
 CONFIG_ARG = $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG),)
 
-.PHONY: demo demo-steps test signoff setup build fmt clippy
+.PHONY: demo demo-steps test signoff setup build python pytest fmt clippy
+
+VENV = .venv
 
 setup:
 	@scripts/setup.sh
@@ -18,8 +20,15 @@ setup:
 build: setup
 	$(CARGO) build --release --locked
 
-demo: build
+demo: build python
 	@$(MAKE) --no-print-directory demo-steps
+
+# The Python module, built into the project's venv (import seedchip with .venv/bin/python).
+python: setup
+	cd python && VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH maturin develop --release --locked -q
+
+pytest: python
+	$(VENV)/bin/python -m pytest -q python/tests
 
 demo-steps:
 	$(SEEDCHIP) generate $(CONFIG_ARG) --out out/default
@@ -31,6 +40,7 @@ demo-steps:
 
 test: setup
 	$(CARGO) test --release --locked --workspace
+	@$(MAKE) --no-print-directory pytest
 
 signoff: setup
 	$(CARGO) test --release --locked --workspace -- --include-ignored

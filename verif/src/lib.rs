@@ -32,3 +32,4 @@ pub mod row_layers;
 pub mod vector;
 pub mod verify;
 pub mod verilator;
+pub mod verilog_ports;
