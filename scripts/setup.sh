@@ -2,6 +2,8 @@
 # Install the system tools seedchip needs, only those missing. Idempotent; silent when
 # everything is present. Debian/Ubuntu (apt). Usage: scripts/setup.sh
 set -euo pipefail
+# `scripts/setup.sh sklearn`: also scikit-learn (the digits example's training script).
+extra="${1:-}"
 
 # command-that-must-exist  debian-package
 tools=(
@@ -62,7 +64,7 @@ pytools=(
   "f2py numpy==2.4.6"
 )
 # Extra packages on request (scripts/setup.sh sklearn): the digits example's training.
-if [ "${1:-}" = "sklearn" ]; then
+if [ "$extra" = "sklearn" ]; then
   pytools+=("sklearn-present scikit-learn==1.9.1")
 fi
 if [ ! -x "$venv/bin/python" ]; then
