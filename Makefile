@@ -1,18 +1,19 @@
 # seedchip: the two commands of the README.
-#   make demo   generate, lint, verify and synthesise (sky130) the built-in default chip
+#   make demo   the built-in default chip: generate, lint, run the digits network and a GEMM on
+#               its RTL, synthesise for sky130, write build/default/report.html, print a summary
 #   make test   the whole test suite
 #   make signoff  also the tests too slow for every run (sky130 timing of the 16x16 chip, the crossbar and the router)
 CARGO ?= cargo
 SEEDCHIP ?= target/release/seedchip
+VENV = .venv
+PYTHON ?= $(VENV)/bin/python
 # demo-steps on another configuration (tests use a small one): make demo-steps DEMO_CONFIG=c.toml
 DEMO_CONFIG ?=
-DEMO_CASES ?= 100
-DEMO_GEMM ?= 64x64x64
+# More demo options, e.g. DEMO_FLAGS="-v --sizes 4x4" (seedchip demo --help)
+DEMO_FLAGS ?=
 CONFIG_ARG = $(if $(DEMO_CONFIG),--config $(DEMO_CONFIG),)
 
 .PHONY: demo demo-steps test signoff setup build python pytest fmt clippy
-
-VENV = .venv
 
 setup:
 	@scripts/setup.sh
@@ -28,21 +29,17 @@ python: setup
 	cd python && VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH maturin develop --release --locked -q
 
 pytest: python
-	$(VENV)/bin/python -m pytest -q python/tests
+	$(PYTHON) -m pytest -q python/tests
 
 demo-steps:
-	$(SEEDCHIP) generate $(CONFIG_ARG) --out out/default
-	verilator --lint-only -Wall -F out/default/files.f --top-module $$(tail -n 1 out/default/files.f | sed 's/\.v$$//')
-	@echo "demo: Verilog in out/default is lint-clean (verilator -Wall)"
-	$(SEEDCHIP) verify $(CONFIG_ARG) --cases $(DEMO_CASES) --seed 1
-	$(SEEDCHIP) run $(CONFIG_ARG) --gemm $(DEMO_GEMM) --seed 1
-	$(SEEDCHIP) synth $(CONFIG_ARG) --target sky130 --out out/default-sky130
+	$(SEEDCHIP) demo $(CONFIG_ARG) --python $(PYTHON) $(DEMO_FLAGS)
 
-test: setup
+# The Python module first: the demo's test in tests/standalone.rs runs the digits network.
+test: setup python
 	$(CARGO) test --release --locked --workspace
-	@$(MAKE) --no-print-directory pytest
+	$(PYTHON) -m pytest -q python/tests
 
-signoff: setup
+signoff: setup python
 	$(CARGO) test --release --locked --workspace -- --include-ignored
 
 fmt:

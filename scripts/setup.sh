@@ -16,6 +16,7 @@ tools=(
   "sta opensta"
   "nextpnr-ice40 nextpnr-ice40"
   "icepack fpga-icestorm"
+  "chromium chromium"
 )
 # Headers the Verilator bridge compiles against (FST traces need zlib).
 headers=(

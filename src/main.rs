@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod cmd;
+mod report;
 
 /// seedchip: an open AI inference accelerator generator.
 ///
@@ -64,6 +65,16 @@ configuration gives byte-identical files."
     Run(cmd::run::RunArgs),
     /// Print performance figures: generation time, Verilator cycles/s, model and verification throughput.
     Bench(cmd::bench::BenchArgs),
+    /// The main job (`make demo`): generate, lint, run the digits network and a GEMM on the RTL, synthesise for sky130, write report.html, print a summary.
+    #[command(
+        after_help = "Writes build/<config>/ (build/default for the built-in configuration): the Verilog, files.f, seedchip.h, digits.json, sky130/, ppa/, report.html, summary.txt and logs/. Run from the repository's top directory with the Python module built (`make python`). Exit status: 0 the network's RTL run is bit-exact; 1 it is not; 2 a step failed."
+    )]
+    Demo(cmd::demo::DemoArgs),
+    /// Write build/<config>/report.html: utilisation per layer, area per unit, cycle breakdown per unit, PPA across array sizes.
+    #[command(
+        after_help = "Reads what the demo measured in the build directory (digits.json, sky130/report.json; each optional) and measures the rest: a GEMM on the Verilated chip and, unless --no-ppa, the engine's sky130 area and Fmax at --sizes (synthesis reused while the RTL is unchanged)."
+    )]
+    Report(cmd::report::ReportArgs),
 }
 
 /// A closed stdout (`seedchip generate ... | head -1`) ends the command quietly, as it ends
@@ -89,6 +100,8 @@ fn main() -> ExitCode {
         Command::Synth(a) => cmd::synth::run(a),
         Command::Ppa(a) => cmd::ppa::run(a),
         Command::Equiv(a) => cmd::equiv::run(*a),
+        Command::Demo(a) => cmd::demo::run(a),
+        Command::Report(a) => cmd::report::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,9 +1,11 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod demo;
 pub mod equiv;
 pub mod generate;
 pub mod ppa;
+pub mod report;
 pub mod run;
 pub mod synth;
 pub mod verify;
