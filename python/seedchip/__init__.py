@@ -55,6 +55,7 @@ __all__ = [
     "gemm",
     "generate",
     "reset",
+    "row_layer",
     "run_program",
     "wait_until",
 ]
@@ -567,6 +568,48 @@ def fully_connected(
     )
     return LayerResult(
         y=np.frombuffer(r.y, dtype=np.int8).reshape(m, n).copy(),
+        cycles=r.cycles,
+        instructions=r.instructions,
+        counters=dict(r.counters),
+    )
+
+
+ROW_LAYERS = ("softmax", "layernorm", "rmsnorm", "gelu", "silu", "sigmoid", "tanh")
+
+
+def row_layer(
+    kind: str,
+    x: Any,
+    config: Union[None, Config, str, Mapping[str, Any]] = None,
+    *,
+    input: Tuple[float, int],
+    output: Optional[Tuple[float, int]] = None,
+    gamma: Optional[Sequence[float]] = None,
+    beta: Optional[Sequence[float]] = None,
+    eps: float = 1e-5,
+    mode: str = "rtl",
+    seed: int = 1,
+) -> LayerResult:
+    """A row layer over rows of ``config.cols`` int8 values (``x`` is N x cols):
+    ``softmax`` (output scale 1/256, zero point -128), ``layernorm``, ``rmsnorm``, or a table
+    activation (``gelu``, ``silu``, ``sigmoid``, ``tanh``). ``input`` and ``output`` are
+    (scale, zero point). ``mode``: ``rtl`` runs the layer library's program on the Verilated
+    chip, checked against the reference model; ``model`` the reference model alone (the
+    chip's results, bit for bit); ``float`` the float function quantised to int8."""
+    c = Config(config)
+    x8 = _int8(x, "x")
+    if x8.shape[1] != c.cols:
+        raise ValueError(f"row_layer: rows of {x8.shape[1]} values; this chip's rows have {c.cols}")
+    params: Dict[str, Any] = {"input_scale": float(input[0]), "input_zero_point": int(input[1]), "eps": float(eps)}
+    if output is not None:
+        params.update(output_scale=float(output[0]), output_zero_point=int(output[1]))
+    if gamma is not None:
+        params["gamma"] = [float(g) for g in gamma]
+    if beta is not None:
+        params["beta"] = [float(b) for b in beta]
+    r = _native.row_layer(c._native, kind, x8.tobytes(), x8.shape[0], params, mode, seed)
+    return LayerResult(
+        y=np.frombuffer(r.y, dtype=np.int8).reshape(x8.shape).copy(),
         cycles=r.cycles,
         instructions=r.instructions,
         counters=dict(r.counters),

@@ -137,3 +137,12 @@ def fully_connected(
     stall: float = 0.0,
     seed: int = 1,
 ) -> LayerRun: ...
+def row_layer(
+    config: Config,
+    kind: str,
+    x: bytes,
+    rows: int,
+    params: Dict[str, object],
+    mode: str = "rtl",
+    seed: int = 1,
+) -> LayerRun: ...

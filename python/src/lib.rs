@@ -25,6 +25,9 @@ use seedchip_verif::chip_model::{ChipModel, Counters, Launch, Status, Window};
 use seedchip_verif::gemm::{plan, plan_tiles};
 use seedchip_verif::layers::{fully_connected as fc_plan, FcQuant};
 use seedchip_verif::model::Matrix;
+use seedchip_verif::row_layers::{
+    float_reference, row_layer as row_plan, run_on_model, Func, Quant, RowLayer,
+};
 use seedchip_verif::verilator::{
     sources_of, BuildOptions, Model, PortId, Sim, Source, TraceKind, XInit,
 };
@@ -860,6 +863,126 @@ fn fully_connected<'py>(
     })
 }
 
+fn row_layer_of(kind: &str, params: &Bound<'_, PyDict>) -> PyResult<RowLayer> {
+    let get = |key: &str| -> PyResult<Option<Bound<'_, PyAny>>> { params.get_item(key) };
+    let need = |key: &str| -> PyResult<Bound<'_, PyAny>> {
+        get(key)?.ok_or_else(|| {
+            SimulationError::new_err(format!("row layer `{kind}`: no `{key}` parameter"))
+        })
+    };
+    let quant = |scale: &str, zp: &str| -> PyResult<Quant> {
+        Ok(Quant {
+            scale: need(scale)?.extract()?,
+            zero_point: need(zp)?.extract()?,
+        })
+    };
+    let input = quant("input_scale", "input_zero_point")?;
+    let eps = || -> PyResult<f64> { get("eps")?.map_or(Ok(1e-5), |v| v.extract()) };
+    Ok(match kind {
+        "softmax" => RowLayer::Softmax { input },
+        "layernorm" => RowLayer::LayerNorm {
+            input,
+            gamma: need("gamma")?.extract()?,
+            beta: need("beta")?.extract()?,
+            eps: eps()?,
+            output: quant("output_scale", "output_zero_point")?,
+        },
+        "rmsnorm" => RowLayer::RmsNorm {
+            input,
+            gamma: need("gamma")?.extract()?,
+            eps: eps()?,
+            output: quant("output_scale", "output_zero_point")?,
+        },
+        "gelu" | "silu" | "sigmoid" | "tanh" => RowLayer::Activation {
+            func: match kind {
+                "gelu" => Func::Gelu,
+                "silu" => Func::Silu,
+                "sigmoid" => Func::Sigmoid,
+                _ => Func::Tanh,
+            },
+            input,
+            output: quant("output_scale", "output_zero_point")?,
+        },
+        other => {
+            return Err(SimulationError::new_err(format!(
+                "row layer `{other}`: expected softmax, layernorm, rmsnorm, gelu, silu, sigmoid or tanh"
+            )))
+        }
+    })
+}
+
+/// A row layer (softmax, layer-norm, RMSNorm or a table activation) over rows of C int8
+/// values: `mode` "rtl" runs the layer library's program on the Verilated chip (checked
+/// against the reference model), "model" on the reference model alone (what the chip
+/// computes, bit for bit), "float" the float function quantised to int8.
+#[pyfunction]
+#[pyo3(signature = (config, kind, x, rows, params, mode = "rtl", seed = 1))]
+#[allow(clippy::too_many_arguments)]
+fn row_layer<'py>(
+    py: Python<'py>,
+    config: &PyConfig,
+    kind: &str,
+    x: &[u8],
+    rows: usize,
+    params: &Bound<'py, PyDict>,
+    mode: &str,
+    seed: u64,
+) -> PyResult<LayerRun> {
+    single_tile(config, "row_layer")?;
+    let cfg = config.inner.clone();
+    let cols = cfg.matrix.cols as usize;
+    let x = matrix_i8(x, rows, cols, "X (rows of matrix.cols values)")?;
+    let layer = row_layer_of(kind, params)?;
+    let plan_err = |e: seedchip_verif::row_layers::RowError| {
+        SimulationError::new_err(format!("planning the {kind} layer: {e}"))
+    };
+    let bytes = |m: &Matrix<i8>| -> Vec<u8> { m.data.iter().map(|&v| v as u8).collect() };
+    let empty = || PyDict::new(py).unbind();
+    match mode {
+        "float" => Ok(LayerRun {
+            y: PyBytes::new(py, &bytes(&float_reference(&layer, &x))).unbind(),
+            cycles: 0,
+            instructions: 0,
+            counters: empty(),
+        }),
+        "model" => {
+            let plan = row_plan(&cfg, &layer, rows).map_err(plan_err)?;
+            Ok(LayerRun {
+                y: PyBytes::new(py, &bytes(&run_on_model(&cfg, &plan, &x))).unbind(),
+                cycles: 0,
+                instructions: plan.program.len(),
+                counters: empty(),
+            })
+        }
+        "rtl" => {
+            let plan = row_plan(&cfg, &layer, rows).map_err(plan_err)?;
+            let (dram, launch) = plan.dram(&x);
+            let t = timing(20, 0.0, seed)?;
+            let r = py
+                .detach(|| {
+                    let model = build_chip(&cfg)?;
+                    check_program(&model, &cfg, &dram, &launch, t, XInit::Random(seed as u32))
+                })
+                .map_err(mismatch_or_sim)?;
+            if !r.status.done {
+                return Err(SimulationError::new_err(format!(
+                    "the {kind} layer's program stopped with {:?} at instruction {}",
+                    r.status.error, r.status.pc
+                )));
+            }
+            Ok(LayerRun {
+                y: PyBytes::new(py, &bytes(&plan.result(&r.dram))).unbind(),
+                cycles: r.cycles,
+                instructions: plan.program.len(),
+                counters: counters_dict(py, &r.counters, &r.perf)?.unbind(),
+            })
+        }
+        other => Err(SimulationError::new_err(format!(
+            "mode `{other}`: expected rtl, model or float"
+        ))),
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -882,5 +1005,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fc_quant, m)?)?;
     m.add_function(wrap_pyfunction!(fc_reference, m)?)?;
     m.add_function(wrap_pyfunction!(fully_connected, m)?)?;
+    m.add_function(wrap_pyfunction!(row_layer, m)?)?;
     Ok(())
 }
