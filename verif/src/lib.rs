@@ -12,6 +12,7 @@
 
 pub mod activity;
 pub mod axi;
+pub mod board;
 pub mod chip_harness;
 pub mod chip_model;
 pub mod chip_verify;

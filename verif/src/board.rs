@@ -1,0 +1,397 @@
+//! The host side of the board link: the framed protocol over a byte link (a serial port, or
+//! the Verilated `board_core` driven bit by bit through its UART pins), and a GEMM run on the
+//! board checked against the reference model.
+//!
+//! ```text
+//!  Host (write_reg, read_reg, write_mem, read_mem, info, run)
+//!    -> frames (seedchip_hdl::board::protocol) -> Link: SimLink (Verilator, UART bits) | a port
+//! ```
+
+use std::sync::Arc;
+
+use seedchip_hdl::board::core::CoreSpec;
+use seedchip_hdl::board::protocol::{
+    decode_response, request, Command, ProtocolError, Response, Status, MAX_BURST_WORDS,
+    RESPONSE_SYNC,
+};
+use seedchip_hdl::board::uart::bit_cycles;
+use seedchip_hdl::chip::csr::register;
+use seedchip_hdl::chip::isa::ErrorCode;
+use seedchip_hdl::chip::Config;
+
+use crate::chip_model::{ChipModel, Counters, Launch, Status as ChipStatus};
+use crate::verilator::{sources_of, BuildOptions, Model, PortId, Sim, XInit};
+
+/// A failure on the link or from the board.
+#[derive(Debug, thiserror::Error)]
+pub enum BoardError {
+    #[error("link: {0}")]
+    Link(String),
+    #[error("no response to {what} within {cycles} bit times")]
+    Timeout { what: String, cycles: u64 },
+    #[error("{what}: {0}", what = .1)]
+    Protocol(ProtocolError, String),
+    #[error("{what}: the board answered {status:?} ({})", status.describe())]
+    Status { what: String, status: Status },
+    #[error("{0}")]
+    Usage(String),
+    #[error("the board's run differs from the reference model: {0}")]
+    Mismatch(String),
+    #[error(transparent)]
+    Sim(#[from] crate::verilator::BridgeError),
+}
+
+/// A byte link to a board.
+pub trait Link {
+    /// Send bytes.
+    fn send(&mut self, bytes: &[u8]) -> Result<(), BoardError>;
+    /// Receive exactly `n` bytes, waiting at most about `bit_times` bit periods for each.
+    fn recv(&mut self, n: usize, bit_times: u64) -> Result<Vec<u8>, BoardError>;
+}
+
+/// The Verilated `board_core`, its UART pins driven and sampled at its bit rate.
+pub struct SimLink {
+    sim: Sim,
+    rx: PortId,
+    tx: PortId,
+    cycles: u64,
+    /// Cycles simulated.
+    pub cycle: u64,
+}
+
+impl SimLink {
+    /// Build (or fetch from the cache) `board_core` for `cfg` and `spec` and reset it.
+    pub fn new(cfg: &Config, spec: &CoreSpec) -> Result<SimLink, BoardError> {
+        let model = board_model(cfg, spec)?;
+        let mut sim = model.sim(XInit::Random(1))?;
+        let rx = sim.port("uart_rx")?;
+        let tx = sim.port("uart_tx")?;
+        sim.set_bool(rx, true)?;
+        sim.reset(4)?;
+        Ok(SimLink {
+            sim,
+            rx,
+            tx,
+            cycles: bit_cycles(spec.clock_hz, spec.baud) as u64,
+            cycle: 0,
+        })
+    }
+
+    fn step(&mut self) -> Result<(), BoardError> {
+        self.sim.step()?;
+        self.cycle += 1;
+        Ok(())
+    }
+
+    fn line(&mut self) -> bool {
+        self.sim.get_bool(self.tx)
+    }
+}
+
+/// The Verilator model of `board_core` for `cfg` and `spec`.
+pub fn board_model(cfg: &Config, spec: &CoreSpec) -> Result<Arc<Model>, BoardError> {
+    let core = seedchip_hdl::board::core::board_core(cfg, spec)
+        .map_err(|e| BoardError::Usage(format!("generating the board core: {e}")))?;
+    let design = seedchip_hdl::hw::Design::new(core)
+        .map_err(|e| BoardError::Usage(format!("generating the board core: {e}")))?;
+    Ok(Model::build(
+        &sources_of(&design),
+        design.top().name(),
+        &BuildOptions::default(),
+    )?)
+}
+
+impl Link for SimLink {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), BoardError> {
+        for &b in bytes {
+            // Start bit, 8 data bits LSB first, stop bit.
+            let bits = std::iter::once(false)
+                .chain((0..8).map(|i| b >> i & 1 == 1))
+                .chain(std::iter::once(true));
+            for bit in bits {
+                self.sim.set_bool(self.rx, bit)?;
+                for _ in 0..self.cycles {
+                    self.step()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn recv(&mut self, n: usize, bit_times: u64) -> Result<Vec<u8>, BoardError> {
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            // Wait for a start edge.
+            let mut waited = 0;
+            while self.line() {
+                self.step()?;
+                waited += 1;
+                if waited > bit_times * self.cycles {
+                    return Err(BoardError::Timeout {
+                        what: format!("byte {} of a response", out.len() + 1),
+                        cycles: bit_times,
+                    });
+                }
+            }
+            // Sample the middle of each bit.
+            for _ in 0..self.cycles / 2 {
+                self.step()?;
+            }
+            let mut byte = 0u8;
+            for i in 0..9 {
+                for _ in 0..self.cycles {
+                    self.step()?;
+                }
+                let v = self.line();
+                if i < 8 {
+                    byte |= (v as u8) << i;
+                } else if !v {
+                    return Err(BoardError::Link(format!(
+                        "framing error: byte {} of a response has a low stop bit",
+                        out.len() + 1
+                    )));
+                }
+            }
+            out.push(byte);
+        }
+        Ok(out)
+    }
+}
+
+/// A host session over a link.
+pub struct Host<L: Link> {
+    pub link: L,
+    /// Bit times to wait for a response byte (generous: a run's registers answer at once,
+    /// the bridge itself waits on nothing longer than a memory access).
+    pub patience: u64,
+}
+
+impl<L: Link> Host<L> {
+    pub fn new(link: L) -> Host<L> {
+        Host {
+            link,
+            patience: 2_000,
+        }
+    }
+
+    /// One request and its response; a status other than Ok is an error.
+    pub fn transact(
+        &mut self,
+        cmd: Command,
+        addr: u32,
+        words: u32,
+        data: &[u32],
+    ) -> Result<Vec<u32>, BoardError> {
+        let what = format!("{} at {addr:#x}", cmd.name());
+        let r = self.exchange(
+            &request(cmd, addr, words, data),
+            cmd.response_words(words),
+            &what,
+        )?;
+        if r.status != Status::Ok {
+            return Err(BoardError::Status {
+                what,
+                status: r.status,
+            });
+        }
+        Ok(r.data)
+    }
+
+    /// Send raw bytes and read the response (any status): for tests of bad frames.
+    pub fn exchange(
+        &mut self,
+        frame: &[u8],
+        data_words: u32,
+        what: &str,
+    ) -> Result<Response, BoardError> {
+        self.link.send(frame)?;
+        let head = self.link.recv(2, self.patience)?;
+        if head[0] != RESPONSE_SYNC {
+            return Err(BoardError::Protocol(
+                ProtocolError::Sync(head[0]),
+                what.to_string(),
+            ));
+        }
+        let status = Status::from_code(head[1])
+            .ok_or_else(|| BoardError::Protocol(ProtocolError::Status(head[1]), what.into()))?;
+        let rest = if status == Status::Ok {
+            4 * data_words as usize + 1
+        } else {
+            1
+        };
+        let mut bytes = head;
+        bytes.extend(self.link.recv(rest, self.patience)?);
+        decode_response(&bytes, data_words).map_err(|e| BoardError::Protocol(e, what.into()))
+    }
+
+    /// The device memory's size in bytes and the chip's clock in Hz.
+    pub fn info(&mut self) -> Result<(u32, u32), BoardError> {
+        let d = self.transact(Command::Info, 0, 0, &[])?;
+        Ok((d[0], d[1]))
+    }
+
+    pub fn write_reg(&mut self, name: &str, value: u32) -> Result<(), BoardError> {
+        let r = register(name).ok_or_else(|| BoardError::Usage(format!("no register {name}")))?;
+        self.transact(Command::RegWrite, r.offset, 0, &[value])?;
+        Ok(())
+    }
+
+    pub fn read_reg(&mut self, name: &str) -> Result<u32, BoardError> {
+        let r = register(name).ok_or_else(|| BoardError::Usage(format!("no register {name}")))?;
+        Ok(self.transact(Command::RegRead, r.offset, 0, &[])?[0])
+    }
+
+    /// Write `bytes` from `addr` (both word-aligned, the length padded with zeros).
+    pub fn write_mem(&mut self, addr: u32, bytes: &[u8]) -> Result<(), BoardError> {
+        let words: Vec<u32> = bytes
+            .chunks(4)
+            .map(|c| {
+                let mut w = [0u8; 4];
+                w[..c.len()].copy_from_slice(c);
+                u32::from_le_bytes(w)
+            })
+            .collect();
+        for (i, chunk) in words.chunks(MAX_BURST_WORDS as usize).enumerate() {
+            let at = addr + 4 * MAX_BURST_WORDS * i as u32;
+            self.transact(Command::MemWrite, at, chunk.len() as u32, chunk)?;
+        }
+        Ok(())
+    }
+
+    /// Read `len` bytes from `addr` (word-aligned).
+    pub fn read_mem(&mut self, addr: u32, len: usize) -> Result<Vec<u8>, BoardError> {
+        let words = len.div_ceil(4) as u32;
+        let mut out = Vec::with_capacity(4 * words as usize);
+        let mut done = 0;
+        while done < words {
+            let n = (words - done).min(MAX_BURST_WORDS);
+            for w in self.transact(Command::MemRead, addr + 4 * done, n, &[])? {
+                out.extend_from_slice(&w.to_le_bytes());
+            }
+            done += n;
+        }
+        out.truncate(len);
+        Ok(out)
+    }
+
+    /// Launch a program already in device memory and poll STATUS until it ends (at most
+    /// `polls` reads): STATUS, the work counters and CYCLES.
+    pub fn run(&mut self, launch: &Launch, polls: u64) -> Result<BoardRun, BoardError> {
+        self.write_reg("PROGRAM_ADDR", launch.program_addr as u32)?;
+        self.write_reg("PROGRAM_LEN", launch.program_len)?;
+        self.write_reg("DRAM_BASE", launch.window.base as u32)?;
+        self.write_reg(
+            "DRAM_BOUND",
+            launch.window.bound.min(u32::MAX as u64) as u32,
+        )?;
+        self.write_reg("CTRL", 1)?;
+        let reg = register("STATUS").expect("STATUS is in the map");
+        let mut ended = false;
+        for _ in 0..polls {
+            let s = self.read_reg("STATUS")?;
+            if reg.field(s, "DONE") == 1 || reg.field(s, "ERROR") != 0 {
+                ended = true;
+                break;
+            }
+        }
+        if !ended {
+            return Err(BoardError::Timeout {
+                what: "the program's end (STATUS.DONE or ERROR)".into(),
+                cycles: polls,
+            });
+        }
+        let s = self.read_reg("STATUS")?;
+        let pc = self.read_reg("ERROR_PC")?;
+        let code = reg.field(s, "ERROR");
+        let error = ErrorCode::ALL
+            .into_iter()
+            .find(|e| e.code() == code)
+            .ok_or_else(|| BoardError::Mismatch(format!("STATUS.ERROR = {code}")))?;
+        let mut counter = |name: &str| -> Result<u64, BoardError> {
+            let lo = self.read_reg(&format!("{name}_LO"))?;
+            let hi = self.read_reg(&format!("{name}_HI"))?;
+            Ok((hi as u64) << 32 | lo as u64)
+        };
+        let counters = Counters {
+            instructions: counter("INSTRUCTIONS")?,
+            macs: counter("MACS")?,
+            dram_read_bytes: counter("DMA_READ_BYTES")?,
+            dram_write_bytes: counter("DMA_WRITE_BYTES")?,
+        };
+        let cycles = counter("CYCLES")?;
+        Ok(BoardRun {
+            status: ChipStatus {
+                done: reg.field(s, "DONE") == 1,
+                error,
+                pc,
+            },
+            counters,
+            cycles,
+        })
+    }
+}
+
+/// A program's end on the board.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoardRun {
+    pub status: ChipStatus,
+    pub counters: Counters,
+    pub cycles: u64,
+}
+
+/// A GEMM on the board, checked against the model.
+#[derive(Clone, Debug)]
+pub struct BoardGemm {
+    pub run: BoardRun,
+    pub c: crate::model::Matrix<i32>,
+}
+
+/// Load the GEMM library's program for `a` x `w` and its data into device memory, run it,
+/// read C back and compare STATUS, counters and C with the reference model.
+pub fn run_gemm<L: Link>(
+    host: &mut Host<L>,
+    cfg: &Config,
+    a: &crate::model::Matrix<i8>,
+    w: &crate::model::Matrix<i8>,
+) -> Result<BoardGemm, BoardError> {
+    let p = crate::gemm::plan(cfg, a.rows, a.cols, w.cols)
+        .map_err(|e| BoardError::Usage(format!("tiling the GEMM: {e}")))?;
+    let (dram, launch) = p.dram(a, w);
+    let (mem_bytes, _) = host.info()?;
+    if dram.len() > mem_bytes as usize {
+        return Err(BoardError::Usage(format!(
+            "the GEMM's DRAM image is {} bytes; the board's device memory holds {mem_bytes}",
+            dram.len()
+        )));
+    }
+    host.write_mem(0, &dram)?;
+    let run = host.run(&launch, 1_000_000)?;
+    let c_at = p.layout.c_addr as usize;
+    let tail = host.read_mem(c_at as u32, dram.len() - c_at)?;
+    let mut after = dram.clone();
+    after[c_at..].copy_from_slice(&tail);
+    let mut expect = dram.clone();
+    let (status, counters) = ChipModel::new(cfg).run(&mut expect, &launch);
+    if run.status != status {
+        return Err(BoardError::Mismatch(format!(
+            "STATUS: board {:?}, model {status:?}",
+            run.status
+        )));
+    }
+    if run.counters != counters {
+        return Err(BoardError::Mismatch(format!(
+            "counters: board {:?}, model {counters:?}",
+            run.counters
+        )));
+    }
+    if let Some(i) = (c_at..expect.len()).find(|&i| after[i] != expect[i]) {
+        return Err(BoardError::Mismatch(format!(
+            "DRAM byte {i:#x}: board {:#04x}, model {:#04x}",
+            after[i], expect[i]
+        )));
+    }
+    Ok(BoardGemm {
+        run,
+        c: p.result(&after),
+    })
+}
