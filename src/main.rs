@@ -75,6 +75,11 @@ configuration gives byte-identical files."
         after_help = "Reads what the demo measured in the build directory (digits.json, sky130/report.json; each optional) and measures the rest: a GEMM on the Verilated chip and, unless --no-ppa, the engine's sky130 area and Fmax at --sizes (synthesis reused while the RTL is unchanged)."
     )]
     Report(cmd::report::ReportArgs),
+    /// The chip on an FPGA board: `build` a bitstream (iCEBreaker, ULX3S), `run` a GEMM over the UART host link (or `--sim`).
+    #[command(
+        after_help = "The board top holds the chip, a device memory behind its AXI4 master and a UART host bridge (docs/fpga.md: the framed protocol). `run --sim` drives the Verilated board core bit by bit through its UART pins with the same host code as a real port. Exit status: 0 success (build: the design meets its clock; run: the board matches the model); 1 not; 2 bad usage or a tool error."
+    )]
+    Fpga(cmd::fpga::FpgaArgs),
 }
 
 /// A closed stdout (`seedchip generate ... | head -1`) ends the command quietly, as it ends
@@ -102,6 +107,7 @@ fn main() -> ExitCode {
         Command::Equiv(a) => cmd::equiv::run(*a),
         Command::Demo(a) => cmd::demo::run(a),
         Command::Report(a) => cmd::report::run(a),
+        Command::Fpga(a) => cmd::fpga::run(a),
     };
     match result {
         Ok(code) => code,

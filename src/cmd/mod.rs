@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod demo;
 pub mod equiv;
+pub mod fpga;
 pub mod generate;
 pub mod ppa;
 pub mod report;

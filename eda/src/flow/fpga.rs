@@ -65,7 +65,7 @@ fn devices(family: Family) -> &'static [Device] {
 }
 
 /// Lower bounds of (logic cells, DSPs, block RAMs) from the synthesized cell counts.
-fn needs(family: Family, cells: &BTreeMap<String, u64>) -> (u64, u64, u64) {
+pub(crate) fn needs_cells(family: Family, cells: &BTreeMap<String, u64>) -> (u64, u64, u64) {
     let sum = |pred: &dyn Fn(&str) -> bool| {
         cells
             .iter()
@@ -202,7 +202,7 @@ pub(crate) fn fpga(
         )?;
         let stat = read(&dir.join("stat.txt"))?;
         module_table(design, &stat, report);
-        let (logic, dsps, brams) = needs(family, &report.cell_types);
+        let (logic, dsps, brams) = needs_cells(family, &report.cell_types);
         least_logic = least_logic.max(logic);
         let short: Vec<String> = [
             ("logic cells", logic, dev.logic),

@@ -9,6 +9,7 @@
 //! and route), [`parse`] (reading tool outputs).
 
 pub mod asic;
+pub mod board;
 pub mod fpga;
 pub mod macros;
 pub mod parse;

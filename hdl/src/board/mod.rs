@@ -9,6 +9,7 @@
 //! `board_core` is everything but the clock, so simulation (Verilator drives its UART pins
 //! bit by bit) and the gate-level checks run the same logic the board does.
 
+pub mod boards;
 pub mod core;
 pub mod device_memory;
 pub mod host_bridge;

@@ -22,6 +22,33 @@ pub struct Config {
     pub vector: VectorConfig,
     pub tiles: TilesConfig,
     pub interconnect: InterconnectConfig,
+    pub fpga: FpgaConfig,
+}
+
+/// FPGA prototypes (`seedchip fpga build|run`): the board top's clock and host link. The
+/// chip's Verilog does not depend on this section.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FpgaConfig {
+    /// The chip's clock in kHz, made by the board's PLL from its oscillator, 4000..=200000;
+    /// unset: the board's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock_khz: Option<u32>,
+    /// The host link's UART baud rate, 9600..=3000000.
+    pub baud: u32,
+    /// Device memory in KiB (a power of two, 4..=1024); unset: the board's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_kib: Option<u32>,
+}
+
+impl Default for FpgaConfig {
+    fn default() -> Self {
+        FpgaConfig {
+            clock_khz: None,
+            baud: 115_200,
+            memory_kib: None,
+        }
+    }
 }
 
 /// The tiles: an X x Y mesh of them (each a matrix engine, vector unit, memories and
@@ -371,6 +398,16 @@ impl Config {
             2,
             16,
         )?;
+        if let Some(k) = self.fpga.clock_khz {
+            range("fpga.clock_khz", k, 4_000, 200_000)?;
+        }
+        range("fpga.baud", self.fpga.baud, 9_600, 3_000_000)?;
+        if let Some(k) = self.fpga.memory_kib {
+            range("fpga.memory_kib", k, 4, 1024)?;
+            if !k.is_power_of_two() {
+                return Err(bad("fpga.memory_kib", format!("{k} is not a power of two")));
+            }
+        }
         let beats = self.interconnect.read_buffer_beats;
         range("interconnect.read_buffer_beats", beats, 4, 256)?;
         if !beats.is_power_of_two() {
