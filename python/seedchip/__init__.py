@@ -51,6 +51,7 @@ __all__ = [
     "clock",
     "fc_quant",
     "fc_reference",
+    "fpga_gemm",
     "fully_connected",
     "gemm",
     "generate",
@@ -612,5 +613,32 @@ def row_layer(
         y=np.frombuffer(r.y, dtype=np.int8).reshape(x8.shape).copy(),
         cycles=r.cycles,
         instructions=r.instructions,
+        counters=dict(r.counters),
+    )
+
+
+def fpga_gemm(
+    a: Any,
+    w: Any,
+    board: str,
+    config: Union[None, Config, str, Mapping[str, Any]] = None,
+    *,
+    port: Optional[str] = None,
+) -> GemmResult:
+    """``a @ w`` on an FPGA board (``icebreaker`` or ``ulx3s``) over its UART host link at
+    ``port`` (e.g. ``/dev/ttyUSB1``), or, without a port, on the board's simulation: the
+    Verilated board core driven bit by bit through its UART pins (`seedchip fpga run`).
+    STATUS, the counters and C are checked against the reference model."""
+    c = Config(config)
+    a8, w8 = _int8(a, "a"), _int8(w, "w")
+    (m, k), (k2, n) = a8.shape, w8.shape
+    if k != k2:
+        raise ValueError(f"fpga_gemm: a is {m}x{k} but w is {k2}x{n}; the inner dimensions differ")
+    r = _native.board_gemm(c._native, board, a8.tobytes(), m, k, w8.tobytes(), n, port)
+    return GemmResult(
+        c=np.frombuffer(r.c, dtype="<i4").reshape(m, n).copy(),
+        cycles=r.cycles,
+        instructions=r.instructions,
+        utilisation=m * k * n / (c.rows * c.cols * r.cycles),
         counters=dict(r.counters),
     )

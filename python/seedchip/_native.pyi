@@ -146,3 +146,13 @@ def row_layer(
     mode: str = "rtl",
     seed: int = 1,
 ) -> LayerRun: ...
+def board_gemm(
+    config: Config,
+    board: str,
+    a: bytes,
+    m: int,
+    k: int,
+    w: bytes,
+    n: int,
+    port: Optional[str] = None,
+) -> GemmRun: ...

@@ -983,6 +983,59 @@ fn row_layer<'py>(
     }
 }
 
+/// A GEMM on an FPGA board over its UART host link (`port`), or on the board's simulation
+/// (no port: the Verilated board core driven through its UART pins), checked against the
+/// reference model.
+#[pyfunction]
+#[pyo3(signature = (config, board, a, m, k, w, n, port = None))]
+#[allow(clippy::too_many_arguments)]
+fn board_gemm(
+    py: Python<'_>,
+    config: &PyConfig,
+    board: &str,
+    a: &[u8],
+    m: usize,
+    k: usize,
+    w: &[u8],
+    n: usize,
+    port: Option<&str>,
+) -> PyResult<GemmRun> {
+    use seedchip_hdl::board::boards::Board;
+    use seedchip_verif::board::{run_gemm, BoardError, Host, SerialLink, SimLink};
+    single_tile(config, "board_gemm")?;
+    let board: Board = board.parse().map_err(SimulationError::new_err)?;
+    let (a, w) = (matrix_i8(a, m, k, "A")?, matrix_i8(w, k, n, "W")?);
+    let cfg = config.inner.clone();
+    let mut spec = board.core_spec(&cfg);
+    let (_, clock_hz) = board.pll(spec.clock_hz).map_err(ConfigError::new_err)?;
+    spec.clock_hz = clock_hz;
+    let port = port.map(str::to_string);
+    let r = py.detach(|| -> Result<_, BoardError> {
+        match port {
+            Some(p) => run_gemm(
+                &mut Host::new(SerialLink::open(&p, spec.baud)?),
+                &cfg,
+                &a,
+                &w,
+            ),
+            None => run_gemm(&mut Host::new(SimLink::new(&cfg, &spec)?), &cfg, &a, &w),
+        }
+    });
+    let g = r.map_err(|e| match e {
+        BoardError::Mismatch(msg) => {
+            MismatchError::new_err(format!("the board and the reference model differ: {msg}"))
+        }
+        e => SimulationError::new_err(e.to_string()),
+    })?;
+    let c = &g.run.counters;
+    Ok(GemmRun {
+        c: i32_bytes(py, &g.c).unbind(),
+        cycles: g.run.cycles,
+        instructions: c.instructions as usize,
+        counters: counters_dict(py, c, &[("cycles", g.run.cycles)])?.unbind(),
+    })
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -1006,5 +1059,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fc_reference, m)?)?;
     m.add_function(wrap_pyfunction!(fully_connected, m)?)?;
     m.add_function(wrap_pyfunction!(row_layer, m)?)?;
+    m.add_function(wrap_pyfunction!(board_gemm, m)?)?;
     Ok(())
 }

@@ -90,3 +90,21 @@ def test_error_paths_raise_with_the_cli_messages(small):
         seedchip.run_program("halt\n", bytes(64), {"tiles": {"x": 2}})
     with pytest.raises(seedchip.SimulationError, match="activation `gelu`"):
         seedchip.fc_quant(1, 0, [1], 1, 0, [0], "gelu")
+
+
+def test_a_gemm_on_the_simulated_fpga_board_equals_numpy(rng):
+    board_cfg = seedchip.Config(
+        {
+            "matrix": {"rows": 2, "cols": 2},
+            "memory": {"scratchpad_rows": 64, "accumulator_rows": 32},
+            "bus": {"data_bits": 64},
+            "fpga": {"baud": 3000000, "memory_kib": 16},
+        }
+    )
+    a = rng.integers(-128, 128, (6, 5), dtype=np.int8)
+    w = rng.integers(-128, 128, (5, 3), dtype=np.int8)
+    r = seedchip.fpga_gemm(a, w, "ulx3s", board_cfg)
+    np.testing.assert_array_equal(r.c, a.astype(np.int32) @ w.astype(np.int32))
+    assert r.cycles > 0
+    with pytest.raises(seedchip.SimulationError, match="unknown board"):
+        seedchip.fpga_gemm(a, w, "de10", board_cfg)

@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use seedchip_hdl::board::boards::Board;
-use seedchip_verif::board::{run_gemm, BoardError, Host, Link, SimLink};
+use seedchip_verif::board::{run_gemm, BoardError, Host, SerialLink, SimLink};
 use seedchip_verif::noise::XorShift64;
 
 use crate::ConfigArg;
@@ -47,7 +47,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub board: Board,
     /// The board's serial port (e.g. /dev/ttyUSB1).
-    #[arg(long, value_name = "DEV", conflicts_with = "sim", required_unless_present = "sim")]
+    #[arg(
+        long,
+        value_name = "DEV",
+        conflicts_with = "sim",
+        required_unless_present = "sim"
+    )]
     pub port: Option<String>,
     /// Simulate the board instead: the Verilated board core, driven through its UART pins.
     #[arg(long)]
@@ -97,44 +102,10 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     })
 }
 
-/// A board's serial port.
-struct SerialLink {
-    port: Box<dyn serialport::SerialPort>,
-    baud: u64,
-}
-
-impl Link for SerialLink {
-    fn send(&mut self, bytes: &[u8]) -> Result<(), BoardError> {
-        use std::io::Write;
-        self.port
-            .write_all(bytes)
-            .map_err(|e| BoardError::Link(e.to_string()))
-    }
-
-    fn recv(&mut self, n: usize, bit_times: u64) -> Result<Vec<u8>, BoardError> {
-        use std::io::Read;
-        let wait = Duration::from_secs_f64((bit_times as f64 / self.baud as f64).max(0.2));
-        self.port
-            .set_timeout(wait)
-            .map_err(|e| BoardError::Link(e.to_string()))?;
-        let mut out = vec![0u8; n];
-        self.port.read_exact(&mut out).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::TimedOut {
-                BoardError::Timeout {
-                    what: format!("{n} bytes of a response"),
-                    cycles: bit_times,
-                }
-            } else {
-                BoardError::Link(e.to_string())
-            }
-        })?;
-        Ok(out)
-    }
-}
-
 fn parse_shape(s: &str) -> Result<(usize, usize, usize)> {
     let dims: Vec<&str> = s.split(['x', 'X']).collect();
-    let bad = || format!("--gemm `{s}`: expected MxKxN with three positive integers, e.g. 32x32x32");
+    let bad =
+        || format!("--gemm `{s}`: expected MxKxN with three positive integers, e.g. 32x32x32");
     if dims.len() != 3 {
         bail!(bad());
     }
@@ -173,16 +144,12 @@ fn run_gemm_cmd(args: RunArgs) -> Result<ExitCode> {
         );
         r
     } else {
-        let port = args.port.clone().expect("clap requires --port without --sim");
-        let p = serialport::new(&port, spec.baud as u32)
-            .timeout(Duration::from_millis(500))
-            .open()
-            .with_context(|| format!("opening {port}"))?;
-        let mut host = Host::new(SerialLink {
-            port: p,
-            baud: spec.baud,
-        });
-        run_gemm(&mut host, &cfg, &a, &w)
+        let port = args
+            .port
+            .clone()
+            .expect("clap requires --port without --sim");
+        let link = SerialLink::open(&port, spec.baud)?;
+        run_gemm(&mut Host::new(link), &cfg, &a, &w)
     };
     let g = match result {
         Ok(g) => g,

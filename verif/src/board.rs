@@ -8,6 +8,7 @@
 //! ```
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use seedchip_hdl::board::core::CoreSpec;
 use seedchip_hdl::board::protocol::{
@@ -154,6 +155,52 @@ impl Link for SimLink {
             }
             out.push(byte);
         }
+        Ok(out)
+    }
+}
+
+/// A board's serial port.
+pub struct SerialLink {
+    port: Box<dyn serialport::SerialPort>,
+    baud: u64,
+}
+
+impl SerialLink {
+    /// Open `port` at `baud`, 8N1, no flow control.
+    pub fn open(port: &str, baud: u64) -> Result<SerialLink, BoardError> {
+        let p = serialport::new(port, baud as u32)
+            .timeout(Duration::from_millis(500))
+            .open()
+            .map_err(|e| BoardError::Link(format!("opening {port}: {e}")))?;
+        Ok(SerialLink { port: p, baud })
+    }
+}
+
+impl Link for SerialLink {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), BoardError> {
+        use std::io::Write;
+        self.port
+            .write_all(bytes)
+            .map_err(|e| BoardError::Link(e.to_string()))
+    }
+
+    fn recv(&mut self, n: usize, bit_times: u64) -> Result<Vec<u8>, BoardError> {
+        use std::io::Read;
+        let wait = Duration::from_secs_f64((bit_times as f64 / self.baud as f64).max(0.2));
+        self.port
+            .set_timeout(wait)
+            .map_err(|e| BoardError::Link(e.to_string()))?;
+        let mut out = vec![0u8; n];
+        self.port.read_exact(&mut out).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::TimedOut {
+                BoardError::Timeout {
+                    what: format!("{n} bytes of a response"),
+                    cycles: bit_times,
+                }
+            } else {
+                BoardError::Link(e.to_string())
+            }
+        })?;
         Ok(out)
     }
 }

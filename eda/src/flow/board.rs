@@ -95,7 +95,11 @@ pub fn build(cfg: &Config, board: Board, out: &Path) -> Result<BoardReport, Flow
     write(out, pin_name, pin_text)?;
 
     // Synthesis.
-    let reads: Result<Vec<String>, _> = files.iter().map(|f| quote_yosys(f)).collect();
+    // Relative paths: YoWASP's Yosys sees only the directory it runs in.
+    let reads: Result<Vec<String>, _> = files
+        .iter()
+        .map(|f| quote_yosys(&Path::new("rtl").join(f.file_name().unwrap_or_default())))
+        .collect();
     let top = board.top();
     let (yosys_bin, synth_cmd) = match info.family {
         Family::Ice40 => (yosys(), format!("synth_ice40 -top {top} -dsp -spram")),
@@ -138,7 +142,12 @@ pub fn build(cfg: &Config, board: Board, out: &Path) -> Result<BoardReport, Flow
     ]
     .iter()
     .filter(|(_, need, have)| need > have)
-    .map(|(what, need, have)| format!("{what}: needs at least {need}, the {} has {have}", info.device))
+    .map(|(what, need, have)| {
+        format!(
+            "{what}: needs at least {need}, the {} has {have}",
+            info.device
+        )
+    })
     .collect();
     if !short.is_empty() {
         return Err(FlowError::DoesNotFit {
@@ -168,8 +177,17 @@ pub fn build(cfg: &Config, board: Board, out: &Path) -> Result<BoardReport, Flow
     ];
     let (pnr_bin, pack_bin, packed) = match info.family {
         Family::Ice40 => {
-            args.extend(["--pcf".into(), pin_name.into(), "--asc".into(), "design.asc".into()]);
-            (PathBuf::from("nextpnr-ice40"), PathBuf::from("icepack"), "design.bin")
+            args.extend([
+                "--pcf".into(),
+                pin_name.into(),
+                "--asc".into(),
+                "design.asc".into(),
+            ]);
+            (
+                PathBuf::from("nextpnr-ice40"),
+                PathBuf::from("icepack"),
+                "design.bin",
+            )
         }
         Family::Ecp5 => {
             args.extend([

@@ -128,7 +128,9 @@ impl Status {
             Status::BadChecksum => "bad checksum (nothing done)",
             Status::UnknownCommand => "unknown command (frame skipped)",
             Status::Truncated => "truncated frame (nothing done)",
-            Status::OutOfRange => "address outside the device memory, unaligned, or burst too long",
+            Status::OutOfRange => {
+                "address outside the device memory or the register map, unaligned, or burst too long"
+            }
             Status::BusError => "the chip's register port answered an error",
         }
     }
