@@ -1,25 +1,11 @@
 """The transformer encoder block (examples/transformer): every op on the RTL, the output
 bit-exact with the same int8 pipeline on the reference model, close to the float block."""
 
-import importlib.util
-import pathlib
-import sys
-
 import seedchip
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-
-def load_example():
-    spec = importlib.util.spec_from_file_location("transformer_block", ROOT / "examples/transformer/block.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_block_is_bit_exact_and_close_to_float(small):
-    block = load_example()
+def test_the_block_is_bit_exact_and_close_to_float(small, example):
+    block = example("transformer/block.py")
     r = block.evaluate(small)
     assert r.bit_exact
     assert (r.d_model, r.tokens, r.heads) == (small.cols, small.cols, 2)
@@ -30,8 +16,8 @@ def test_the_block_is_bit_exact_and_close_to_float(small):
     assert r.cosine > 0.99 and r.max_abs_error < 0.5 * r.output_std
 
 
-def test_an_odd_width_is_refused():
-    block = load_example()
+def test_an_odd_width_is_refused(example):
+    block = example("transformer/block.py")
     odd = seedchip.Config({"matrix": {"rows": 3, "cols": 3}})
     try:
         block.evaluate(odd)
