@@ -195,3 +195,32 @@ fn the_docs_protocol_tables_are_the_protocols() {
         "docs/fpga.md: run with SEEDCHIP_BLESS=1 to refresh"
     );
 }
+
+/// The iCEBreaker build of the smallest chip stops before place and route, naming the short
+/// resource (the whole chip needs about four times the UP5K's logic cells).
+#[test]
+#[ignore = "a 2-minute iCE40 synthesis: make signoff"]
+fn an_icebreaker_build_that_does_not_fit_names_the_short_resource() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("tiny.toml");
+    std::fs::write(
+        &cfg,
+        "[matrix]\nrows = 2\ncols = 2\n[memory]\nscratchpad_rows = 32\naccumulator_rows = 32\n\
+         [bus]\ndata_bits = 64\n[vector]\nlanes = 1\n",
+    )
+    .unwrap();
+    let o = seedchip()
+        .args(["fpga", "build", "--board", "icebreaker", "-c"])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("does not fit the icebreaker's up5k")
+            && t.contains("logic cells: needs at least"),
+        "{t}"
+    );
+}

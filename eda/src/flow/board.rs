@@ -150,14 +150,14 @@ pub fn build(cfg: &Config, board: Board, out: &Path) -> Result<BoardReport, Flow
     })
     .collect();
     if !short.is_empty() {
-        return Err(FlowError::DoesNotFit {
-            family: format!("{} ({} {})", info.name, info.device, info.package),
-            detail: format!(
-                "  - {}\n  (cell counts in {}; a smaller [matrix], [memory] or [vector] lanes would help)",
-                short.join("\n  - "),
-                out.join("stat.txt").display()
-            ),
-        });
+        return Err(FlowError::Unsupported(format!(
+            "the design does not fit the {}'s {} ({}):\n  - {}\n  (cell counts in {}; a smaller [matrix], [memory] or [vector] lanes would help)",
+            info.name,
+            info.device,
+            info.package,
+            short.join("\n  - "),
+            out.join("stat.txt").display()
+        )));
     }
 
     // Place and route, then pack.
