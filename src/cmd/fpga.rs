@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use seedchip_hdl::board::boards::Board;
 use seedchip_verif::board::{run_gemm, BoardError, Host, SerialLink, SimLink};
@@ -102,23 +102,9 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
     })
 }
 
-fn parse_shape(s: &str) -> Result<(usize, usize, usize)> {
-    let dims: Vec<&str> = s.split(['x', 'X']).collect();
-    let bad =
-        || format!("--gemm `{s}`: expected MxKxN with three positive integers, e.g. 32x32x32");
-    if dims.len() != 3 {
-        bail!(bad());
-    }
-    let mut out = [0usize; 3];
-    for (o, d) in out.iter_mut().zip(&dims) {
-        *o = d.trim().parse().ok().filter(|v| *v > 0).with_context(bad)?;
-    }
-    Ok((out[0], out[1], out[2]))
-}
-
 fn run_gemm_cmd(args: RunArgs) -> Result<ExitCode> {
     let cfg = args.config.load()?;
-    let (m, k, n) = parse_shape(&args.gemm)?;
+    let (m, k, n) = super::run::parse_shape(&args.gemm)?;
     let seed = args.seed.unwrap_or_else(super::clock_seed);
     let board = args.board;
     let mut spec = board.core_spec(&cfg);

@@ -36,7 +36,7 @@ pub struct RunArgs {
 }
 
 /// `MxKxN` -> (M, K, N).
-fn parse_shape(s: &str) -> Result<(usize, usize, usize)> {
+pub(crate) fn parse_shape(s: &str) -> Result<(usize, usize, usize)> {
     let dims: Vec<&str> = s.split(['x', 'X']).collect();
     let bad =
         || format!("--gemm `{s}`: expected MxKxN with three positive integers, e.g. 64x64x64");

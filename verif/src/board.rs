@@ -20,7 +20,9 @@ use seedchip_hdl::chip::csr::register;
 use seedchip_hdl::chip::isa::ErrorCode;
 use seedchip_hdl::chip::Config;
 
-use crate::chip_model::{ChipModel, Counters, Launch, Status as ChipStatus};
+use crate::chip_model::{
+    dram_difference, status_difference, ChipModel, Counters, Launch, Status as ChipStatus,
+};
 use crate::verilator::{sources_of, BuildOptions, Model, PortId, Sim, XInit};
 
 /// A failure on the link or from the board.
@@ -419,23 +421,10 @@ pub fn run_gemm<L: Link>(
     after[c_at..].copy_from_slice(&tail);
     let mut expect = dram.clone();
     let (status, counters) = ChipModel::new(cfg).run(&mut expect, &launch);
-    if run.status != status {
-        return Err(BoardError::Mismatch(format!(
-            "STATUS: board {:?}, model {status:?}",
-            run.status
-        )));
-    }
-    if run.counters != counters {
-        return Err(BoardError::Mismatch(format!(
-            "counters: board {:?}, model {counters:?}",
-            run.counters
-        )));
-    }
-    if let Some(i) = (c_at..expect.len()).find(|&i| after[i] != expect[i]) {
-        return Err(BoardError::Mismatch(format!(
-            "DRAM byte {i:#x}: board {:#04x}, model {:#04x}",
-            after[i], expect[i]
-        )));
+    if let Some(d) = status_difference("board", (&run.status, &run.counters), (&status, &counters))
+        .or_else(|| dram_difference("board", &after, &expect, c_at..expect.len()))
+    {
+        return Err(BoardError::Mismatch(d));
     }
     Ok(BoardGemm {
         run,

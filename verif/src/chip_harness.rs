@@ -19,7 +19,7 @@ use seedchip_hdl::chip::Config;
 use seedchip_hdl::hw::{Bits, Bundle};
 
 use crate::axi::{Addr, AxiMemory, BBeat, Checker, MasterOut, MemoryTiming, RBeat, WBeat};
-use crate::chip_model::{ChipModel, Counters, Launch, Status};
+use crate::chip_model::{dram_difference, status_difference, ChipModel, Counters, Launch, Status};
 use crate::noise::XorShift64;
 use crate::verilator::{BridgeError, BuildOptions, Model, PortId, Sim, XInit};
 
@@ -609,27 +609,29 @@ pub fn compare_with_model(
 ) -> Result<ChipRun, ChipError> {
     let mut expect_dram = dram.to_vec();
     let (status, counters) = ChipModel::new(cfg).run(&mut expect_dram, launch);
-    if rtl.status != status {
-        return Err(ChipError::Mismatch(format!(
-            "STATUS: RTL {:?}, model {status:?}",
-            rtl.status
-        )));
-    }
+    // After a bus error the work in flight is not defined: neither the counters nor the DRAM
+    // inside the window are compared.
     let w = launch.window;
     let bus_error = status.error == ErrorCode::BusError;
-    if !bus_error && rtl.counters != counters {
-        return Err(ChipError::Mismatch(format!(
-            "counters: RTL {:?}, model {counters:?}",
-            rtl.counters
-        )));
-    }
-    for (i, (r, e)) in rtl.dram.iter().zip(&expect_dram).enumerate() {
-        let inside = (i as u64) >= w.base && (i as u64) < w.bound;
-        if r != e && !(bus_error && inside) {
-            return Err(ChipError::Mismatch(format!(
-                "DRAM byte {i:#x}: RTL {r:#04x}, model {e:#04x}"
-            )));
-        }
+    let model_counters = if bus_error { &rtl.counters } else { &counters };
+    let len = expect_dram.len();
+    let (below, above) = if bus_error {
+        (
+            0..(w.base as usize).min(len),
+            (w.bound as usize).min(len)..len,
+        )
+    } else {
+        (0..len, len..len)
+    };
+    let first = status_difference(
+        "RTL",
+        (&rtl.status, &rtl.counters),
+        (&status, model_counters),
+    )
+    .or_else(|| dram_difference("RTL", &rtl.dram, &expect_dram, below))
+    .or_else(|| dram_difference("RTL", &rtl.dram, &expect_dram, above));
+    if let Some(d) = first {
+        return Err(ChipError::Mismatch(d));
     }
     Ok(rtl)
 }
@@ -666,24 +668,14 @@ pub fn check_tiles(
     let mut expect = dram.to_vec();
     for (t, (l, run)) in launches.iter().zip(&tiles).enumerate() {
         let (status, counters) = ChipModel::new(cfg).run(&mut expect, l);
-        if run.status != status {
-            return Err(ChipError::Mismatch(format!(
-                "tile {t} STATUS: RTL {:?}, model {status:?}",
-                run.status
-            )));
-        }
-        if run.counters != counters {
-            return Err(ChipError::Mismatch(format!(
-                "tile {t} counters: RTL {:?}, model {counters:?}",
-                run.counters
-            )));
+        let who = format!("tile {t} RTL");
+        if let Some(d) = status_difference(&who, (&run.status, &run.counters), (&status, &counters))
+        {
+            return Err(ChipError::Mismatch(d));
         }
     }
-    if let Some(i) = (0..expect.len()).find(|&i| rtl_dram[i] != expect[i]) {
-        return Err(ChipError::Mismatch(format!(
-            "DRAM byte {i:#x}: RTL {:#04x}, model {:#04x}",
-            rtl_dram[i], expect[i]
-        )));
+    if let Some(d) = dram_difference("RTL", &rtl_dram, &expect, 0..expect.len()) {
+        return Err(ChipError::Mismatch(d));
     }
     Ok(TilesRun {
         dram: rtl_dram,

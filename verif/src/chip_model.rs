@@ -109,6 +109,37 @@ pub struct Counters {
     pub dram_write_bytes: u64,
 }
 
+/// How a run's STATUS and work counters differ from the model's, if they do: `who` names
+/// the run in the message ("RTL", "board").
+pub fn status_difference(
+    who: &str,
+    got: (&Status, &Counters),
+    model: (&Status, &Counters),
+) -> Option<String> {
+    if got.0 != model.0 {
+        return Some(format!("STATUS: {who} {:?}, model {:?}", got.0, model.0));
+    }
+    if got.1 != model.1 {
+        return Some(format!("counters: {who} {:?}, model {:?}", got.1, model.1));
+    }
+    None
+}
+
+/// The first byte in `range` where a run's DRAM image differs from the model's.
+pub fn dram_difference(
+    who: &str,
+    got: &[u8],
+    model: &[u8],
+    range: std::ops::Range<usize>,
+) -> Option<String> {
+    range.into_iter().find(|&i| got[i] != model[i]).map(|i| {
+        format!(
+            "DRAM byte {i:#x}: {who} {:#04x}, model {:#04x}",
+            got[i], model[i]
+        )
+    })
+}
+
 /// The chip's architectural state.
 #[derive(Clone, Debug)]
 pub struct ChipModel {
