@@ -249,3 +249,35 @@ fn every_example_configuration_loads() {
     }
     assert!(seen >= 2, "the example configurations in {}", dir.display());
 }
+
+/// The README's annotated configuration is a valid configuration (every section, field and
+/// comment as written there).
+#[test]
+fn the_readme_configuration_block_loads() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let start = readme
+        .find("```toml\n[matrix]")
+        .expect("the README's configuration block")
+        + 8;
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    let cfg =
+        seedchip_hdl::chip::Config::from_toml(block, "README.md").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(cfg.fpga.baud, 115_200);
+    for section in [
+        "[matrix]",
+        "[memory]",
+        "[bus]",
+        "[controller]",
+        "[vector]",
+        "[tiles]",
+        "[interconnect]",
+        "[fpga]",
+    ] {
+        assert!(
+            block.contains(section),
+            "the README's block lacks {section}"
+        );
+    }
+}
