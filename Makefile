@@ -2,7 +2,8 @@
 #   make demo   the built-in default chip: generate, lint, run the digits network and a GEMM on
 #               its RTL, synthesise for sky130, write build/default/report.html, print a summary
 #   make test   the whole test suite
-#   make signoff  also the tests too slow for every run (sky130 timing of the 16x16 chip, the crossbar and the router)
+#   make signoff  also the tests too slow for every run (sky130 timing of the 16x16 chip, the crossbar
+#                 and the router; the ULX3S bitstream and the iCEBreaker fit check)
 CARGO ?= cargo
 SEEDCHIP ?= target/release/seedchip
 VENV = .venv

@@ -224,3 +224,29 @@ fn an_icebreaker_build_that_does_not_fit_names_the_short_resource() {
         "{t}"
     );
 }
+
+/// The ULX3S bitstream of a 4x4 chip: written, and the design meets the 25 MHz clock.
+#[test]
+#[ignore = "about 40 minutes of YoWASP Yosys and nextpnr-ecp5: make signoff"]
+fn a_ulx3s_bitstream_meets_its_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        "[matrix]\nrows = 4\ncols = 4\n[memory]\nscratchpad_rows = 256\naccumulator_rows = 64\n\
+         [bus]\ndata_bits = 64\n",
+    )
+    .unwrap();
+    let out = dir.path().join("ulx3s");
+    let o = seedchip()
+        .args(["fpga", "build", "--board", "ulx3s", "-c"])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("meets the clock"), "{t}");
+    assert!(std::fs::metadata(out.join("design.bit")).unwrap().len() > 100_000);
+}
