@@ -311,24 +311,14 @@ impl NativeSimulator {
                 "`{name}` is an output; only inputs can be poked"
             )));
         }
-        let words: Vec<u32> = value
-            .chunks(4)
-            .map(|c| {
-                let mut w = [0u8; 4];
-                w[..c.len()].copy_from_slice(c);
-                u32::from_le_bytes(w)
-            })
-            .collect();
-        let bits = seedchip_hdl::hw::Bits::from_words_u32(width, &words);
+        let bits = seedchip_hdl::hw::Bits::from_le_bytes(width, value);
         self.sim.set(id, &bits).map_err(sim_err)
     }
 
     /// The value on port `name` (after settling combinational logic): little-endian bytes.
     fn peek_bytes<'py>(&mut self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyBytes>> {
         let &(_, id, _, width, _) = self.find(name)?;
-        let words = self.sim.get(id).to_words_u32();
-        let mut bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        bytes.truncate(width.div_ceil(8) as usize);
+        let bytes = self.sim.get(id).to_le_bytes(width.div_ceil(8) as usize);
         Ok(PyBytes::new(py, &bytes))
     }
 

@@ -16,8 +16,7 @@ use seedchip_hdl::board::protocol::{
     RESPONSE_SYNC,
 };
 use seedchip_hdl::board::uart::bit_cycles;
-use seedchip_hdl::chip::csr::register;
-use seedchip_hdl::chip::isa::ErrorCode;
+use seedchip_hdl::chip::csr::{register, COUNTERS};
 use seedchip_hdl::chip::Config;
 
 use crate::chip_model::{
@@ -292,14 +291,7 @@ impl<L: Link> Host<L> {
 
     /// Write `bytes` from `addr` (both word-aligned, the length padded with zeros).
     pub fn write_mem(&mut self, addr: u32, bytes: &[u8]) -> Result<(), BoardError> {
-        let words: Vec<u32> = bytes
-            .chunks(4)
-            .map(|c| {
-                let mut w = [0u8; 4];
-                w[..c.len()].copy_from_slice(c);
-                u32::from_le_bytes(w)
-            })
-            .collect();
+        let words = seedchip_hdl::hw::le_words(bytes);
         for (i, chunk) in words.chunks(MAX_BURST_WORDS as usize).enumerate() {
             let at = addr + 4 * MAX_BURST_WORDS * i as u32;
             self.transact(Command::MemWrite, at, chunk.len() as u32, chunk)?;
@@ -326,19 +318,13 @@ impl<L: Link> Host<L> {
     /// Launch a program already in device memory and poll STATUS until it ends (at most
     /// `polls` reads): STATUS, the work counters and CYCLES.
     pub fn run(&mut self, launch: &Launch, polls: u64) -> Result<BoardRun, BoardError> {
-        self.write_reg("PROGRAM_ADDR", launch.program_addr as u32)?;
-        self.write_reg("PROGRAM_LEN", launch.program_len)?;
-        self.write_reg("DRAM_BASE", launch.window.base as u32)?;
-        self.write_reg(
-            "DRAM_BOUND",
-            launch.window.bound.min(u32::MAX as u64) as u32,
-        )?;
+        for (name, value) in launch.registers() {
+            self.write_reg(name, value)?;
+        }
         self.write_reg("CTRL", 1)?;
-        let reg = register("STATUS").expect("STATUS is in the map");
         let mut ended = false;
         for _ in 0..polls {
-            let s = self.read_reg("STATUS")?;
-            if reg.field(s, "DONE") == 1 || reg.field(s, "ERROR") != 0 {
+            if ChipStatus::ended(self.read_reg("STATUS")?) {
                 ended = true;
                 break;
             }
@@ -351,31 +337,18 @@ impl<L: Link> Host<L> {
         }
         let s = self.read_reg("STATUS")?;
         let pc = self.read_reg("ERROR_PC")?;
-        let code = reg.field(s, "ERROR");
-        let error = ErrorCode::ALL
-            .into_iter()
-            .find(|e| e.code() == code)
-            .ok_or_else(|| BoardError::Mismatch(format!("STATUS.ERROR = {code}")))?;
-        let mut counter = |name: &str| -> Result<u64, BoardError> {
+        let status = ChipStatus::from_registers(s, pc).map_err(BoardError::Mismatch)?;
+        let mut perf = Vec::new();
+        for (name, _) in COUNTERS {
             let lo = self.read_reg(&format!("{name}_LO"))?;
             let hi = self.read_reg(&format!("{name}_HI"))?;
-            Ok((hi as u64) << 32 | lo as u64)
-        };
-        let counters = Counters {
-            instructions: counter("INSTRUCTIONS")?,
-            macs: counter("MACS")?,
-            dram_read_bytes: counter("DMA_READ_BYTES")?,
-            dram_write_bytes: counter("DMA_WRITE_BYTES")?,
-        };
-        let cycles = counter("CYCLES")?;
+            perf.push((*name, (hi as u64) << 32 | lo as u64));
+        }
+        let get = |n: &str| perf.iter().find(|(p, _)| *p == n).map_or(0, |(_, v)| *v);
         Ok(BoardRun {
-            status: ChipStatus {
-                done: reg.field(s, "DONE") == 1,
-                error,
-                pc,
-            },
-            counters,
-            cycles,
+            status,
+            counters: Counters::from_perf(get),
+            cycles: get("CYCLES"),
         })
     }
 }

@@ -150,26 +150,6 @@ pub struct ChipHarness {
 
 const HOST_TIMEOUT: u64 = 10_000;
 
-fn bytes_of(b: &Bits, n: usize) -> Vec<u8> {
-    b.to_words_u32()
-        .iter()
-        .flat_map(|w| w.to_le_bytes())
-        .take(n)
-        .collect()
-}
-
-fn bits_of(bytes: &[u8]) -> Bits {
-    let words: Vec<u32> = bytes
-        .chunks(4)
-        .map(|c| {
-            let mut w = [0u8; 4];
-            w[..c.len()].copy_from_slice(c);
-            u32::from_le_bytes(w)
-        })
-        .collect();
-    Bits::from_words_u32(bytes.len() as u32 * 8, &words)
-}
-
 impl ChipHarness {
     /// A reset chip of `cfg` (built as `model`) in front of `dram`.
     pub fn new(
@@ -278,7 +258,10 @@ impl ChipHarness {
         });
         self.sim.set_bool(r_valid, s.r.is_some())?;
         self.sim.set_u64(r_id, rb.id as u64)?;
-        self.sim.set(r_data, &bits_of(&rb.data))?;
+        self.sim.set(
+            r_data,
+            &Bits::from_le_bytes(rb.data.len() as u32 * 8, &rb.data),
+        )?;
         self.sim.set_u64(r_resp, rb.resp as u64)?;
         self.sim.set_bool(r_last, rb.last)?;
         Ok(())
@@ -298,7 +281,7 @@ impl ChipHarness {
         let w_beat = self.sim.get_bool(w.valid).then(|| {
             let strb = self.sim.get_u64(w.field("strb"));
             WBeat {
-                data: bytes_of(&self.sim.get(w.field("data")), self.beat_bytes),
+                data: self.sim.get(w.field("data")).to_le_bytes(self.beat_bytes),
                 strb: (0..self.beat_bytes).map(|i| strb >> i & 1 == 1).collect(),
                 last: self.sim.get_bool(w.field("last")),
             }
@@ -424,13 +407,9 @@ impl ChipHarness {
 
     /// Write the launch registers (program, DRAM window), enable both interrupts, START.
     pub fn start(&mut self, launch: &Launch) -> Result<(), ChipError> {
-        self.write_reg("PROGRAM_ADDR", launch.program_addr as u32)?;
-        self.write_reg("PROGRAM_LEN", launch.program_len)?;
-        self.write_reg("DRAM_BASE", launch.window.base as u32)?;
-        self.write_reg(
-            "DRAM_BOUND",
-            launch.window.bound.min(u32::MAX as u64) as u32,
-        )?;
+        for (name, value) in launch.registers() {
+            self.write_reg(name, value)?;
+        }
         self.write_reg("IRQ_ENABLE", 3)?;
         self.write_reg("CTRL", 1)?;
         Ok(())
@@ -466,9 +445,7 @@ impl ChipHarness {
             for t in pending {
                 self.select_tile(t as u32);
                 let (s, _) = self.read_reg("STATUS")?;
-                let status = register("STATUS").expect("STATUS is in the map");
-                let ended = status.field(s, "DONE") == 1 || status.field(s, "ERROR") != 0;
-                if ended {
+                if Status::ended(s) {
                     runs[t] = Some(self.finish()?);
                 }
             }
@@ -507,12 +484,7 @@ impl ChipHarness {
         }
         self.write_reg("IRQ_STATUS", 3)?;
         let get = |n: &str| perf.iter().find(|(p, _)| *p == n).map_or(0, |(_, v)| *v);
-        let counters = Counters {
-            instructions: get("INSTRUCTIONS"),
-            macs: get("MACS"),
-            dram_read_bytes: get("DMA_READ_BYTES"),
-            dram_write_bytes: get("DMA_WRITE_BYTES"),
-        };
+        let counters = Counters::from_perf(get);
         Ok(ChipRun {
             dram: self.mem.bytes.clone(),
             status,
@@ -526,19 +498,7 @@ impl ChipHarness {
     pub fn status(&mut self) -> Result<Status, ChipError> {
         let (s, _) = self.read_reg("STATUS")?;
         let (pc, _) = self.read_reg("ERROR_PC")?;
-        let status = register("STATUS").expect("STATUS is in the map");
-        let code = status.field(s, "ERROR");
-        let error = ErrorCode::ALL
-            .into_iter()
-            .find(|e| e.code() == code)
-            .ok_or_else(|| {
-                ChipError::Mismatch(format!("STATUS.ERROR = {code} is no error code"))
-            })?;
-        Ok(Status {
-            done: status.field(s, "DONE") == 1,
-            error,
-            pc,
-        })
+        Status::from_registers(s, pc).map_err(ChipError::Mismatch)
     }
 
     /// Soft-reset the chip through CTRL.SOFT_RESET and wait until it is idle.

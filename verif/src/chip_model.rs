@@ -109,6 +109,53 @@ pub struct Counters {
     pub dram_write_bytes: u64,
 }
 
+impl Status {
+    /// Whether a STATUS register value says the program has ended (DONE, or an error).
+    pub fn ended(status: u32) -> bool {
+        let reg = seedchip_hdl::chip::csr::register("STATUS").expect("STATUS is in the map");
+        reg.field(status, "DONE") == 1 || reg.field(status, "ERROR") != 0
+    }
+
+    /// Decode the STATUS and ERROR_PC registers as the host reads them.
+    pub fn from_registers(status: u32, error_pc: u32) -> Result<Status, String> {
+        let reg = seedchip_hdl::chip::csr::register("STATUS").expect("STATUS is in the map");
+        let code = reg.field(status, "ERROR");
+        let error = ErrorCode::ALL
+            .into_iter()
+            .find(|e| e.code() == code)
+            .ok_or_else(|| format!("STATUS.ERROR = {code} is no error code"))?;
+        Ok(Status {
+            done: reg.field(status, "DONE") == 1,
+            error,
+            pc: error_pc,
+        })
+    }
+}
+
+impl Counters {
+    /// The work counters from the performance counters, read by name (`CSR COUNTERS` stems).
+    pub fn from_perf(get: impl Fn(&str) -> u64) -> Counters {
+        Counters {
+            instructions: get("INSTRUCTIONS"),
+            macs: get("MACS"),
+            dram_read_bytes: get("DMA_READ_BYTES"),
+            dram_write_bytes: get("DMA_WRITE_BYTES"),
+        }
+    }
+}
+
+impl Launch {
+    /// The launch registers and their values, written before CTRL.START.
+    pub fn registers(&self) -> [(&'static str, u32); 4] {
+        [
+            ("PROGRAM_ADDR", self.program_addr as u32),
+            ("PROGRAM_LEN", self.program_len),
+            ("DRAM_BASE", self.window.base as u32),
+            ("DRAM_BOUND", self.window.bound.min(u32::MAX as u64) as u32),
+        ]
+    }
+}
+
 /// How a run's STATUS and work counters differ from the model's, if they do: `who` names
 /// the run in the message ("RTL", "board").
 pub fn status_difference(

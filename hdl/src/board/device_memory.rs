@@ -71,11 +71,6 @@ pub fn device_memory(bytes: u32, data_bits: u32) -> Result<ModuleRef, ModuleErro
         have,
         "read data of the burst's current row is on the SRAM's output",
     );
-    let host_read = m.reg("host_read", bit(), 0);
-    m.comment(
-        host_read,
-        "last cycle served a host read: its word is on the SRAM's output",
-    );
     let host_lane = m.data_reg("host_lane", uint(ob.saturating_sub(2).max(1)));
 
     // Which burst starts: the host first, then a write whose first beat is here, then a read.
@@ -166,7 +161,6 @@ pub fn device_memory(bytes: u32, data_bits: u32) -> Result<ModuleRef, ModuleErro
         })
     };
     m.assign(host_rdata, host_word);
-    m.wire_of("host_read_unused", host_read);
     m.wire_of("host_addr_low_unused", host_addr.slice(1, 0));
     m.wire_of(
         "ar_size_unused",
@@ -186,7 +180,6 @@ pub fn device_memory(bytes: u32, data_bits: u32) -> Result<ModuleRef, ModuleErro
     );
 
     m.seq(|s| {
-        s.set(host_read, host_go & !host.field("write"));
         s.when(host_go, |s| {
             s.set(
                 host_lane,

@@ -225,10 +225,7 @@ pub fn decode_response(bytes: &[u8], data_words: u32) -> Result<Response, Protoc
             want: checksum(body),
         });
     }
-    let data = body[1..]
-        .chunks(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
+    let data = crate::hw::le_words(&body[1..]);
     Ok(Response { status, data })
 }
 

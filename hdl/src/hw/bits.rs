@@ -28,6 +28,18 @@ fn limbs_for(width: u32) -> usize {
     (width as usize).div_ceil(64).max(1)
 }
 
+/// Bytes as 32-bit little-endian words, the last one zero-padded.
+pub fn le_words(bytes: &[u8]) -> Vec<u32> {
+    bytes
+        .chunks(4)
+        .map(|c| {
+            let mut w = [0u8; 4];
+            w[..c.len()].copy_from_slice(c);
+            u32::from_le_bytes(w)
+        })
+        .collect()
+}
+
 impl Bits {
     /// All-zero value of `width` bits.
     pub fn zero(width: u32) -> Bits {
@@ -84,6 +96,22 @@ impl Bits {
         }
         b.mask_top();
         b
+    }
+
+    /// Build from bytes, least significant first. Extra bits above `width` are ignored.
+    pub fn from_le_bytes(width: u32, bytes: &[u8]) -> Bits {
+        Bits::from_words_u32(width, &le_words(bytes))
+    }
+
+    /// The first `n` bytes, least significant first (zeros past the value).
+    pub fn to_le_bytes(&self, n: usize) -> Vec<u8> {
+        let mut out: Vec<u8> = self
+            .to_words_u32()
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect();
+        out.resize(n, 0);
+        out
     }
 
     /// Build from 32-bit words, least significant first (the Verilator layout). Extra bits

@@ -37,7 +37,7 @@ mod names;
 mod signal;
 mod stmt;
 
-pub use bits::{Bits, BitsError};
+pub use bits::{le_words, Bits, BitsError};
 pub use bundle::{Bundle, BundleIo, BundlePort, Interface, Role};
 pub use crossbar::{
     bank_rdata_port, bank_taken_port, crossbar, crossbar_bank, crossbar_request, crossbar_response,
