@@ -131,10 +131,10 @@ pub fn build(cfg: &Config, board: Board, out: &Path) -> Result<BoardReport, Flow
         Family::Ecp5 => super::fpga::Family::Ecp5,
     };
     let (logic, dsps, brams) = needs_cells(family, &cells);
-    let (have_logic, have_dsp, have_bram) = match info.family {
-        Family::Ice40 => (5280, 8, 30),
-        Family::Ecp5 => (83640, 156, 208),
-    };
+    let (have_logic, have_dsp, have_bram) =
+        super::fpga::capacity(family, info.device).ok_or_else(|| {
+            FlowError::Unsupported(format!("no device table entry for {}", info.device))
+        })?;
     let short: Vec<String> = [
         ("logic cells", logic, have_logic),
         ("DSP blocks", dsps, have_dsp),

@@ -57,6 +57,14 @@ const ECP5_DEVICES: [Device; 3] = [
     dev("85k", "CABGA381", true, 83640, 156, 208),
 ];
 
+/// A device's (logic cells, DSP blocks, block RAMs), by its nextpnr flag.
+pub(crate) fn capacity(family: Family, flag: &str) -> Option<(u64, u64, u64)> {
+    devices(family)
+        .iter()
+        .find(|d| d.flag == flag)
+        .map(|d| (d.logic, d.dsps, d.brams))
+}
+
 fn devices(family: Family) -> &'static [Device] {
     match family {
         Family::Ice40 => &ICE40_DEVICES,
