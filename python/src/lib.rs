@@ -18,11 +18,9 @@ use pyo3::types::{PyBytes, PyDict};
 use seedchip_hdl::chip::isa::{assemble as assemble_text, program_bytes, Instr};
 use seedchip_hdl::chip::Config;
 use seedchip_verif::axi::MemoryTiming;
-use seedchip_verif::chip_harness::{
-    build_chip, check_program, check_tiles, run_program as run_rtl, ChipRun,
-};
+use seedchip_verif::chip_harness::{build_chip, check_program, run_program as run_rtl, ChipRun};
 use seedchip_verif::chip_model::{ChipModel, Counters, Launch, Status, Window};
-use seedchip_verif::gemm::{plan, plan_tiles};
+use seedchip_verif::gemm::{check_on_chip, ChipGemmError};
 use seedchip_verif::layers::{fully_connected as fc_plan, FcQuant};
 use seedchip_verif::model::Matrix;
 use seedchip_verif::row_layers::{
@@ -646,49 +644,23 @@ fn gemm(
     let cfg = config.inner.clone();
     let t = timing(read_latency, stall, seed)?;
     let init = XInit::Random(seed as u32);
-    let plan_err = |e: seedchip_verif::gemm::GemmError| {
-        SimulationError::new_err(format!("tiling the {m}x{k}x{n} GEMM: {e}"))
-    };
-    let (c, cycles, instructions, counters, perf) = if cfg.tiles.x * cfg.tiles.y > 1 {
-        let p = plan_tiles(&cfg, m, k, n).map_err(plan_err)?;
-        let (dram, launches) = p.dram(&a, &w);
-        let r = py
-            .detach(|| {
-                let model = build_chip(&cfg)?;
-                check_tiles(&model, &cfg, &dram, &launches, t, init)
-            })
-            .map_err(mismatch_or_sim)?;
-        let mut sum = Counters::default();
-        for t in &r.tiles {
-            sum.instructions += t.counters.instructions;
-            sum.macs += t.counters.macs;
-            sum.dram_read_bytes += t.counters.dram_read_bytes;
-            sum.dram_write_bytes += t.counters.dram_write_bytes;
-        }
-        let instrs = launches.iter().map(|l| l.program_len as usize).sum();
-        (p.result(&r.dram), r.cycles, instrs, sum, Vec::new())
-    } else {
-        let p = plan(&cfg, m, k, n).map_err(plan_err)?;
-        let (dram, launch) = p.dram(&a, &w);
-        let r = py
-            .detach(|| {
-                let model = build_chip(&cfg)?;
-                check_program(&model, &cfg, &dram, &launch, t, init)
-            })
-            .map_err(mismatch_or_sim)?;
-        (
-            p.result(&r.dram),
-            r.cycles,
-            p.program.len(),
-            r.counters,
-            r.perf,
-        )
-    };
+    let g = py
+        .detach(|| -> Result<_, ChipGemmError> {
+            let model = build_chip(&cfg)?;
+            check_on_chip(&model, &cfg, &a, &w, t, init)
+        })
+        .map_err(|e| match e {
+            ChipGemmError::Plan(e) => {
+                SimulationError::new_err(format!("tiling the {m}x{k}x{n} GEMM: {e}"))
+            }
+            ChipGemmError::Chip(e) => mismatch_or_sim(e),
+        })?;
+    let perf: Vec<(&str, u64)> = g.perf.iter().map(|(n, v)| (n.as_str(), *v)).collect();
     Ok(GemmRun {
-        c: i32_bytes(py, &c).unbind(),
-        cycles,
-        instructions,
-        counters: counters_dict(py, &counters, &perf)?.unbind(),
+        c: i32_bytes(py, &g.c).unbind(),
+        cycles: g.cycles,
+        instructions: g.instructions,
+        counters: counters_dict(py, &g.counters, &perf)?.unbind(),
     })
 }
 

@@ -14,8 +14,8 @@ use clap::Args;
 use seedchip_eda::flow::{self, Report, SynthOptions, Target};
 use seedchip_hdl::chip::{Config, Top};
 use seedchip_verif::axi::MemoryTiming;
-use seedchip_verif::chip_harness::{build_chip, check_program, check_tiles};
-use seedchip_verif::gemm::{plan, plan_tiles};
+use seedchip_verif::chip_harness::build_chip;
+use seedchip_verif::gemm::check_on_chip;
 use seedchip_verif::model::gemm;
 use seedchip_verif::noise::XorShift64;
 use seedchip_verif::verilator::XInit;
@@ -69,33 +69,15 @@ pub fn measure_gemm(cfg: &Config) -> Result<GemmFigures> {
         bytes_per_cycle: cfg.bus.data_bits as f64 / 8.0,
         ..MemoryTiming::default()
     };
-    let tiles = (cfg.tiles.x * cfg.tiles.y) as usize;
-    let (c, cycles, perf) = if tiles > 1 {
-        let p = plan_tiles(cfg, m, k, n)?;
-        let (dram, launches) = p.dram(&a, &w);
-        let r = check_tiles(&model, cfg, &dram, &launches, timing, XInit::Zeros)?;
-        let mut perf: Vec<(String, u64)> = Vec::new();
-        for t in &r.tiles {
-            for (name, v) in &t.perf {
-                match perf.iter_mut().find(|(n, _)| n == name) {
-                    Some(e) => e.1 += v,
-                    None => perf.push((name.to_string(), *v)),
-                }
-            }
-        }
-        (p.result(&r.dram), r.cycles, perf)
-    } else {
-        let p = plan(cfg, m, k, n)?;
-        let (dram, launch) = p.dram(&a, &w);
-        let r = check_program(&model, cfg, &dram, &launch, timing, XInit::Zeros)?;
-        let perf = r.perf.iter().map(|(n, v)| (n.to_string(), *v)).collect();
-        (p.result(&r.dram), r.cycles, perf)
-    };
-    if c != gemm(&a, &w) {
+    let g = check_on_chip(&model, cfg, &a, &w, timing, XInit::Zeros)?;
+    if g.c != gemm(&a, &w) {
         anyhow::bail!("the chip computed a wrong GEMM");
     }
+    let cycles = g.cycles;
+    let tiles = (cfg.tiles.x * cfg.tiles.y) as usize;
     let peak = (cfg.matrix.rows * cfg.matrix.cols) as f64 * tiles as f64;
-    let breakdown = perf
+    let breakdown = g
+        .perf
         .into_iter()
         .filter(|(n, _)| n.ends_with("_BUSY") || n.ends_with("_STALL"))
         .map(|(n, v)| (n.to_ascii_lowercase(), v))

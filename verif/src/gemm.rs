@@ -504,3 +504,75 @@ impl MultiPlan {
         Matrix::from_vec(self.m, self.n, c)
     }
 }
+
+/// A GEMM run on the Verilated chip by [`check_on_chip`].
+#[derive(Clone, Debug)]
+pub struct ChipGemm {
+    /// C read back from DRAM.
+    pub c: Matrix<i32>,
+    /// Cycles from the (first) START to the (last) end.
+    pub cycles: u64,
+    /// Instructions of the program(s).
+    pub instructions: usize,
+    /// Work counters and every performance counter, summed over the tiles.
+    pub counters: crate::chip_model::Counters,
+    pub perf: Vec<(String, u64)>,
+}
+
+/// Why [`check_on_chip`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChipGemmError {
+    #[error("tiling the GEMM: {0}")]
+    Plan(#[from] GemmError),
+    #[error(transparent)]
+    Chip(#[from] crate::chip_harness::ChipError),
+}
+
+/// `a` x `w` on the Verilated chip `model` of `cfg` with the GEMM library's program (split
+/// over the tiles of a multi-tile chip), STATUS, counters and the DRAM image checked against
+/// the reference model.
+pub fn check_on_chip(
+    model: &std::sync::Arc<crate::verilator::Model>,
+    cfg: &Config,
+    a: &Matrix<i8>,
+    w: &Matrix<i8>,
+    timing: crate::axi::MemoryTiming,
+    init: crate::verilator::XInit,
+) -> Result<ChipGemm, ChipGemmError> {
+    use crate::chip_harness::{check_program, check_tiles};
+    let (m, k, n) = (a.rows, a.cols, w.cols);
+    let mut perf: Vec<(String, u64)> = Vec::new();
+    let mut add = |runs: &[crate::chip_harness::ChipRun]| {
+        for r in runs {
+            for (name, v) in &r.perf {
+                match perf.iter_mut().find(|(p, _)| p == name) {
+                    Some(e) => e.1 += v,
+                    None => perf.push((name.to_string(), *v)),
+                }
+            }
+        }
+    };
+    let (c, cycles, instructions) = if cfg.tiles.x * cfg.tiles.y > 1 {
+        let p = plan_tiles(cfg, m, k, n)?;
+        let (dram, launches) = p.dram(a, w);
+        let r = check_tiles(model, cfg, &dram, &launches, timing, init)?;
+        add(&r.tiles);
+        let instructions = launches.iter().map(|l| l.program_len as usize).sum();
+        (p.result(&r.dram), r.cycles, instructions)
+    } else {
+        let p = plan(cfg, m, k, n)?;
+        let (dram, launch) = p.dram(a, w);
+        let r = check_program(model, cfg, &dram, &launch, timing, init)?;
+        add(std::slice::from_ref(&r));
+        (p.result(&r.dram), r.cycles, p.program.len())
+    };
+    let get = |name: &str| perf.iter().find(|(p, _)| p == name).map_or(0, |(_, v)| *v);
+    let counters = crate::chip_model::Counters::from_perf(get);
+    Ok(ChipGemm {
+        c,
+        cycles,
+        instructions,
+        counters,
+        perf,
+    })
+}
