@@ -368,8 +368,8 @@ fn mesh_model(spec: &seedchip_hdl::chip::mesh::MeshSpec) -> Result<std::sync::Ar
 /// the model), at a stated DRAM bandwidth and latency: the bus's width a cycle, as
 /// `seedchip run` assumes.
 fn multi_tile_scaling() -> Result<()> {
-    use seedchip_verif::chip_harness::{cached_chip, check_program, check_tiles};
-    use seedchip_verif::gemm::plan_tiles;
+    use seedchip_verif::chip_harness::cached_chip;
+    use seedchip_verif::gemm::check_on_chip;
     let (m, k, n) = (128, 128, 128);
     let bus_bits = 256;
     let timing = MemoryTiming {
@@ -398,30 +398,11 @@ fn multi_tile_scaling() -> Result<()> {
                 "bench",
             )?;
             let model = cached_chip(&cfg)?;
-            let p = plan_tiles(&cfg, m, k, n)?;
             let a = pattern_matrix(m, k, 31);
             let w = pattern_matrix(k, n, 17);
-            let (dram, launches) = p.dram(&a, &w);
-            let (cycles, moved, c) = if x * y == 1 {
-                let r = check_program(
-                    &model,
-                    &cfg,
-                    &dram,
-                    &launches[0],
-                    timing.clone(),
-                    XInit::Zeros,
-                )?;
-                let moved = r.counters.dram_read_bytes + r.counters.dram_write_bytes;
-                (r.cycles, moved, p.result(&r.dram))
-            } else {
-                let r = check_tiles(&model, &cfg, &dram, &launches, timing.clone(), XInit::Zeros)?;
-                let moved = r
-                    .tiles
-                    .iter()
-                    .map(|t| t.counters.dram_read_bytes + t.counters.dram_write_bytes)
-                    .sum();
-                (r.cycles, moved, p.result(&r.dram))
-            };
+            let g = check_on_chip(&model, &cfg, &a, &w, timing.clone(), XInit::Zeros)?;
+            let (cycles, c) = (g.cycles, g.c);
+            let moved = g.counters.dram_read_bytes + g.counters.dram_write_bytes;
             if c != gemm(&a, &w) {
                 anyhow::bail!("the {x}x{y}-tile chip computed a wrong GEMM in the benchmark");
             }
