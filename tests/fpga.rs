@@ -250,3 +250,121 @@ fn a_ulx3s_bitstream_meets_its_clock() {
     assert!(t.contains("meets the clock"), "{t}");
     assert!(std::fs::metadata(out.join("design.bit")).unwrap().len() > 100_000);
 }
+
+/// The chip for the gate-level checks: the smallest, with a fast UART and a small device
+/// memory, so the netlist simulates a short program in seconds.
+fn gate_level_config() -> &'static str {
+    "[matrix]\nrows = 2\ncols = 2\n[memory]\nscratchpad_rows = 32\naccumulator_rows = 32\n\
+     [bus]\ndata_bits = 64\n[controller]\nqueue_depth = 2\n[vector]\nlanes = 1\n\
+     [fpga]\nbaud = 3000000\nmemory_kib = 4\n"
+}
+
+/// The iCEBreaker top's `synth_ice40` netlist, simulated with Yosys's iCE40 cell models,
+/// runs a GEMM through its UART pins exactly as the top's RTL does (and as the model says).
+#[test]
+fn the_icebreaker_netlist_runs_a_gemm_as_its_rtl_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("gl.toml");
+    std::fs::write(&cfg, gate_level_config()).unwrap();
+    let o = seedchip()
+        .args([
+            "fpga",
+            "run",
+            "--sim",
+            "--netlist",
+            "--board",
+            "icebreaker",
+            "--gemm",
+            "4x4x4",
+            "--seed",
+            "2",
+            "-c",
+        ])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(dir.path().join("nl"))
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("equals the RTL: same STATUS, counters, CYCLES and C")
+            && t.contains("result: matches the model"),
+        "{t}"
+    );
+}
+
+/// The ULX3S top's `synth_ecp5` netlist (YoWASP Yosys), simulated with its ECP5 cell models
+/// and seedchip's DSP model, runs a GEMM as the RTL does.
+#[test]
+#[ignore = "a YoWASP synth_ecp5 of the whole board top and a large netlist build: make signoff"]
+fn the_ulx3s_netlist_runs_a_gemm_as_its_rtl_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("gl.toml");
+    std::fs::write(&cfg, gate_level_config()).unwrap();
+    let o = seedchip()
+        .args([
+            "fpga",
+            "run",
+            "--sim",
+            "--netlist",
+            "--board",
+            "ulx3s",
+            "--gemm",
+            "4x4x4",
+            "--seed",
+            "2",
+            "-c",
+        ])
+        .arg(&cfg)
+        .arg("-o")
+        .arg(dir.path().join("nl"))
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("equals the RTL: same STATUS, counters, CYCLES and C"),
+        "{t}"
+    );
+}
+
+/// The gate-level check can fail: one LUT of a PE's multiplier turned from XOR into XNOR in
+/// the iCE40 netlist makes the netlist's GEMM differ.
+#[test]
+#[ignore = "an iCE40 synthesis and two netlist builds (about 6 minutes): make signoff"]
+fn the_gate_level_check_catches_a_flipped_lut() {
+    use seedchip_verif::board::{compare_netlist, BoardError};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = seedchip_hdl::chip::Config::from_toml(gate_level_config(), "gl.toml").unwrap();
+    let mut rng = seedchip_verif::noise::XorShift64::new(5);
+    let (a, w) = (rng.matrix(4, 4), rng.matrix(4, 4));
+    let out = dir.path();
+    let synthesis = seedchip_eda::flow::board::synthesize(&cfg, Board::IceBreaker, out).unwrap();
+    let good = compare_netlist(
+        &cfg,
+        Board::IceBreaker,
+        synthesis.clone(),
+        out,
+        &a,
+        &w,
+        &mut |_| {},
+    );
+    assert!(good.is_ok(), "the unmutated netlist: {:?}", good.err());
+
+    let netlist = std::fs::read_to_string(&synthesis.netlist).unwrap();
+    let lut = "  ) \\core.chip.compute.engine.array.pe_r0_c0.product_SB_LUT4_O  (";
+    let at = netlist
+        .find(lut)
+        .expect("the PE's product LUT in the netlist");
+    let init = netlist[..at]
+        .rfind(".LUT_INIT(16'h6996)")
+        .expect("an XOR LUT");
+    let mut mutated = netlist.clone();
+    mutated.replace_range(init..init + 19, ".LUT_INIT(16'h9669)");
+    std::fs::write(&synthesis.netlist, mutated).unwrap();
+    match compare_netlist(&cfg, Board::IceBreaker, synthesis, out, &a, &w, &mut |_| {}) {
+        Err(BoardError::Mismatch(m)) => assert!(m.contains("on the netlist: DRAM byte"), "{m}"),
+        other => panic!("the flipped LUT went unnoticed: {other:?}"),
+    }
+}

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use seedchip_hdl::board::boards::Board;
-use seedchip_verif::board::{run_gemm, BoardError, Host, SerialLink, SimLink};
+use seedchip_verif::board::{check_netlist, run_gemm, BoardError, Host, SerialLink, SimLink};
 use seedchip_verif::noise::XorShift64;
 
 use crate::ConfigArg;
@@ -57,6 +57,14 @@ pub struct RunArgs {
     /// Simulate the board instead: the Verilated board core, driven through its UART pins.
     #[arg(long)]
     pub sim: bool,
+    /// With --sim: the gate-level check. Synthesise the board top for its FPGA (as `fpga
+    /// build` does) and run the GEMM on the top's RTL and on the mapped netlist, simulated
+    /// with the Yosys build's cell models; both must match the model and each other.
+    #[arg(long, requires = "sim")]
+    pub netlist: bool,
+    /// With --netlist: where the synthesis and cell models go (default out/fpga-<board>-netlist).
+    #[arg(long, short, value_name = "DIR", requires = "netlist")]
+    pub out: Option<PathBuf>,
     /// The GEMM: M x K (activations) times K x N (weights), for example `32x32x32`.
     #[arg(long, value_name = "MxKxN")]
     pub gemm: String,
@@ -115,11 +123,36 @@ fn run_gemm_cmd(args: RunArgs) -> Result<ExitCode> {
     println!(
         "seedchip fpga run: {m}x{k}x{n} GEMM on {} ({}), seed {seed}, UART {} baud",
         board.info().name,
-        if args.sim { "simulated" } else { "board" },
+        match (args.netlist, args.sim) {
+            (true, _) => "simulated RTL and netlist",
+            (_, true) => "simulated",
+            _ => "board",
+        },
         spec.baud
     );
     let started = Instant::now();
-    let result = if args.sim {
+    let result = if args.netlist {
+        let out = args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("out/fpga-{}-netlist", board.info().name)));
+        let check = check_netlist(&cfg, board, &out, &a, &w, &mut |step| {
+            println!("  [{:>5.0} s] {step}", started.elapsed().as_secs_f64())
+        });
+        match check {
+            Ok(c) => {
+                let cells: u64 = c.synthesis.cells.values().sum();
+                println!(
+                    "  netlist: {} ({cells} cells) equals the RTL: same STATUS, counters, CYCLES and C, both in {} board cycles ({:.1} s)",
+                    c.synthesis.netlist.display(),
+                    c.netlist.1,
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(c.netlist.0)
+            }
+            Err(e) => Err(e),
+        }
+    } else if args.sim {
         let link = SimLink::new(&cfg, &spec).context("building the board's simulation")?;
         let mut host = Host::new(link);
         let r = run_gemm(&mut host, &cfg, &a, &w);

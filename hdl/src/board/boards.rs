@@ -143,27 +143,55 @@ impl Board {
         }
     }
 
-    /// The top's ports (name, is_input), as the pin file must place them.
-    pub fn pins(self) -> &'static [(&'static str, bool)] {
+    /// What the top's pins are (one list for the top's Verilog, the pin files' test and the
+    /// simulations that drive the top).
+    pub fn board_pins(self) -> BoardPins {
         match self {
-            Board::IceBreaker => &[
-                ("CLK", true),
-                ("RX", true),
-                ("TX", false),
-                ("BTN_N", true),
-                ("LEDR_N", false),
-                ("LEDG_N", false),
-            ],
-            Board::Ulx3s => &[
-                ("clk_25mhz", true),
-                ("uart_rx", true),
-                ("uart_tx", false),
-                ("btn_fire1", true),
-                ("led_irq", false),
-                ("led_reset", false),
-            ],
+            Board::IceBreaker => BoardPins {
+                clock: "CLK",
+                uart_rx: "RX",
+                uart_tx: "TX",
+                button: "BTN_N",
+                button_active_low: true,
+                leds: ["LEDR_N", "LEDG_N"],
+            },
+            Board::Ulx3s => BoardPins {
+                clock: "clk_25mhz",
+                uart_rx: "uart_rx",
+                uart_tx: "uart_tx",
+                button: "btn_fire1",
+                button_active_low: false,
+                leds: ["led_irq", "led_reset"],
+            },
         }
     }
+
+    /// The top's ports (name, is_input), as the pin file must place them.
+    pub fn pins(self) -> Vec<(&'static str, bool)> {
+        let p = self.board_pins();
+        vec![
+            (p.clock, true),
+            (p.uart_rx, true),
+            (p.uart_tx, false),
+            (p.button, true),
+            (p.leds[0], false),
+            (p.leds[1], false),
+        ]
+    }
+}
+
+/// A board top's pins by role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BoardPins {
+    /// The oscillator's input.
+    pub clock: &'static str,
+    /// The host link: the FPGA receives on `uart_rx` and sends on `uart_tx`.
+    pub uart_rx: &'static str,
+    pub uart_tx: &'static str,
+    /// The reset button; `button_active_low` when pressed reads 0.
+    pub button: &'static str,
+    pub button_active_low: bool,
+    pub leds: [&'static str; 2],
 }
 
 impl std::str::FromStr for Board {
