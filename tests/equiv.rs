@@ -556,3 +556,61 @@ fn clock_and_reset_names_are_checked_not_guessed_silently() {
         text(&o)
     );
 }
+
+/// A gold design's `'bx` defaults are don't-cares: against its own `synth -flatten` netlist
+/// (which resolved them as it liked) it is equivalent in simulation and formally, without
+/// output rules. `--strict-x` compares them and finds the difference; a real bug (an operator
+/// changed in the gate) is still caught with X as don't-care.
+#[test]
+fn x_in_the_gold_design_is_a_dont_care_unless_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = designs("xcpu.v");
+    let netlist = dir.path().join("xcpu_syn.v");
+    let o = tool(
+        "yosys",
+        &[
+            "-q",
+            "-p",
+            &format!(
+                "read_verilog {gold}; synth -flatten -top xcpu; write_verilog -noattr {}",
+                netlist.display()
+            ),
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let gate = netlist.to_str().unwrap();
+    let sim = |gate: &str, extra: &[&str], out: &str| {
+        let mut args = vec![
+            "--gold", &gold, "--gate", gate, "--top", "xcpu", "--seed", "1", "--runs", "4",
+            "--cycles", "300",
+        ];
+        args.extend_from_slice(extra);
+        equiv(&args, &dir.path().join(out))
+    };
+    let o = sim(gate, &[], "dc");
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(last_line(&o), "4 passed, 0 failed");
+    let o = sim(gate, &["--formal"], "dc_formal");
+    assert!(
+        o.status.success() && text(&o).contains("proven equivalent"),
+        "{}",
+        text(&o)
+    );
+
+    let o = sim(gate, &["--strict-x"], "strict");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("first difference"), "{}", text(&o));
+    let o = sim(gate, &["--strict-x", "--formal"], "strict_formal");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("counterexample"), "{}", text(&o));
+
+    // `a & b` turned into `a | b` in the gate: still a difference with X as don't-care.
+    let bug = dir.path().join("xcpu_bug.v");
+    let src = std::fs::read_to_string(&gold).unwrap();
+    assert!(src.contains("result = a & b;"));
+    std::fs::write(&bug, src.replace("result = a & b;", "result = a | b;")).unwrap();
+    let o = sim(bug.to_str().unwrap(), &[], "bug");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("output `result`"), "{}", text(&o));
+}

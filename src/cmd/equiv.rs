@@ -79,6 +79,11 @@ pub struct EquivArgs {
     /// Initial value of every register in both designs.
     #[arg(long, value_enum, default_value = "zeros")]
     pub x_init: Init,
+    /// Compare the gold design's X bits strictly. By default an X the gold design assigns
+    /// (`'bx` in a default branch) is a don't-care: the gold design runs with every X at 0
+    /// and at 1, and output bits that differ between the two are not compared that cycle.
+    #[arg(long)]
+    pub strict_x: bool,
     /// Directory for waveforms, the minimal failing stimulus and logs.
     #[arg(long, default_value = "equiv-out", value_name = "DIR")]
     pub out: PathBuf,
@@ -117,6 +122,7 @@ pub fn run(a: EquivArgs) -> Result<ExitCode> {
     opts.liberty = a.liberty.clone();
     opts.defines = a.defines.clone();
     opts.include_dirs = a.include_dirs.clone();
+    opts.strict_x = a.strict_x;
     opts.constraints = a.constraints.clone();
     opts.x_init = match a.x_init {
         Init::Zeros => XInit::Zeros,

@@ -42,6 +42,10 @@ pub struct Setup {
     pub reset: Option<Reset>,
     pub constraints: Constraints,
     pub x_init: XInit,
+    /// The gold design built to resolve every X it assigns to 1 (`gold` resolves them to 0).
+    /// Output bits where the two differ depend on an X: don't-cares, not compared that cycle.
+    /// `None` compares strictly (`--strict-x`, or a gold design without X).
+    pub gold_x: Option<Arc<Model>>,
 }
 
 /// Ports that differ between the two designs, one line each.
@@ -112,6 +116,18 @@ pub struct Mismatch {
     pub port: String,
     pub gold: Bits,
     pub gate: Bits,
+    /// Bits of `gold` that depend on an X this cycle (not compared); zero when none.
+    pub dont_care: Bits,
+}
+
+/// The bits where `a` and `b` differ, outside `mask`.
+fn differing(a: &Bits, b: &Bits, mask: Option<&Bits>) -> Bits {
+    let (a, b) = (a.to_words_u32(), b.to_words_u32());
+    let m = mask.map(Bits::to_words_u32);
+    let words: Vec<u32> = (0..a.len())
+        .map(|i| (a[i] ^ b[i]) & !m.as_ref().map_or(0, |m| m[i]))
+        .collect();
+    Bits::from_words_u32(32 * a.len() as u32, &words)
 }
 
 impl std::fmt::Display for Mismatch {
@@ -128,7 +144,15 @@ impl std::fmt::Display for Mismatch {
             self.port,
             show(&self.gold),
             show(&self.gate)
-        )
+        )?;
+        if !self.dont_care.is_zero() {
+            write!(
+                f,
+                " (gold bits hex {} depend on an X: not compared)",
+                self.dont_care.to_hex()
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -206,9 +230,12 @@ impl Setup {
     }
 }
 
+/// The designs in lockstep: gold, gate, and the gold design's other X resolution (its ports
+/// are the gold's: the same sources, built twice).
 struct Pair {
     gold: Sim,
     gate: Sim,
+    gold_x: Option<Sim>,
 }
 
 impl Pair {
@@ -216,6 +243,11 @@ impl Pair {
         Ok(Pair {
             gold: setup.gold.sim(setup.x_init)?,
             gate: setup.gate.sim(setup.x_init)?,
+            gold_x: setup
+                .gold_x
+                .as_ref()
+                .map(|m| m.sim(setup.x_init))
+                .transpose()?,
         })
     }
 
@@ -225,19 +257,36 @@ impl Pair {
     }
 
     fn set(&mut self, (a, b): (PortId, PortId), v: &Bits) -> Result<(), BridgeError> {
+        if let Some(x) = &mut self.gold_x {
+            x.set(a, v)?;
+        }
         self.gold.set(a, v)?;
         self.gate.set(b, v)
     }
 
     fn step(&mut self, clocked: bool) -> Result<(), BridgeError> {
-        if clocked {
-            self.gold.step()?;
-            self.gate.step()?;
-        } else {
-            self.gold.sample();
-            self.gate.sample();
+        for sim in [
+            Some(&mut self.gold),
+            Some(&mut self.gate),
+            self.gold_x.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if clocked {
+                sim.step()?;
+            } else {
+                sim.sample();
+            }
         }
         Ok(())
+    }
+
+    fn with_clock(mut self, clock: &str) -> Result<Pair, BridgeError> {
+        self.gold = self.gold.with_clock(clock)?;
+        self.gate = self.gate.with_clock(clock)?;
+        self.gold_x = self.gold_x.map(|x| x.with_clock(clock)).transpose()?;
+        Ok(self)
     }
 }
 
@@ -263,8 +312,7 @@ pub fn run(
     }
     let clocked = setup.clock.is_some();
     if let Some(c) = &setup.clock {
-        pair.gold = pair.gold.with_clock(c)?;
-        pair.gate = pair.gate.with_clock(c)?;
+        pair = pair.with_clock(c)?;
     }
     let inputs = setup.driven_inputs();
     let outputs: Vec<PortInfo> = setup
@@ -371,18 +419,40 @@ pub fn run(
         pair.gate.eval();
         let gold_vals: Vec<Bits> = gold_out.iter().map(|&p| pair.gold.get(p)).collect();
         let gate_vals: Vec<Bits> = gate_out.iter().map(|&p| pair.gate.get(p)).collect();
+        // Bits where the gold design's two X resolutions differ depend on an X.
+        let dont_care: Vec<Option<Bits>> = match &mut pair.gold_x {
+            Some(x) => {
+                x.eval();
+                gold_out
+                    .iter()
+                    .zip(&gold_vals)
+                    .map(|(&p, g)| {
+                        let d = differing(g, &x.get(p), None);
+                        (!d.is_zero()).then_some(d)
+                    })
+                    .collect()
+            }
+            None => vec![None; outputs.len()],
+        };
         for (i, p) in outputs.iter().enumerate() {
             if let Some(w) = when[i] {
                 if gold_vals[w].is_zero() && gate_vals[w].is_zero() {
                     continue;
                 }
             }
-            if gold_vals[i] != gate_vals[i] && found.is_none() {
+            let differs = match &dont_care[i] {
+                None => gold_vals[i] != gate_vals[i],
+                Some(dc) => !differing(&gold_vals[i], &gate_vals[i], Some(dc)).is_zero(),
+            };
+            if differs && found.is_none() {
                 found = Some(Mismatch {
                     cycle,
                     port: p.name.clone(),
                     gold: gold_vals[i].clone(),
                     gate: gate_vals[i].clone(),
+                    dont_care: dont_care[i]
+                        .as_ref()
+                        .map_or(Bits::zero(p.width), |d| d.slice(0, p.width)),
                 });
                 if after == 0 {
                     return Ok(found);

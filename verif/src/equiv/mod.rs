@@ -52,6 +52,9 @@ pub struct EquivOptions {
     pub defines: Vec<String>,
     /// Include directories for both designs (`-I`).
     pub include_dirs: Vec<PathBuf>,
+    /// Compare X bits of the gold design like any other (`--strict-x`); by default an output
+    /// bit of the gold design that depends on an X is a don't-care.
+    pub strict_x: bool,
 }
 
 impl EquivOptions {
@@ -81,6 +84,7 @@ impl EquivOptions {
             formal_timeout: std::time::Duration::from_secs(600),
             defines: Vec::new(),
             include_dirs: Vec::new(),
+            strict_x: false,
         }
     }
 
@@ -177,18 +181,66 @@ fn side_sources(
     Ok(sources)
 }
 
+/// How the X values a design assigns are resolved in its model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum XAssign {
+    /// Like the initial values, by `--x-init` (Verilator's `--x-assign unique`).
+    AsInit,
+    /// Every X assigned is 0, or 1 (`--x-assign 0|1`): the gold design's two resolutions.
+    Zero,
+    One,
+}
+
 fn build(
     opts: &EquivOptions,
     sources: &[Source],
     top: &str,
     trace: bool,
+    x: XAssign,
 ) -> Result<Arc<Model>, EquivError> {
+    let mut verilator_args = opts.preprocessor_args();
+    match x {
+        XAssign::AsInit => {}
+        XAssign::Zero => verilator_args.extend(["--x-assign".into(), "0".into()]),
+        XAssign::One => verilator_args.extend(["--x-assign".into(), "1".into()]),
+    }
     let build = BuildOptions {
         trace: trace.then_some(TraceKind::Vcd),
-        verilator_args: opts.preprocessor_args(),
+        verilator_args,
         ..Default::default()
     };
     Ok(Model::build(sources, top, &build)?)
+}
+
+/// Whether Verilog text writes an X literal (`'bx`, `8'hx0`, `'x`, `4'b1?x0`): the gold
+/// design then runs under two X resolutions. Comments may give a false "yes", which only costs
+/// a second build.
+pub fn has_x_literal(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        if c != b'\'' {
+            return false;
+        }
+        let mut j = i + 1;
+        if b.get(j).is_some_and(|c| c | 0x20 == b's') {
+            j += 1;
+        }
+        if b.get(j)
+            .is_some_and(|c| matches!(c | 0x20, b'b' | b'h' | b'o' | b'd'))
+        {
+            j += 1;
+        }
+        while let Some(&c) = b.get(j) {
+            if c | 0x20 == b'x' {
+                return true;
+            }
+            if !(c.is_ascii_hexdigit() || c == b'_' || c == b'?' || c | 0x20 == b'z') {
+                break;
+            }
+            j += 1;
+        }
+        false
+    })
 }
 
 /// Build both designs, check their ports, and assemble the comparison setup.
@@ -205,8 +257,22 @@ pub fn setup(opts: &EquivOptions) -> Result<(Setup, Vec<Source>, Vec<Source>), E
     let gold_src = side_sources(&opts.gold, opts, "gold")?;
     let gate_src = side_sources(&opts.gate, opts, "gate")?;
     let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
-    let gold = build(opts, &gold_src, &opts.top, false)?;
-    let gate = build(opts, &gate_src, &gate_top, false)?;
+    // X in the gold design is a don't-care: simulate it with every X at 0 and, beside it,
+    // with every X at 1; output bits that differ between the two depend on an X.
+    let gold_has_x = !opts.strict_x
+        && read_sources(&opts.gold)?
+            .iter()
+            .any(|(_, t)| has_x_literal(t));
+    let gold_x = if gold_has_x {
+        XAssign::Zero
+    } else {
+        XAssign::AsInit
+    };
+    let gold = build(opts, &gold_src, &opts.top, false, gold_x)?;
+    let gate = build(opts, &gate_src, &gate_top, false, XAssign::AsInit)?;
+    let gold_alt = gold_has_x
+        .then(|| build(opts, &gold_src, &opts.top, false, XAssign::One))
+        .transpose()?;
     let diffs = compare::port_differences(gold.ports(), gate.ports());
     if !diffs.is_empty() {
         return Err(EquivError::Ports(diffs));
@@ -298,6 +364,7 @@ pub fn setup(opts: &EquivOptions) -> Result<(Setup, Vec<Source>, Vec<Source>), E
         }),
         constraints,
         x_init: opts.x_init,
+        gold_x: gold_alt,
     };
     Ok((setup, gold_src, gate_src))
 }
@@ -454,9 +521,14 @@ fn failure(
     .map_err(tool::io_err("writing", &saved))?;
     // Waveforms of the minimal stimulus on both designs.
     let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
+    let gold_x = if setup.gold_x.is_some() {
+        XAssign::Zero
+    } else {
+        XAssign::AsInit
+    };
     let traced = Setup {
-        gold: build(opts, gold_src, &opts.top, true)?,
-        gate: build(opts, gate_src, &gate_top, true)?,
+        gold: build(opts, gold_src, &opts.top, true, gold_x)?,
+        gate: build(opts, gate_src, &gate_top, true, XAssign::AsInit)?,
         ..setup.clone()
     };
     let (gv, tv) = (opts.out.join("gold.vcd"), opts.out.join("gate.vcd"));
@@ -511,8 +583,9 @@ fn read_side(flags: &str, files: &str, top: &str, name: &str) -> String {
 /// Formal equivalence with Yosys, in two stages, within `opts.formal_timeout`:
 /// 1. register matching: `equiv_make` pairs the signals of the two designs by name (a
 ///    netlist keeps its RTL's register names), `equiv_simple` and `equiv_induct` prove each
-///    pair by SAT and induction. An X in the gold design is a don't-care (`-undef`), as in
-///    Yosys `eqy` and commercial checkers: the gate may resolve it to any value. This proves
+///    pair by SAT and induction. An X in the gold design is a don't-care (`-undef`, and
+///    `miter -ignore_gold_x` in stage 2), as in Yosys `eqy` and commercial checkers: the gate
+///    may resolve it to any value (`--strict-x` turns this off). This proves
 ///    a design equal to its own synthesised netlist, memories and multipliers included.
 /// 2. when stage 1 leaves pairs unproven (different state encodings, or a real difference):
 ///    an equivalence miter proven by SAT temporal induction from the zero state (reset
@@ -561,11 +634,21 @@ pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
         )?)
     };
 
+    // An X in the gold design is a don't-care unless --strict-x.
+    let undef = if opts.strict_x { "" } else { " -undef" };
+    // The miter models X only when the gold design writes one: modelling undef states makes
+    // induction harder for designs that have none.
+    let (ignore_x, enable_undef) = if setup.gold_x.is_some() {
+        (" -ignore_gold_x", " -enable_undef")
+    } else {
+        ("", "")
+    };
+
     // Stage 1: register matching.
     let matching = format!(
         "# seedchip equiv --formal, stage 1: register matching and induction.\n{sides}\
          equiv_make seedchip_gold seedchip_gate seedchip_equiv\nhierarchy -top seedchip_equiv\n\
-         async2sync\nequiv_simple -undef\nequiv_induct -undef -seq 5\nequiv_status\n"
+         async2sync\nequiv_simple{undef}\nequiv_induct{undef} -seq 5\nequiv_status\n"
     );
     if let tool::Limited::Done(log) = yosys("formal_match", matching, opts.formal_timeout / 2)? {
         if log.contains("Equivalence successfully proven!") {
@@ -586,8 +669,8 @@ pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
     }
     let miter = format!(
         "# seedchip equiv --formal, stage 2: equivalence miter, SAT temporal induction.\n{sides}\
-         miter -equiv -flatten -make_assert seedchip_gold seedchip_gate seedchip_miter\nhierarchy -top seedchip_miter\n\
-         sat -prove-asserts -set-init-zero -tempinduct -maxsteps {depth} -show-inputs{set_at} seedchip_miter\n"
+         miter -equiv{ignore_x} -flatten -make_assert seedchip_gold seedchip_gate seedchip_miter\nhierarchy -top seedchip_miter\n\
+         sat -prove-asserts{enable_undef} -set-init-zero -tempinduct -maxsteps {depth} -show-inputs{set_at} seedchip_miter\n"
     );
     let left = opts.formal_timeout.saturating_sub(start.elapsed());
     match yosys("formal", miter, left)? {
@@ -632,4 +715,33 @@ pub fn parse_verdict(log: &str, depth: u32) -> Option<Verdict> {
             depth,
             timed_out: false,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_x_literal;
+
+    #[test]
+    fn x_literals_are_found_in_every_base_and_only_there() {
+        for yes in [
+            "r = 'bx;",
+            "r = 8'hx0;",
+            "r = 4'b1?x0;",
+            "r = 'x;",
+            "r = 2'Bx;",
+            "r = 16'sh_0X;",
+            "r = 4'dx;",
+        ] {
+            assert!(has_x_literal(yes), "{yes}");
+        }
+        for no in [
+            "r = 8'hff;",
+            "r = 4'b10z0;",
+            "r = 'd12; // no x here",
+            "max = 3;",
+            "r = 'b0; wire x;",
+        ] {
+            assert!(!has_x_literal(no), "{no}");
+        }
+    }
 }
