@@ -17,7 +17,7 @@ mod report;
 #[command(name = "seedchip", version, propagate_version = true)]
 #[command(
     after_help = "Start with `seedchip generate --out out/` (the built-in 16x16 configuration), \
-then `seedchip verify`. A configuration file is TOML (or JSON), for example:\n\n  [matrix]\n  rows = 8\n  cols = 8\n\nExit status: 0 success; 1 a difference or failure found (verification case, equivalence run, formal counterexample); 3 inconclusive (equiv --formal); 2 bad usage or a tool error."
+then `seedchip verify`. A configuration file is TOML (or JSON), for example:\n\n  [matrix]\n  rows = 8\n  cols = 8\n\nExit status: 0 success; 1 a difference or failure found (verification case, equivalence run, formal counterexample); 3 inconclusive (equiv --formal, or a difference only Verilator sees); 2 bad usage or a tool error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -53,7 +53,7 @@ configuration gives byte-identical files."
     Synth(cmd::synth::SynthArgs),
     /// Compare two designs: randomized simulation with shrinking and waveforms, or --formal.
     #[command(
-        after_help = "Both designs start from the same state, get the same reset and the same constrained-random inputs; every output is compared every cycle after reset. A run is one random stimulus of --cycles cycles (run i uses seed + i); the last line is `N passed, M failed` counting runs. On a difference: the cycle, port and both values, a shrunk minimal stimulus (saved for --replay) and VCDs of both designs.\n\nExit status: 0 equivalent (every run passed, or proven); 1 a difference (a failed run, or a formal counterexample); 3 inconclusive (--formal found neither); 2 bad usage or a tool error."
+        after_help = "Both designs start from the same state, get the same reset and the same constrained-random inputs; every output is compared every cycle after reset. A run is one random stimulus of --cycles cycles (run i uses seed + i); the last line is `N passed, M failed` counting runs. On a difference: the cycle, port and both values, a shrunk minimal stimulus (saved for --replay), VCDs of both designs, and Icarus Verilog's second opinion on the minimal stimulus. An X the gold design assigns is a don't-care unless --strict-x.\n\nExit status: 0 equivalent (every run passed, or proven); 1 a difference (a failed run, or a formal counterexample); 3 inconclusive (--formal found neither, or Icarus sees no difference where Verilator does: a simulator disagreement); 2 bad usage or a tool error."
     )]
     Equiv(Box<cmd::equiv::EquivArgs>),
     /// Write the PPA table (sky130 area and Fmax, FPGA utilisation and Fmax) to docs/ppa.md.

@@ -613,4 +613,71 @@ fn x_in_the_gold_design_is_a_dont_care_unless_strict() {
     let o = sim(bug.to_str().unwrap(), &[], "bug");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("output `result`"), "{}", text(&o));
+    assert!(
+        text(&o).contains("second opinion: Icarus Verilog confirms it"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// A difference only Verilator sees is reported as a simulator disagreement (exit 3), not a
+/// design difference: here the gate design really is different under Verilator (it reads
+/// the `VERILATOR` macro), as a simulator defect would make it.
+#[test]
+fn a_difference_icarus_does_not_see_is_a_simulator_disagreement() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("pass.v");
+    std::fs::write(
+        &gold,
+        "module pass (input wire [7:0] a, output wire [7:0] y);
+    assign y = a;
+endmodule
+",
+    )
+    .unwrap();
+    let gate = dir.path().join("pass_sim.v");
+    std::fs::write(
+        &gate,
+        "module pass (input wire [7:0] a, output wire [7:0] y);
+         `ifdef VERILATOR
+    assign y = a == 8'd77 ? 8'd0 : a;
+`else
+    assign y = a;
+`endif
+         endmodule
+",
+    )
+    .unwrap();
+    let json = dir.path().join("v.json");
+    let o = equiv(
+        &[
+            "--gold",
+            gold.to_str().unwrap(),
+            "--gate",
+            gate.to_str().unwrap(),
+            "--top",
+            "pass",
+            "--seed",
+            "1",
+            "--runs",
+            "2",
+            "--cycles",
+            "3000",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        &dir.path().join("out"),
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{t}");
+    assert!(
+        t.contains("on the gate design the simulators disagree")
+            && t.contains("Verilator 00, Icarus 4d")
+            && t.contains("a simulator disagreement, not a design difference"),
+        "{t}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["verdict"], "simulator disagreement", "{v}");
+    assert_eq!(v["exit_code"], 3, "{v}");
 }

@@ -188,11 +188,7 @@ pub fn run(a: EquivArgs) -> Result<ExitCode> {
     let report = equiv::simulate(&opts, &mut |m| println!("  {m}"))?;
     print_report(&report);
     write_json(&a, seed, simulation_json(&report))?;
-    Ok(if report.failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(ExitCode::from(report.exit_code()))
 }
 
 fn print_report(r: &EquivReport) {
@@ -220,6 +216,12 @@ fn print_report(r: &EquivReport) {
             f.saved.display(),
             f.saved.display(),
         );
+        println!("second opinion: {}", f.second_opinion.describe());
+        if r.simulators_disagree() {
+            println!(
+                "verdict: a simulator disagreement, not a design difference (exit 3); check the design with --formal"
+            );
+        }
     }
     println!("{} passed, {} failed", r.passed, r.failed);
 }
@@ -263,12 +265,17 @@ fn simulation_json(r: &EquivReport) -> serde_json::Value {
             "original_cycles": f.original_cycles,
             "saved": f.saved.display().to_string(),
             "waveforms": f.waveforms.as_ref().map(|(g, t)| [g.display().to_string(), t.display().to_string()]),
+            "second_opinion": f.second_opinion.describe(),
         })
     });
     json!({
         "mode": "simulation",
-        "verdict": if r.failed == 0 { "equivalent" } else { "not equivalent" },
-        "exit_code": if r.failed == 0 { 0 } else { 1 },
+        "verdict": match r.exit_code() {
+            0 => "equivalent",
+            3 => "simulator disagreement",
+            _ => "not equivalent",
+        },
+        "exit_code": r.exit_code(),
         "passed": r.passed,
         "failed": r.failed,
         "ports_compared": r.ports,

@@ -52,7 +52,8 @@ pub fn testbench(top: &str, rec: &Recording) -> String {
         rec.cycles.len().max(1) - 1
     );
     let _ = writeln!(tb, "    integer i;\n    integer fd;");
-    let mut conns: Vec<String> = vec![format!(".{clock}({clock})")];
+    // A design without a clock (compared combinationally) has no clock port to connect.
+    let mut conns: Vec<String> = rec.clock.iter().map(|c| format!(".{c}({c})")).collect();
     conns.extend(
         rec.inputs
             .iter()
@@ -122,7 +123,22 @@ pub fn icarus(
     rec: &Recording,
     workdir: &Path,
 ) -> Result<Vec<Vec<Response>>, ReplayError> {
+    icarus_with(sources, top, rec, workdir, "-g2005", &[])
+}
+
+/// [`icarus`] with a language generation (`-g2005`, `-g2012`) and further arguments for
+/// `iverilog` (`-DNAME`, `-IDIR`).
+pub fn icarus_with(
+    sources: &[Source],
+    top: &str,
+    rec: &Recording,
+    workdir: &Path,
+    generation: &str,
+    extra: &[String],
+) -> Result<Vec<Vec<Response>>, ReplayError> {
     std::fs::create_dir_all(workdir).map_err(io("creating", workdir))?;
+    // The tools run inside `workdir`: the paths given to them must not be relative to here.
+    let workdir = &std::fs::canonicalize(workdir).map_err(io("reading", workdir))?;
     let mut files = Vec::new();
     for (i, s) in sources.iter().enumerate() {
         let p = match s {
@@ -140,14 +156,15 @@ pub fn icarus(
     std::fs::write(&tb, testbench(top, rec)).map_err(io("writing", &tb))?;
     let stim = workdir.join("stimulus.hex");
     std::fs::write(&stim, stimulus(rec)).map_err(io("writing", &stim))?;
-    let mut args: Vec<String> = ["-g2005", "-o", "replay.vvp", "-s", "seedchip_replay_tb"]
+    let mut args: Vec<String> = [generation, "-o", "replay.vvp", "-s", "seedchip_replay_tb"]
         .map(String::from)
         .to_vec();
+    args.extend(extra.iter().cloned());
     args.push(tb.display().to_string());
     args.extend(files.iter().map(|f| f.display().to_string()));
     tool::run(
         Path::new("iverilog"),
-        "iverilog -g2005",
+        &format!("iverilog {generation}"),
         &args,
         workdir,
         "iverilog.log",

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 pub use constraints::{ConstraintError, Constraints, Handshake, InputRule, OutputRule};
 
-use crate::verilator::{BridgeError, Model, PortId, PortInfo, Sim, XInit};
+use crate::verilator::{BridgeError, Model, PortId, PortInfo, Recording, Sim, XInit};
 
 /// The reset input and how to apply it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -302,9 +302,37 @@ pub fn run(
     stim: &Stimulus,
     traces: Option<Traces<'_>>,
 ) -> Result<Option<Mismatch>, BridgeError> {
+    Ok(run_pair(setup, stim, traces, false)?.0)
+}
+
+/// [`run`], recording what both designs saw and answered in every cycle from the first reset
+/// cycle (through the first difference and one cycle past it): the inputs as the driver
+/// applied them, for replay on another simulator.
+pub fn run_recorded(
+    setup: &Setup,
+    stim: &Stimulus,
+) -> Result<(Option<Mismatch>, Recording, Recording), BridgeError> {
+    let (m, recs) = run_pair(setup, stim, None, true)?;
+    let (gold, gate) = recs.expect("recording was asked for");
+    Ok((m, gold, gate))
+}
+
+type Recordings = Option<(Recording, Recording)>;
+
+fn run_pair(
+    setup: &Setup,
+    stim: &Stimulus,
+    traces: Option<Traces<'_>>,
+    record: bool,
+) -> Result<(Option<Mismatch>, Recordings), BridgeError> {
     let mut pair = Pair::new(setup)?;
-    // With waveforms, run a few cycles past the first difference so it shows in context.
-    let mut after = if traces.is_some() { 3 } else { 0 };
+    // With waveforms, run a few cycles past the first difference so it shows in context; a
+    // recording takes the difference's cycle and one more.
+    let mut after = if traces.is_some() {
+        3
+    } else {
+        u32::from(record)
+    };
     let mut found: Option<Mismatch> = None;
     if let Some(t) = traces {
         pair.gold.trace_to(t.gold)?;
@@ -313,6 +341,10 @@ pub fn run(
     let clocked = setup.clock.is_some();
     if let Some(c) = &setup.clock {
         pair = pair.with_clock(c)?;
+    }
+    if record {
+        pair.gold.start_recording();
+        pair.gate.start_recording();
     }
     let inputs = setup.driven_inputs();
     let outputs: Vec<PortInfo> = setup
@@ -455,7 +487,7 @@ pub fn run(
                         .map_or(Bits::zero(p.width), |d| d.slice(0, p.width)),
                 });
                 if after == 0 {
-                    return Ok(found);
+                    return Ok((found, None));
                 }
             }
         }
@@ -469,7 +501,8 @@ pub fn run(
     }
     pair.gold.trace_close();
     pair.gate.trace_close();
-    Ok(found)
+    let recs = pair.gold.take_recording().zip(pair.gate.take_recording());
+    Ok((found, recs))
 }
 
 /// Outcome of shrinking.

@@ -103,6 +103,24 @@ impl EquivOptions {
     }
 }
 
+impl EquivReport {
+    /// The difference found is Verilator's alone: Icarus sees the designs agree there.
+    pub fn simulators_disagree(&self) -> bool {
+        self.first_failure
+            .as_ref()
+            .is_some_and(|f| matches!(f.second_opinion, SecondOpinion::SimulatorsDisagree { .. }))
+    }
+
+    /// 0 equivalent, 1 a design difference, 3 a difference only one simulator sees.
+    pub fn exit_code(&self) -> u8 {
+        match (self.failed, self.simulators_disagree()) {
+            (0, _) => 0,
+            (_, true) => 3,
+            _ => 1,
+        }
+    }
+}
+
 /// Errors of `equiv` (before any run).
 #[derive(Debug, thiserror::Error)]
 pub enum EquivError {
@@ -135,6 +153,142 @@ pub struct Failure {
     pub waveforms: Option<(PathBuf, PathBuf)>,
     /// Cycles of the original random run (`None` when replaying a file that did not record it).
     pub original_cycles: Option<u64>,
+    /// Icarus Verilog's view of the minimal stimulus.
+    pub second_opinion: SecondOpinion,
+}
+
+/// What Icarus Verilog says of a difference Verilator found, on the minimal stimulus.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecondOpinion {
+    /// Icarus sees the designs differ there too (its gold and gate values).
+    Confirmed { gold: String, gate: String },
+    /// Icarus sees the designs agree there, and differs from Verilator on one side: a
+    /// simulator defect, not a design difference. `at` says where and what each simulator
+    /// gave; `traces` are that side's Verilator waveform and Icarus responses.
+    SimulatorsDisagree {
+        side: &'static str,
+        at: String,
+        traces: (PathBuf, PathBuf),
+    },
+    /// Icarus's values are unknown (x) where the designs differ: neither confirmed nor refuted.
+    Unknown { gold: String, gate: String },
+    /// Icarus could not simulate the designs (why, and its log).
+    Unavailable(String),
+}
+
+impl SecondOpinion {
+    pub fn describe(&self) -> String {
+        match self {
+            SecondOpinion::Confirmed { gold, gate } => {
+                format!("Icarus Verilog confirms it (gold {gold}, gate {gate})")
+            }
+            SecondOpinion::SimulatorsDisagree { side, at, traces } => format!(
+                "Icarus Verilog sees the designs agree there; on the {side} design the simulators disagree ({at}): a simulator difference, not a design difference (Verilator waveform {}, Icarus responses {})",
+                traces.0.display(),
+                traces.1.display()
+            ),
+            SecondOpinion::Unknown { gold, gate } => format!(
+                "Icarus Verilog neither confirms nor refutes it: its values are unknown there (gold {gold}, gate {gate})"
+            ),
+            SecondOpinion::Unavailable(why) => {
+                format!("no second opinion: Icarus Verilog could not run the designs ({why})")
+            }
+        }
+    }
+}
+
+/// Per hex digit: do two responses differ where both are known? With `gold_x_free`, gold
+/// digits with x are don't-cares; otherwise, like an unknown gate digit, they make the answer
+/// unknown (`None`) unless a known digit already differs.
+fn known_difference(gold: &str, gate: &str, gold_x_free: bool) -> Option<bool> {
+    let unknown = |c: char| matches!(c.to_ascii_lowercase(), 'x' | 'z');
+    let mut open = gold.len() != gate.len();
+    for (g, t) in gold.chars().zip(gate.chars()) {
+        if unknown(g) && gold_x_free {
+            continue;
+        }
+        if unknown(g) || unknown(t) {
+            open = true;
+        } else if !g.eq_ignore_ascii_case(&t) {
+            return Some(true);
+        }
+    }
+    (!open).then_some(false)
+}
+
+/// Replay the minimal stimulus on Icarus Verilog for both designs (the inputs exactly as the
+/// driver applied them under Verilator) and compare at the difference.
+fn second_opinion(
+    opts: &EquivOptions,
+    setup: &Setup,
+    (gold_src, gate_src): (&[Source], &[Source]),
+    minimal: &Stimulus,
+    waveforms: (&Path, &Path),
+) -> Result<SecondOpinion, EquivError> {
+    let (found, gold_rec, gate_rec) = compare::run_recorded(setup, minimal)?;
+    let Some(m) = found else {
+        return Ok(SecondOpinion::Unavailable(
+            "the minimal stimulus did not show the difference again".into(),
+        ));
+    };
+    let dir = opts.out.join("icarus");
+    let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
+    let args = opts.preprocessor_args();
+    let replay = |src: &[Source], top: &str, rec, side: &str| {
+        crate::replay::icarus_with(src, top, rec, &dir.join(side), "-g2012", &args)
+    };
+    let (gold_i, gate_i) = match (
+        replay(gold_src, &opts.top, &gold_rec, "gold"),
+        replay(gate_src, &gate_top, &gate_rec, "gate"),
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return Ok(SecondOpinion::Unavailable(e.to_string())),
+    };
+    let port = gold_rec
+        .outputs
+        .iter()
+        .position(|p| p.name == m.port)
+        .expect("the difference is at an output");
+    let cycle = m.cycle as usize;
+    let at = |r: &[Vec<crate::replay::Response>]| {
+        r.get(cycle)
+            .and_then(|c| c.get(port))
+            .cloned()
+            .unwrap_or_else(|| "<missing>".into())
+    };
+    let (gi, ti) = (at(&gold_i), at(&gate_i));
+    let unknown = SecondOpinion::Unknown {
+        gold: gi.clone(),
+        gate: ti.clone(),
+    };
+    Ok(match known_difference(&gi, &ti, !opts.strict_x) {
+        Some(true) => SecondOpinion::Confirmed { gold: gi, gate: ti },
+        None => unknown,
+        Some(false) => {
+            // Icarus sees no difference: on which side do the simulators disagree?
+            let verilator = |rec: &crate::verilator::Recording| {
+                crate::replay::hex(&rec.cycles[cycle].outputs[port])
+            };
+            let sides = [
+                ("gold", verilator(&gold_rec), &gi, waveforms.0),
+                ("gate", verilator(&gate_rec), &ti, waveforms.1),
+            ];
+            match sides
+                .into_iter()
+                .find(|(_, v, i, _)| known_difference(i, v, true) == Some(true))
+            {
+                Some((side, v, i, wave)) => SecondOpinion::SimulatorsDisagree {
+                    side,
+                    at: format!(
+                        "cycle {cycle}, output `{}`: Verilator {v}, Icarus {i}",
+                        m.port
+                    ),
+                    traces: (wave.to_path_buf(), dir.join(side).join("responses.txt")),
+                },
+                None => unknown,
+            }
+        }
+    })
 }
 
 /// Result of a simulation comparison.
@@ -540,7 +694,15 @@ fn failure(
             gate: &tv,
         }),
     )?;
+    let second_opinion = second_opinion(
+        opts,
+        setup,
+        (gold_src, gate_src),
+        &shrunk.stimulus,
+        (&gv, &tv),
+    )?;
     Ok(Failure {
+        second_opinion,
         run_seed: seed,
         mismatch: m,
         description: compare::describe(setup, &shrunk.stimulus),
