@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use seedchip_verif::equiv::{self, EquivOptions, EquivReport, Verdict};
+use seedchip_verif::equiv::{self, file_list, EquivOptions, EquivReport, Verdict};
 use seedchip_verif::verilator::XInit;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -17,7 +17,8 @@ pub enum Init {
 
 #[derive(Args)]
 pub struct EquivArgs {
-    /// Reference design: Verilog files, comma-separated.
+    /// Reference design: Verilog or SystemVerilog files, comma-separated; a `.f` file is a
+    /// file list (sources, +incdir+, +define+, -I, -D, -f).
     #[arg(
         long,
         required = true,
@@ -25,7 +26,8 @@ pub struct EquivArgs {
         value_name = "A.v[,more.v]"
     )]
     pub gold: Vec<PathBuf>,
-    /// Design under comparison (RTL or a netlist; Liberty cells get models), comma-separated.
+    /// Design under comparison (RTL or a netlist; Liberty cells get models), comma-separated;
+    /// `.f` files are file lists.
     #[arg(
         long,
         required = true,
@@ -70,6 +72,15 @@ pub struct EquivArgs {
     /// Include directory for both designs, repeatable.
     #[arg(short = 'I', long = "include-dir", value_name = "DIR")]
     pub include_dirs: Vec<PathBuf>,
+    /// Parameter override of both designs' tops, repeatable (`-G DEPTH=16`).
+    #[arg(short = 'G', long = "param", value_name = "NAME=VALUE", value_parser = param)]
+    pub params: Vec<String>,
+    /// Parameter override of the gold design's top only, repeatable.
+    #[arg(long = "gold-param", value_name = "NAME=VALUE", value_parser = param)]
+    pub gold_params: Vec<String>,
+    /// Parameter override of the gate design's top only, repeatable.
+    #[arg(long = "gate-param", value_name = "NAME=VALUE", value_parser = param)]
+    pub gate_params: Vec<String>,
     /// Liberty file for a netlist of standard cells (default lookup as `seedchip synth`).
     #[arg(long, value_name = "LIB")]
     pub liberty: Option<PathBuf>,
@@ -105,9 +116,30 @@ pub struct EquivArgs {
     pub json: Option<PathBuf>,
 }
 
+/// A parameter override: `NAME=VALUE`, NAME an identifier, VALUE not empty.
+fn param(s: &str) -> Result<String, String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))?;
+    let ident = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    if !ident || value.trim().is_empty() {
+        return Err(format!(
+            "`{s}` is not NAME=VALUE with NAME a parameter name and a value"
+        ));
+    }
+    Ok(s.to_string())
+}
+
 pub fn run(a: EquivArgs) -> Result<ExitCode> {
     let seed = a.seed.unwrap_or_else(super::clock_seed);
-    let mut opts = EquivOptions::new(a.gold.clone(), a.gate.clone(), &a.top);
+    let (gold, gate) = (file_list::expand(&a.gold)?, file_list::expand(&a.gate)?);
+    let mut opts = EquivOptions::new(gold.files, gate.files, &a.top);
     opts.gate_top = a.gate_top.clone();
     opts.cycles = a.cycles as usize;
     opts.formal_timeout = std::time::Duration::from_secs(a.timeout);
@@ -120,8 +152,11 @@ pub fn run(a: EquivArgs) -> Result<ExitCode> {
     opts.clock = a.clock.clone().unwrap_or_else(|| "clk".into());
     opts.clock_named = a.clock.is_some();
     opts.liberty = a.liberty.clone();
-    opts.defines = a.defines.clone();
-    opts.include_dirs = a.include_dirs.clone();
+    // Defines and include directories of the file lists join the command line's (both sides).
+    opts.defines = [a.defines.clone(), gold.defines, gate.defines].concat();
+    opts.include_dirs = [a.include_dirs.clone(), gold.include_dirs, gate.include_dirs].concat();
+    opts.gold_params = [a.params.clone(), a.gold_params.clone()].concat();
+    opts.gate_params = [a.params.clone(), a.gate_params.clone()].concat();
     opts.strict_x = a.strict_x;
     opts.constraints = a.constraints.clone();
     opts.x_init = match a.x_init {

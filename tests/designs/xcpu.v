@@ -17,7 +17,12 @@ module xcpu (
             4'd1: begin result = a - b;   mem_write = 1'b0; sel = 2'd1; end
             4'd2: begin result = a & b;   mem_write = 1'b1; sel = 2'd2; end
             4'd3: begin result = a ^ b;   mem_write = 1'b1; sel = 2'bx; end
-            4'd4: begin result = {a[3:0], b[7:4]}; mem_write = 1'b0; sel = 2'd3; end
+            // A rarely taken path: a = 255 swaps the pack for a subtraction.
+            4'd4: begin
+                result = a == 8'hff ? a - b : {a[3:0], b[7:4]};
+                mem_write = 1'b0;
+                sel = 2'd3;
+            end
             default: begin result = 8'bx; mem_write = 1'bx; sel = 2'bx; end
         endcase
     end

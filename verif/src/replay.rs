@@ -123,18 +123,30 @@ pub fn icarus(
     rec: &Recording,
     workdir: &Path,
 ) -> Result<Vec<Vec<Response>>, ReplayError> {
-    icarus_with(sources, top, rec, workdir, "-g2005", &[])
+    let how = Icarus {
+        generation: "-g2005",
+        args: &[],
+        params: &[],
+    };
+    icarus_with(sources, top, rec, workdir, &how)
 }
 
-/// [`icarus`] with a language generation (`-g2005`, `-g2012`) and further arguments for
-/// `iverilog` (`-DNAME`, `-IDIR`).
+/// How to run Icarus: the language generation (`-g2005`, `-g2012`), further `iverilog`
+/// arguments (`-DNAME`, `-IDIR`) and parameter overrides of the top (`NAME=VALUE`, applied
+/// with `defparam`).
+pub struct Icarus<'a> {
+    pub generation: &'a str,
+    pub args: &'a [String],
+    pub params: &'a [String],
+}
+
+/// [`icarus`], run as `how` says.
 pub fn icarus_with(
     sources: &[Source],
     top: &str,
     rec: &Recording,
     workdir: &Path,
-    generation: &str,
-    extra: &[String],
+    how: &Icarus<'_>,
 ) -> Result<Vec<Vec<Response>>, ReplayError> {
     std::fs::create_dir_all(workdir).map_err(io("creating", workdir))?;
     // The tools run inside `workdir`: the paths given to them must not be relative to here.
@@ -153,18 +165,32 @@ pub fn icarus_with(
         files.push(p);
     }
     let tb = workdir.join("seedchip_replay_tb.v");
-    std::fs::write(&tb, testbench(top, rec)).map_err(io("writing", &tb))?;
+    let mut bench = testbench(top, rec);
+    let defparams: String = how
+        .params
+        .iter()
+        .filter_map(|p| p.split_once('='))
+        .map(|(n, v)| format!("    defparam dut.{n} = {v};\n"))
+        .collect();
+    bench = bench.replacen("endmodule", &format!("{defparams}endmodule"), 1);
+    std::fs::write(&tb, bench).map_err(io("writing", &tb))?;
     let stim = workdir.join("stimulus.hex");
     std::fs::write(&stim, stimulus(rec)).map_err(io("writing", &stim))?;
-    let mut args: Vec<String> = [generation, "-o", "replay.vvp", "-s", "seedchip_replay_tb"]
-        .map(String::from)
-        .to_vec();
-    args.extend(extra.iter().cloned());
+    let mut args: Vec<String> = [
+        how.generation,
+        "-o",
+        "replay.vvp",
+        "-s",
+        "seedchip_replay_tb",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(how.args.iter().cloned());
     args.push(tb.display().to_string());
     args.extend(files.iter().map(|f| f.display().to_string()));
     tool::run(
         Path::new("iverilog"),
-        &format!("iverilog {generation}"),
+        &format!("iverilog {}", how.generation),
         &args,
         workdir,
         "iverilog.log",

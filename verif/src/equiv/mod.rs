@@ -7,6 +7,8 @@
 //! `N passed, M failed` is a *run*: one random stimulus of `cycles` cycles; run `i` uses seed
 //! `seed + i`.
 
+pub mod file_list;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -52,6 +54,10 @@ pub struct EquivOptions {
     pub defines: Vec<String>,
     /// Include directories for both designs (`-I`).
     pub include_dirs: Vec<PathBuf>,
+    /// Parameter overrides of each design's top, `NAME=VALUE` (`--gold-param`, `--gate-param`;
+    /// Verilator `-G`, Yosys `hierarchy -chparam`, an Icarus `defparam`).
+    pub gold_params: Vec<String>,
+    pub gate_params: Vec<String>,
     /// Compare X bits of the gold design like any other (`--strict-x`); by default an output
     /// bit of the gold design that depends on an X is a don't-care.
     pub strict_x: bool,
@@ -85,7 +91,14 @@ impl EquivOptions {
             defines: Vec::new(),
             include_dirs: Vec::new(),
             strict_x: false,
+            gold_params: Vec::new(),
+            gate_params: Vec::new(),
         }
+    }
+
+    /// The gold design's top and parameter overrides.
+    fn gold_side(&self) -> (&str, &[String]) {
+        (&self.top, &self.gold_params)
     }
 
     /// `-DNAME[=VALUE]` and `-I<dir>` as Verilator and Yosys's `read_verilog` both take them.
@@ -234,12 +247,17 @@ fn second_opinion(
     let dir = opts.out.join("icarus");
     let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
     let args = opts.preprocessor_args();
-    let replay = |src: &[Source], top: &str, rec, side: &str| {
-        crate::replay::icarus_with(src, top, rec, &dir.join(side), "-g2012", &args)
+    let replay = |src: &[Source], (top, params), rec, side: &str| {
+        let how = crate::replay::Icarus {
+            generation: "-g2012",
+            args: &args,
+            params,
+        };
+        crate::replay::icarus_with(src, top, rec, &dir.join(side), &how)
     };
     let (gold_i, gate_i) = match (
-        replay(gold_src, &opts.top, &gold_rec, "gold"),
-        replay(gate_src, &gate_top, &gate_rec, "gate"),
+        replay(gold_src, opts.gold_side(), &gold_rec, "gold"),
+        replay(gate_src, (&gate_top, &opts.gate_params), &gate_rec, "gate"),
     ) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return Ok(SecondOpinion::Unavailable(e.to_string())),
@@ -348,11 +366,12 @@ enum XAssign {
 fn build(
     opts: &EquivOptions,
     sources: &[Source],
-    top: &str,
+    (top, params): (&str, &[String]),
     trace: bool,
     x: XAssign,
 ) -> Result<Arc<Model>, EquivError> {
     let mut verilator_args = opts.preprocessor_args();
+    verilator_args.extend(params.iter().map(|p| format!("-G{p}")));
     match x {
         XAssign::AsInit => {}
         XAssign::Zero => verilator_args.extend(["--x-assign".into(), "0".into()]),
@@ -422,10 +441,16 @@ pub fn setup(opts: &EquivOptions) -> Result<(Setup, Vec<Source>, Vec<Source>), E
     } else {
         XAssign::AsInit
     };
-    let gold = build(opts, &gold_src, &opts.top, false, gold_x)?;
-    let gate = build(opts, &gate_src, &gate_top, false, XAssign::AsInit)?;
+    let gold = build(opts, &gold_src, opts.gold_side(), false, gold_x)?;
+    let gate = build(
+        opts,
+        &gate_src,
+        (&gate_top, &opts.gate_params),
+        false,
+        XAssign::AsInit,
+    )?;
     let gold_alt = gold_has_x
-        .then(|| build(opts, &gold_src, &opts.top, false, XAssign::One))
+        .then(|| build(opts, &gold_src, opts.gold_side(), false, XAssign::One))
         .transpose()?;
     let diffs = compare::port_differences(gold.ports(), gate.ports());
     if !diffs.is_empty() {
@@ -681,8 +706,14 @@ fn failure(
         XAssign::AsInit
     };
     let traced = Setup {
-        gold: build(opts, gold_src, &opts.top, true, gold_x)?,
-        gate: build(opts, gate_src, &gate_top, true, XAssign::AsInit)?,
+        gold: build(opts, gold_src, opts.gold_side(), true, gold_x)?,
+        gate: build(
+            opts,
+            gate_src,
+            (&gate_top, &opts.gate_params),
+            true,
+            XAssign::AsInit,
+        )?,
         ..setup.clone()
     };
     let (gv, tv) = (opts.out.join("gold.vcd"), opts.out.join("gate.vcd"));
@@ -735,9 +766,24 @@ pub const BY_MITER: &str = "SAT temporal induction on an equivalence miter";
 
 /// The Yosys commands that read one side, flatten it, map memories to flip-flops (the SAT
 /// solvers model registers, not memory cells) and stash it as `name`.
-fn read_side(flags: &str, files: &str, top: &str, name: &str) -> String {
+///
+/// `optimise` is the gold design's `opt -full` and `wreduce` when X is a don't-care (they
+/// resolve its X as convenient, as synthesis did, and drop flip-flops that only ever hold their
+/// reset value, which induction could not prove otherwise), else `opt -keepdc`.
+fn read_side(
+    flags: &str,
+    files: &str,
+    (top, params): (&str, &[String]),
+    name: &str,
+    optimise: &str,
+) -> String {
+    let chparam: String = params
+        .iter()
+        .filter_map(|p| p.split_once('='))
+        .map(|(n, v)| format!(" -chparam {n} {v}"))
+        .collect();
     format!(
-        "read_verilog {flags}{files}\nhierarchy -check -top {top}\nprep -top {top}\nmemory_map\nopt_clean\nflatten\n\
+        "read_verilog -sv {flags}{files}\nhierarchy -check -top {top}{chparam}\nprep -top {top}\nmemory_map\n{optimise}\nflatten\nsplitnets\n\
          rename {top} {name}\ndesign -stash {name}\n"
     )
 }
@@ -779,8 +825,24 @@ pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
     }
     let sides = format!(
         "{}{}design -copy-from gold -as seedchip_gold gold\ndesign -copy-from gate -as seedchip_gate gate\n",
-        read_side(&flags, &files(&gold_src)?, &opts.top, "gold"),
-        read_side(&flags, &files(&gate_src)?, &gate_top, "gate"),
+        read_side(
+            &flags,
+            &files(&gold_src)?,
+            opts.gold_side(),
+            "gold",
+            if opts.strict_x {
+                "opt -keepdc"
+            } else {
+                "opt -full\nwreduce\nopt_clean"
+            }
+        ),
+        read_side(
+            &flags,
+            &files(&gate_src)?,
+            (&gate_top, &opts.gate_params),
+            "gate",
+            "opt -keepdc"
+        ),
     );
     let start = std::time::Instant::now();
     let yosys = |name: &str, script: String, limit| -> Result<tool::Limited, EquivError> {
@@ -797,7 +859,13 @@ pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
     };
 
     // An X in the gold design is a don't-care unless --strict-x.
-    let undef = if opts.strict_x { "" } else { " -undef" };
+    // Modelling undef states costs the SAT solver much (twice the variables): only when the
+    // gold design writes an X.
+    let undef = if setup.gold_x.is_some() {
+        " -undef"
+    } else {
+        ""
+    };
     // The miter models X only when the gold design writes one: modelling undef states makes
     // induction harder for designs that have none.
     let (ignore_x, enable_undef) = if setup.gold_x.is_some() {

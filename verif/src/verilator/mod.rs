@@ -165,7 +165,7 @@ impl Model {
             let _lock = lock(&cache_root().join(format!("{key}.lock")))?;
             if !lib_path.exists() {
                 build_into(&toolchain, &texts, top, opts, &dir)
-                    .map_err(|e| keep_failed_build(e, &dir))?;
+                    .map_err(|e| keep_failed_build(e, &dir, sources))?;
             }
         }
         let ports: Vec<PortInfo> = {
@@ -225,8 +225,34 @@ impl Model {
 
 /// A failed build's directory becomes `<key>.failed` (replacing an older one) so that the log
 /// named in the error stays readable and failures do not pile up.
-fn keep_failed_build(e: BridgeError, dir: &Path) -> BridgeError {
+/// Keep a failed build's directory for its log, and make its messages name the user's files
+/// (`src/000_design.v` in the cache is the user's `design.v`).
+fn keep_failed_build(e: BridgeError, dir: &Path, sources: &[Source]) -> BridgeError {
     let tmp = dir.with_extension(format!("tmp{}", std::process::id()));
+    let e = match e {
+        BridgeError::Tool(ToolError::Failed {
+            what,
+            status,
+            log,
+            mut excerpt,
+        }) => {
+            for (i, s) in sources.iter().enumerate() {
+                let copy = tmp.join("src").join(format!("{i:03}_{}", s.name()));
+                let original = match s {
+                    Source::File(p) => p.display().to_string(),
+                    Source::Text { name, .. } => name.clone(),
+                };
+                excerpt = excerpt.replace(&copy.display().to_string(), &original);
+            }
+            BridgeError::Tool(ToolError::Failed {
+                what,
+                status,
+                log,
+                excerpt,
+            })
+        }
+        other => other,
+    };
     let failed = dir.with_extension("failed");
     let _ = std::fs::remove_dir_all(&failed);
     if std::fs::rename(&tmp, &failed).is_err() {
