@@ -20,7 +20,7 @@ use rand::prelude::*;
 use seedchip_hdl::hw::Bits;
 use serde::{Deserialize, Serialize};
 
-pub use constraints::{ConstraintError, Constraints, Handshake, InputRule, OutputRule};
+pub use constraints::{ConstraintError, Constraints, Handshake, InputRule, OutputRule, When};
 
 use crate::verilator::{BridgeError, Model, PortId, PortInfo, Recording, Sim, XInit};
 
@@ -199,6 +199,14 @@ impl Setup {
                                 max: Some(hi),
                                 ..
                             }) => Bits::from_u64_wrapping(p.width, rng.random_range(*lo..=*hi)),
+                            Some(
+                                r @ InputRule {
+                                    one_of: Some(_), ..
+                                },
+                            ) => Bits::from_u64_wrapping(
+                                p.width,
+                                r.choose(rng.random::<f64>()).expect("one_of is set"),
+                            ),
                             Some(InputRule { high: Some(h), .. }) => {
                                 Bits::from_u64_wrapping(1, rng.random_bool(*h) as u64)
                             }
@@ -225,6 +233,10 @@ impl Setup {
             Some(InputRule { value: Some(v), .. }) | Some(InputRule { min: Some(v), .. }) => {
                 Bits::from_u64_wrapping(width, *v)
             }
+            Some(InputRule {
+                one_of: Some(values),
+                ..
+            }) => Bits::from_u64_wrapping(width, values[0]),
             _ => Bits::zero(width),
         }
     }
@@ -362,14 +374,14 @@ fn run_pair(
         .iter()
         .map(|p| pair.gate.port(&p.name))
         .collect::<Result<_, _>>()?;
-    let when: Vec<Option<usize>> = outputs
+    let output_refs: Vec<&PortInfo> = outputs.iter().collect();
+    let when: Vec<Option<When>> = outputs
         .iter()
         .map(|p| {
-            setup
-                .constraints
-                .outputs
-                .get(&p.name)
-                .and_then(|r| outputs.iter().position(|q| q.name == r.when))
+            setup.constraints.outputs.get(&p.name).map(|r| {
+                r.parse(&output_refs)
+                    .expect("validated: the when expression parses")
+            })
         })
         .collect();
 
@@ -467,8 +479,9 @@ fn run_pair(
             None => vec![None; outputs.len()],
         };
         for (i, p) in outputs.iter().enumerate() {
-            if let Some(w) = when[i] {
-                if gold_vals[w].is_zero() && gate_vals[w].is_zero() {
+            if let Some(w) = &when[i] {
+                let holds = |vals: &[Bits]| w.eval(&|k| !vals[k].is_zero());
+                if !holds(&gold_vals) && !holds(&gate_vals) {
                     continue;
                 }
             }
