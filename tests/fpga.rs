@@ -259,39 +259,33 @@ fn gate_level_config() -> &'static str {
      [fpga]\nbaud = 3000000\nmemory_kib = 4\n"
 }
 
-/// The iCEBreaker top's `synth_ice40` netlist, simulated with Yosys's iCE40 cell models,
-/// runs a GEMM through its UART pins exactly as the top's RTL does (and as the model says).
-#[test]
-fn the_icebreaker_netlist_runs_a_gemm_as_its_rtl_does() {
+/// `fpga run --sim --netlist` on `board`'s top: the netlist must equal the RTL.
+fn netlist_runs_a_gemm_as_its_rtl_does(board: &str) {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("gl.toml");
     std::fs::write(&cfg, gate_level_config()).unwrap();
     let o = seedchip()
-        .args([
-            "fpga",
-            "run",
-            "--sim",
-            "--netlist",
-            "--board",
-            "icebreaker",
-            "--gemm",
-            "4x4x4",
-            "--seed",
-            "2",
-            "-c",
-        ])
+        .args(["fpga", "run", "--sim", "--netlist", "--board", board])
+        .args(["--gemm", "4x4x4", "--seed", "2", "-c"])
         .arg(&cfg)
         .arg("-o")
         .arg(dir.path().join("nl"))
         .output()
         .unwrap();
     let t = text(&o);
-    assert!(o.status.success(), "{t}");
+    assert!(o.status.success(), "{board}: {t}");
     assert!(
         t.contains("equals the RTL: same STATUS, counters, CYCLES and C")
             && t.contains("result: matches the model"),
-        "{t}"
+        "{board}: {t}"
     );
+}
+
+/// The iCEBreaker top's `synth_ice40` netlist, simulated with Yosys's iCE40 cell models,
+/// runs a GEMM through its UART pins exactly as the top's RTL does (and as the model says).
+#[test]
+fn the_icebreaker_netlist_runs_a_gemm_as_its_rtl_does() {
+    netlist_runs_a_gemm_as_its_rtl_does("icebreaker");
 }
 
 /// The ULX3S top's `synth_ecp5` netlist (YoWASP Yosys), simulated with its ECP5 cell models
@@ -299,34 +293,7 @@ fn the_icebreaker_netlist_runs_a_gemm_as_its_rtl_does() {
 #[test]
 #[ignore = "a YoWASP synth_ecp5 of the whole board top and a large netlist build: make signoff"]
 fn the_ulx3s_netlist_runs_a_gemm_as_its_rtl_does() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("gl.toml");
-    std::fs::write(&cfg, gate_level_config()).unwrap();
-    let o = seedchip()
-        .args([
-            "fpga",
-            "run",
-            "--sim",
-            "--netlist",
-            "--board",
-            "ulx3s",
-            "--gemm",
-            "4x4x4",
-            "--seed",
-            "2",
-            "-c",
-        ])
-        .arg(&cfg)
-        .arg("-o")
-        .arg(dir.path().join("nl"))
-        .output()
-        .unwrap();
-    let t = text(&o);
-    assert!(o.status.success(), "{t}");
-    assert!(
-        t.contains("equals the RTL: same STATUS, counters, CYCLES and C"),
-        "{t}"
-    );
+    netlist_runs_a_gemm_as_its_rtl_does("ulx3s");
 }
 
 /// The gate-level check can fail: one LUT of a PE's multiplier turned from XOR into XNOR in
