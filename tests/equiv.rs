@@ -1000,3 +1000,29 @@ fn value_sets_and_when_expressions_narrow_the_comparison() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("output `addr`"), "{}", text(&o));
 }
+
+/// The 4x4 matrix engine (its SRAM result FIFO and sixteen Booth multipliers included) is
+/// proven equal to its generic netlist by register matching (about 6 minutes).
+#[test]
+#[ignore = "a 6-minute formal proof: make signoff"]
+fn the_4x4_engine_is_proven_equal_to_its_netlist() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rtl, netlist, top) = synth_generic(4, 4, dir.path());
+    let o = equiv(
+        &[
+            "--gold",
+            &joined(&rtl),
+            "--gate",
+            netlist.to_str().unwrap(),
+            "--top",
+            &top,
+            "--formal",
+            "--timeout",
+            "1800",
+        ],
+        &dir.path().join("formal"),
+    );
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("proven equivalent by register matching"), "{t}");
+}
