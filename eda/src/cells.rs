@@ -50,6 +50,34 @@ pub struct FpgaModels {
 /// ships one); see the file's header.
 pub const ECP5_DSP_MODEL: &str = include_str!("../../synth/models/ecp5_mult18x18d.v");
 
+/// seedchip's model of the ECP5 block RAM in the configurations Yosys maps to (the Yosys
+/// builds ship an empty DP16KD); see the file's header.
+pub const ECP5_BRAM_MODEL: &str = include_str!("../../synth/models/ecp5_dp16kd.v");
+
+/// Verilog `text` without the module `name` (from `module name` to its `endmodule`).
+fn without_module(text: &str, name: &str) -> String {
+    let Some(start) = text
+        .match_indices(&format!("module {name}"))
+        .map(|(i, _)| i)
+        .find(|&i| {
+            text[i + 7 + name.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c == '(' || c == ' ' || c == '#')
+        })
+    else {
+        return text.to_string();
+    };
+    match text[start..].find("endmodule") {
+        Some(end) => format!(
+            "{}// {name}: seedchip's model replaces the empty one here\n{}",
+            &text[..start],
+            &text[start + end + "endmodule".len()..]
+        ),
+        None => text.to_string(),
+    }
+}
+
 /// Where a Yosys build keeps its data files (`share/`): beside a native binary
 /// (`<prefix>/bin/yosys` -> `<prefix>/share/yosys`), or inside the YoWASP Python package.
 pub fn yosys_share(yosys: &Path) -> Result<PathBuf, FlowError> {
@@ -117,8 +145,16 @@ pub fn fpga_models(
             std::fs::create_dir_all(dir).map_err(io_err("creating", dir))?;
             let dsp = dir.join("ecp5_mult18x18d.v");
             std::fs::write(&dsp, ECP5_DSP_MODEL).map_err(io_err("writing", &dsp))?;
+            let bram = dir.join("ecp5_dp16kd.v");
+            std::fs::write(&bram, ECP5_BRAM_MODEL).map_err(io_err("writing", &bram))?;
+            // The Yosys models with their empty DP16KD taken out (seedchip's replaces it).
+            let shipped = share.join("ecp5/cells_sim.v");
+            let text = std::fs::read_to_string(&shipped).map_err(io_err("reading", &shipped))?;
+            let cells = dir.join("ecp5_cells_sim.v");
+            std::fs::write(&cells, without_module(&text, "DP16KD"))
+                .map_err(io_err("writing", &cells))?;
             FpgaModels {
-                files: vec![share.join("ecp5/cells_sim.v"), dsp],
+                files: vec![cells, dsp, bram],
                 defines: Vec::new(),
                 include_dirs: vec![share.join("ecp5")],
             }
