@@ -3,7 +3,8 @@
 #               its RTL, synthesise for sky130, write build/default/report.html, print a summary
 #   make test   the whole test suite
 #   make signoff  also the tests too slow for every run (sky130 timing of the 16x16 chip, the crossbar
-#                 and the router; the ULX3S bitstream and the iCEBreaker fit check)
+#                 and the router; the ULX3S bitstream and the iCEBreaker fit check; the ULX3S
+#                 netlist's gate-level GEMM and a flipped-LUT netlist; the 4x4 engine's formal proof)
 CARGO ?= cargo
 SEEDCHIP ?= target/release/seedchip
 VENV = .venv
