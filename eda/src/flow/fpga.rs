@@ -116,9 +116,11 @@ pub fn yowasp(tool: &str) -> PathBuf {
         candidates.push(PathBuf::from(v).join("bin").join(tool));
     }
     candidates.push(PathBuf::from(".venv/bin").join(tool));
+    // The workspace's venv (this crate lives in `eda/`), so the tools are found from any
+    // working directory.
     candidates.push(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join(".venv/bin")
+            .join("../.venv/bin")
             .join(tool),
     );
     candidates
