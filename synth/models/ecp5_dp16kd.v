@@ -3,8 +3,12 @@
 //  - 36 bits wide on both ports: a pseudo dual port. Port A writes {DIB, DIA} at ADA[13:5]
 //    with ADA[3:0] as the enables of its four 9-bit bytes; port B reads {DOB, DOA} at
 //    ADB[13:5].
-//  - 18 or 9 bits wide: a true dual port; at 18 bits ADA[1:0] / ADB[1:0] enable the two 9-bit
-//    bytes, the word address is AD[13:4]; at 9 bits the address is AD[13:3].
+//    With a narrower read width, port B reads onto DOB alone (the read widths below).
+//  - 18, 9, 4, 2 or 1 bits on each port (mixed widths allowed): a true dual port. At 18 bits
+//    AD[1:0] enable the two 9-bit bytes of the word at AD[13:4]; at 9 bits the byte is at
+//    AD[13:3]; the narrow widths address the eight data bits of each byte (the ninth, the
+//    parity bit, only the 9- and 18-bit widths reach): a 2-bit port's AD[13:1] picks byte
+//    AD[13:3], bits 2 * AD[2:1] and up, and likewise for 4 (AD[2]) and 1 (AD[2:0]).
 // No output register (REGMODE NOREG): read data appear after the clock edge that reads them.
 // WRITEMODE NORMAL (a write leaves the port's output), WRITETHROUGH or READBEFOREWRITE; RST
 // clears a port's output (RESETMODE SYNC at the clock edge, ASYNC at once); CS must match
@@ -327,15 +331,17 @@ module DP16KD (
     parameter [319:0] INITVAL_3F = 320'h0;
 
     // Refuse what is not modelled, at build time.
+    localparam PDP = DATA_WIDTH_A == 36;
+    function narrow_ok(input integer w);
+        narrow_ok = w == 1 || w == 2 || w == 4 || w == 9 || w == 18;
+    endfunction
     generate
-        if (!(DATA_WIDTH_A == 36 && DATA_WIDTH_B == 36) &&
-            !((DATA_WIDTH_A == 18 || DATA_WIDTH_A == 9) && (DATA_WIDTH_B == 18 || DATA_WIDTH_B == 9)))
+        if (!(PDP && (DATA_WIDTH_B == 36 || narrow_ok(DATA_WIDTH_B))) &&
+            !(narrow_ok(DATA_WIDTH_A) && narrow_ok(DATA_WIDTH_B)))
             DP16KD_model_does_not_cover_these_data_widths unsupported ();
         if (REGMODE_A != "NOREG" || REGMODE_B != "NOREG")
             DP16KD_model_does_not_cover_output_registers unsupported ();
     endgenerate
-
-    localparam PDP = DATA_WIDTH_A == 36;
 
     // The contents: 2048 bytes of 9 bits (a 36-bit word is four of them, low byte first).
     reg [8:0] mem [0:2047];
@@ -366,9 +372,24 @@ module DP16KD (
     wire srst_a = RESETMODE != "ASYNC" && RSTA;
     wire srst_b = RESETMODE != "ASYNC" && RSTB;
 
-    // The first byte a port's address selects, and how many bytes a word holds.
-    function [10:0] first_byte(input [13:0] ad, input integer width);
-        first_byte = width == 36 ? {ad[13:5], 2'b00} : width == 18 ? {ad[13:4], 1'b0} : ad[13:3];
+    // A word of `width` (up to 18) bits at address `ad`, low-aligned.
+    function [17:0] read_word(input integer width, input [13:0] ad);
+        reg [8:0] b;
+        begin
+            b = mem[ad[13:3]];
+            case (width)
+                18: read_word = {mem[{ad[13:4], 1'b1}], mem[{ad[13:4], 1'b0}]};
+                9: read_word = {9'd0, b};
+                4: read_word = {14'd0, ad[2] ? b[7:4] : b[3:0]};
+                2: read_word = {16'd0, b[2 * ad[2:1] +: 2]};
+                default: read_word = {17'd0, b[ad[2:0]]};
+            endcase
+        end
+    endfunction
+
+    // What a write of `width` bits leaves on the port's output in WRITETHROUGH.
+    function [17:0] written(input integer width, input [17:0] d);
+        written = width == 18 ? d : width == 9 ? {9'd0, d[8:0]} : d & ((18'd1 << width) - 1);
     endfunction
 
     reg [17:0] doa_q;
@@ -376,30 +397,34 @@ module DP16KD (
 
     // Port A: the write port of the 36-bit pseudo dual port, or a read/write port.
     always @(posedge clka or posedge arst_a) begin : port_a
-        reg [10:0] b;
+        reg [10:0] w;
         reg [17:0] old;
-        b = first_byte(ada, DATA_WIDTH_A);
+        w = {ada[13:5], 2'b00};
         if (arst_a) begin
             if (!PDP) doa_q <= 18'd0;
         end else if (PDP) begin
             if (CEA && csa && WEA) begin
-                if (ada[0]) mem[b] <= dia[8:0];
-                if (ada[1]) mem[b + 1] <= dia[17:9];
-                if (ada[2]) mem[b + 2] <= dib[8:0];
-                if (ada[3]) mem[b + 3] <= dib[17:9];
+                if (ada[0]) mem[w] <= dia[8:0];
+                if (ada[1]) mem[w + 1] <= dia[17:9];
+                if (ada[2]) mem[w + 2] <= dib[8:0];
+                if (ada[3]) mem[w + 3] <= dib[17:9];
             end
         end else if (srst_a) begin
             doa_q <= 18'd0;
         end else if (CEA && csa) begin
-            old = DATA_WIDTH_A == 18 ? {mem[b + 1], mem[b]} : {9'd0, mem[b]};
+            old = read_word(DATA_WIDTH_A, ada);
             if (WEA) begin
-                if (DATA_WIDTH_A == 18) begin
-                    if (ada[0]) mem[b] <= dia[8:0];
-                    if (ada[1]) mem[b + 1] <= dia[17:9];
-                end else begin
-                    mem[b] <= dia[8:0];
-                end
-                if (WRITEMODE_A == "WRITETHROUGH") doa_q <= DATA_WIDTH_A == 18 ? dia : {9'd0, dia[8:0]};
+                case (DATA_WIDTH_A)
+                    18: begin
+                        if (ada[0]) mem[{ada[13:4], 1'b0}] <= dia[8:0];
+                        if (ada[1]) mem[{ada[13:4], 1'b1}] <= dia[17:9];
+                    end
+                    9: mem[ada[13:3]] <= dia[8:0];
+                    4: mem[ada[13:3]][4 * ada[2] +: 4] <= dia[3:0];
+                    2: mem[ada[13:3]][2 * ada[2:1] +: 2] <= dia[1:0];
+                    default: mem[ada[13:3]][ada[2:0]] <= dia[0];
+                endcase
+                if (WRITEMODE_A == "WRITETHROUGH") doa_q <= written(DATA_WIDTH_A, dia);
                 else if (WRITEMODE_A == "READBEFOREWRITE") doa_q <= old;
             end else begin
                 doa_q <= old;
@@ -407,32 +432,38 @@ module DP16KD (
         end
     end
 
-    // Port B: the read port of the 36-bit pseudo dual port (both halves), or a read/write port.
+    // Port B: the read port of the pseudo dual port ({DOB, DOA} at 36 bits, else DOB), or a
+    // read/write port.
     always @(posedge clkb or posedge arst_b) begin : port_b
-        reg [10:0] b;
+        reg [10:0] w;
         reg [17:0] old;
-        b = first_byte(adb, DATA_WIDTH_B);
-        if (arst_b) begin
-            dob_q <= 18'd0;
-            if (PDP) doa_q <= 18'd0;
-        end else if (srst_b) begin
+        w = {adb[13:5], 2'b00};
+        if (arst_b || srst_b) begin
             dob_q <= 18'd0;
             if (PDP) doa_q <= 18'd0;
         end else if (PDP) begin
             if (CEB && csb) begin
-                doa_q <= {mem[b + 1], mem[b]};
-                dob_q <= {mem[b + 3], mem[b + 2]};
+                if (DATA_WIDTH_B == 36) begin
+                    doa_q <= {mem[w + 1], mem[w]};
+                    dob_q <= {mem[w + 3], mem[w + 2]};
+                end else begin
+                    dob_q <= read_word(DATA_WIDTH_B, adb);
+                end
             end
         end else if (CEB && csb) begin
-            old = DATA_WIDTH_B == 18 ? {mem[b + 1], mem[b]} : {9'd0, mem[b]};
+            old = read_word(DATA_WIDTH_B, adb);
             if (WEB) begin
-                if (DATA_WIDTH_B == 18) begin
-                    if (adb[0]) mem[b] <= dib[8:0];
-                    if (adb[1]) mem[b + 1] <= dib[17:9];
-                end else begin
-                    mem[b] <= dib[8:0];
-                end
-                if (WRITEMODE_B == "WRITETHROUGH") dob_q <= DATA_WIDTH_B == 18 ? dib : {9'd0, dib[8:0]};
+                case (DATA_WIDTH_B)
+                    18: begin
+                        if (adb[0]) mem[{adb[13:4], 1'b0}] <= dib[8:0];
+                        if (adb[1]) mem[{adb[13:4], 1'b1}] <= dib[17:9];
+                    end
+                    9: mem[adb[13:3]] <= dib[8:0];
+                    4: mem[adb[13:3]][4 * adb[2] +: 4] <= dib[3:0];
+                    2: mem[adb[13:3]][2 * adb[2:1] +: 2] <= dib[1:0];
+                    default: mem[adb[13:3]][adb[2:0]] <= dib[0];
+                endcase
+                if (WRITEMODE_B == "WRITETHROUGH") dob_q <= written(DATA_WIDTH_B, dib);
                 else if (WRITEMODE_B == "READBEFOREWRITE") dob_q <= old;
             end else begin
                 dob_q <= old;
