@@ -46,6 +46,21 @@ pub struct FpgaModels {
     pub include_dirs: Vec<PathBuf>,
 }
 
+impl FpgaModels {
+    /// The defines and include directories as Verilator arguments (`-DNAME`, `-IDIR`).
+    pub fn verilator_args(&self) -> Vec<String> {
+        self.defines
+            .iter()
+            .map(|d| format!("-D{d}"))
+            .chain(
+                self.include_dirs
+                    .iter()
+                    .map(|d| format!("-I{}", d.display())),
+            )
+            .collect()
+    }
+}
+
 /// seedchip's model of the ECP5 DSP block in the configuration Yosys maps to (no Yosys build
 /// ships one); see the file's header.
 pub const ECP5_DSP_MODEL: &str = include_str!("../../synth/models/ecp5_mult18x18d.v");

@@ -139,19 +139,16 @@ fn run_gemm_cmd(args: RunArgs) -> Result<ExitCode> {
         let check = check_netlist(&cfg, board, &out, &a, &w, &mut |step| {
             println!("  [{:>5.0} s] {step}", started.elapsed().as_secs_f64())
         });
-        match check {
-            Ok(c) => {
-                let cells: u64 = c.synthesis.cells.values().sum();
-                println!(
-                    "  netlist: {} ({cells} cells) equals the RTL: same STATUS, counters, CYCLES and C, both in {} board cycles ({:.1} s)",
-                    c.synthesis.netlist.display(),
-                    c.netlist.1,
-                    started.elapsed().as_secs_f64()
-                );
-                Ok(c.netlist.0)
-            }
-            Err(e) => Err(e),
-        }
+        check.map(|c| {
+            let cells: u64 = c.synthesis.cells.values().sum();
+            println!(
+                "  netlist: {} ({cells} cells) equals the RTL: same STATUS, counters, CYCLES and C, both in {} board cycles ({:.1} s)",
+                c.synthesis.netlist.display(),
+                c.netlist.1,
+                started.elapsed().as_secs_f64()
+            );
+            c.netlist.0
+        })
     } else if args.sim {
         let link = SimLink::new(&cfg, &spec).context("building the board's simulation")?;
         let mut host = Host::new(link);

@@ -490,22 +490,11 @@ pub fn compare_netlist(
     )?;
     let mut gate_sources = vec![Source::File(synthesis.netlist.clone())];
     gate_sources.extend(models.files.iter().cloned().map(Source::File));
-    let args = models
-        .defines
-        .iter()
-        .map(|d| format!("-D{d}"))
-        .chain(
-            models
-                .include_dirs
-                .iter()
-                .map(|d| format!("-I{}", d.display())),
-        )
-        .collect();
     let gate_model = Model::build(
         &gate_sources,
         &synthesis.top,
         &BuildOptions {
-            verilator_args: args,
+            verilator_args: models.verilator_args(),
             // A large netlist run for a short program: the compiler is most of the cost.
             quick: true,
             ..Default::default()

@@ -120,14 +120,14 @@ pub struct Mismatch {
     pub dont_care: Bits,
 }
 
-/// The bits where `a` and `b` differ, outside `mask`.
+/// The bits where `a` and `b` (of one width) differ, outside `mask`.
 fn differing(a: &Bits, b: &Bits, mask: Option<&Bits>) -> Bits {
-    let (a, b) = (a.to_words_u32(), b.to_words_u32());
+    let (x, y) = (a.to_words_u32(), b.to_words_u32());
     let m = mask.map(Bits::to_words_u32);
-    let words: Vec<u32> = (0..a.len())
-        .map(|i| (a[i] ^ b[i]) & !m.as_ref().map_or(0, |m| m[i]))
+    let words: Vec<u32> = (0..x.len())
+        .map(|i| (x[i] ^ y[i]) & !m.as_ref().map_or(0, |m| m[i]))
         .collect();
-    Bits::from_words_u32(32 * a.len() as u32, &words)
+    Bits::from_words_u32(a.width(), &words)
 }
 
 impl std::fmt::Display for Mismatch {
@@ -463,21 +463,9 @@ fn run_pair(
         pair.gate.eval();
         let gold_vals: Vec<Bits> = gold_out.iter().map(|&p| pair.gold.get(p)).collect();
         let gate_vals: Vec<Bits> = gate_out.iter().map(|&p| pair.gate.get(p)).collect();
-        // Bits where the gold design's two X resolutions differ depend on an X.
-        let dont_care: Vec<Option<Bits>> = match &mut pair.gold_x {
-            Some(x) => {
-                x.eval();
-                gold_out
-                    .iter()
-                    .zip(&gold_vals)
-                    .map(|(&p, g)| {
-                        let d = differing(g, &x.get(p), None);
-                        (!d.is_zero()).then_some(d)
-                    })
-                    .collect()
-            }
-            None => vec![None; outputs.len()],
-        };
+        if let Some(x) = &mut pair.gold_x {
+            x.eval();
+        }
         for (i, p) in outputs.iter().enumerate() {
             if let Some(w) = &when[i] {
                 let holds = |vals: &[Bits]| w.eval(&|k| !vals[k].is_zero());
@@ -485,19 +473,21 @@ fn run_pair(
                     continue;
                 }
             }
-            let differs = match &dont_care[i] {
-                None => gold_vals[i] != gate_vals[i],
-                Some(dc) => !differing(&gold_vals[i], &gate_vals[i], Some(dc)).is_zero(),
+            if gold_vals[i] == gate_vals[i] || found.is_some() {
+                continue;
+            }
+            // Bits where the gold design's two X resolutions differ depend on an X.
+            let dont_care = match &mut pair.gold_x {
+                Some(x) => differing(&gold_vals[i], &x.get(gold_out[i]), None),
+                None => Bits::zero(p.width),
             };
-            if differs && found.is_none() {
+            if !differing(&gold_vals[i], &gate_vals[i], Some(&dont_care)).is_zero() {
                 found = Some(Mismatch {
                     cycle,
                     port: p.name.clone(),
                     gold: gold_vals[i].clone(),
                     gate: gate_vals[i].clone(),
-                    dont_care: dont_care[i]
-                        .as_ref()
-                        .map_or(Bits::zero(p.width), |d| d.slice(0, p.width)),
+                    dont_care,
                 });
                 if after == 0 {
                     return Ok((found, None));

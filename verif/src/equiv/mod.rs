@@ -101,6 +101,14 @@ impl EquivOptions {
         (&self.top, &self.gold_params)
     }
 
+    /// The gate design's top (`--gate-top`, else the gold's) and parameter overrides.
+    fn gate_side(&self) -> (&str, &[String]) {
+        (
+            self.gate_top.as_deref().unwrap_or(&self.top),
+            &self.gate_params,
+        )
+    }
+
     /// `-DNAME[=VALUE]` and `-I<dir>` as Verilator and Yosys's `read_verilog` both take them.
     pub fn preprocessor_args(&self) -> Vec<String> {
         self.defines
@@ -245,7 +253,6 @@ fn second_opinion(
         ));
     };
     let dir = opts.out.join("icarus");
-    let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
     let args = opts.preprocessor_args();
     let replay = |src: &[Source], (top, params), rec, side: &str| {
         let how = crate::replay::Icarus {
@@ -257,7 +264,7 @@ fn second_opinion(
     };
     let (gold_i, gate_i) = match (
         replay(gold_src, opts.gold_side(), &gold_rec, "gold"),
-        replay(gate_src, (&gate_top, &opts.gate_params), &gate_rec, "gate"),
+        replay(gate_src, opts.gate_side(), &gate_rec, "gate"),
     ) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return Ok(SecondOpinion::Unavailable(e.to_string())),
@@ -333,12 +340,14 @@ fn read_sources(files: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, EquivError>
 }
 
 /// Sources of one side; a netlist of Liberty cells gets cell models derived from the Liberty.
+/// Also whether the side writes an X literal.
 fn side_sources(
     files: &[PathBuf],
     opts: &EquivOptions,
     side: &str,
-) -> Result<Vec<Source>, EquivError> {
+) -> Result<(Vec<Source>, bool), EquivError> {
     let texts = read_sources(files)?;
+    let writes_x = texts.iter().any(|(_, t)| has_x_literal(t));
     let mut sources: Vec<Source> = files.iter().map(|f| Source::File(f.clone())).collect();
     let mapped = texts.iter().any(|(_, t)| t.contains("sky130_fd_sc_"));
     if opts.liberty.is_some() || mapped {
@@ -350,7 +359,7 @@ fn side_sources(
             &lib.path, &all, &dir,
         )?));
     }
-    Ok(sources)
+    Ok((sources, writes_x))
 }
 
 /// How the X values a design assigns are resolved in its model.
@@ -361,6 +370,17 @@ enum XAssign {
     /// Every X assigned is 0, or 1 (`--x-assign 0|1`): the gold design's two resolutions.
     Zero,
     One,
+}
+
+impl XAssign {
+    /// The gold design's (main) resolution: every X at 0 when its X are don't-cares.
+    fn gold(x_dont_care: bool) -> XAssign {
+        if x_dont_care {
+            XAssign::Zero
+        } else {
+            XAssign::AsInit
+        }
+    }
 }
 
 fn build(
@@ -425,31 +445,34 @@ pub const RESET_NAMES: &[&str] = &[
     "reset", "rst_n", "resetn", "reset_n", "aresetn", "rstn", "nrst", "rst_i", "i_rst", "areset",
 ];
 
-pub fn setup(opts: &EquivOptions) -> Result<(Setup, Vec<Source>, Vec<Source>), EquivError> {
+/// Both designs read, built and checked against each other.
+struct Prepared {
+    setup: Setup,
+    gold_src: Vec<Source>,
+    gate_src: Vec<Source>,
+    /// The gold design writes an X, a don't-care (not `--strict-x`).
+    gold_x: bool,
+}
+
+/// Read and build both designs and check their ports, clock, reset and constraints.
+/// `simulating` builds the gold design's second X resolution too (formal needs no models of
+/// it).
+fn prepare(opts: &EquivOptions, simulating: bool) -> Result<Prepared, EquivError> {
     std::fs::create_dir_all(&opts.out).map_err(tool::io_err("creating", &opts.out))?;
-    let gold_src = side_sources(&opts.gold, opts, "gold")?;
-    let gate_src = side_sources(&opts.gate, opts, "gate")?;
-    let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
+    let (gold_src, gold_writes_x) = side_sources(&opts.gold, opts, "gold")?;
+    let (gate_src, _) = side_sources(&opts.gate, opts, "gate")?;
     // X in the gold design is a don't-care: simulate it with every X at 0 and, beside it,
     // with every X at 1; output bits that differ between the two depend on an X.
-    let gold_has_x = !opts.strict_x
-        && read_sources(&opts.gold)?
-            .iter()
-            .any(|(_, t)| has_x_literal(t));
-    let gold_x = if gold_has_x {
-        XAssign::Zero
-    } else {
-        XAssign::AsInit
-    };
-    let gold = build(opts, &gold_src, opts.gold_side(), false, gold_x)?;
-    let gate = build(
+    let gold_x = gold_writes_x && !opts.strict_x;
+    let gold = build(
         opts,
-        &gate_src,
-        (&gate_top, &opts.gate_params),
+        &gold_src,
+        opts.gold_side(),
         false,
-        XAssign::AsInit,
+        XAssign::gold(gold_x),
     )?;
-    let gold_alt = gold_has_x
+    let gate = build(opts, &gate_src, opts.gate_side(), false, XAssign::AsInit)?;
+    let gold_alt = (gold_x && simulating)
         .then(|| build(opts, &gold_src, opts.gold_side(), false, XAssign::One))
         .transpose()?;
     let diffs = compare::port_differences(gold.ports(), gate.ports());
@@ -545,7 +568,12 @@ pub fn setup(opts: &EquivOptions) -> Result<(Setup, Vec<Source>, Vec<Source>), E
         x_init: opts.x_init,
         gold_x: gold_alt,
     };
-    Ok((setup, gold_src, gate_src))
+    Ok(Prepared {
+        setup,
+        gold_src,
+        gate_src,
+        gold_x,
+    })
 }
 
 /// Randomized comparison (or a replay of a saved stimulus).
@@ -553,7 +581,12 @@ pub fn simulate(
     opts: &EquivOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Result<EquivReport, EquivError> {
-    let (mut setup, gold_src, gate_src) = setup(opts)?;
+    let Prepared {
+        mut setup,
+        gold_src,
+        gate_src,
+        ..
+    } = prepare(opts, true)?;
     let ports = setup.gold.ports().len();
     progress(&format!("ports match ({ports} ports)"));
     let mut report = EquivReport {
@@ -699,21 +732,10 @@ fn failure(
     )
     .map_err(tool::io_err("writing", &saved))?;
     // Waveforms of the minimal stimulus on both designs.
-    let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
-    let gold_x = if setup.gold_x.is_some() {
-        XAssign::Zero
-    } else {
-        XAssign::AsInit
-    };
+    let gold_x = XAssign::gold(setup.gold_x.is_some());
     let traced = Setup {
         gold: build(opts, gold_src, opts.gold_side(), true, gold_x)?,
-        gate: build(
-            opts,
-            gate_src,
-            (&gate_top, &opts.gate_params),
-            true,
-            XAssign::AsInit,
-        )?,
+        gate: build(opts, gate_src, opts.gate_side(), true, XAssign::AsInit)?,
         ..setup.clone()
     };
     let (gv, tv) = (opts.out.join("gold.vcd"), opts.out.join("gate.vcd"));
@@ -802,8 +824,12 @@ fn read_side(
 pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
     // The simulation setup checks the ports and finds the reset; its sources (with cell
     // models for mapped netlists) serve Yosys too.
-    let (setup, gold_src, gate_src) = setup(opts)?;
-    let gate_top = opts.gate_top.clone().unwrap_or_else(|| opts.top.clone());
+    let Prepared {
+        setup,
+        gold_src,
+        gate_src,
+        gold_x,
+    } = prepare(opts, false)?;
     // Absolute, quoted paths: the script runs in the output directory, and a path may hold
     // spaces.
     let files = |s: &[Source]| -> Result<String, EquivError> {
@@ -839,7 +865,7 @@ pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
         read_side(
             &flags,
             &files(&gate_src)?,
-            (&gate_top, &opts.gate_params),
+            opts.gate_side(),
             "gate",
             "opt -keepdc"
         ),
@@ -858,20 +884,13 @@ pub fn formal(opts: &EquivOptions, depth: u32) -> Result<Verdict, EquivError> {
         )?)
     };
 
-    // An X in the gold design is a don't-care unless --strict-x.
-    // Modelling undef states costs the SAT solver much (twice the variables): only when the
-    // gold design writes an X.
-    let undef = if setup.gold_x.is_some() {
-        " -undef"
+    // An X in the gold design is a don't-care unless --strict-x. Only then are undef states
+    // modelled: they cost the SAT solver much (twice the variables) and make induction
+    // harder for designs that have none.
+    let (undef, ignore_x, enable_undef) = if gold_x {
+        (" -undef", " -ignore_gold_x", " -enable_undef")
     } else {
-        ""
-    };
-    // The miter models X only when the gold design writes one: modelling undef states makes
-    // induction harder for designs that have none.
-    let (ignore_x, enable_undef) = if setup.gold_x.is_some() {
-        (" -ignore_gold_x", " -enable_undef")
-    } else {
-        ("", "")
+        ("", "", "")
     };
 
     // Stage 1: register matching.
